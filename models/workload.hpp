@@ -1,0 +1,32 @@
+#pragma once
+// A model together with its loss and the shape of its synthetic data: what one training step of
+// a registered model family needs. New families implement this and register in registry.cpp.
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <memory>
+
+#include "config/config.hpp"
+
+namespace epochcost::models {
+
+struct Batch {
+  torch::Tensor inputs;
+  torch::Tensor targets;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  [[nodiscard]] virtual torch::nn::Module& module() = 0;
+  // `count` synthetic samples of the configured shape on the CPU; the values do not change the
+  // cost of a step, only the shapes and dtypes do.
+  [[nodiscard]] virtual Batch synthetic_samples(std::int64_t count) const = 0;
+  // Forward pass including the loss.
+  [[nodiscard]] virtual torch::Tensor loss(const Batch& batch) = 0;
+};
+
+// The model registry: builds the family named by the spec.
+[[nodiscard]] std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec);
+
+}  // namespace epochcost::models

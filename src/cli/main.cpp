@@ -1,0 +1,201 @@
+// epochcost: measure a training step, price the epoch. This executable never links LibTorch;
+// `run` loads the runner plugin on demand so the other commands start in milliseconds.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#include "config/loader.hpp"
+#include "log/log.hpp"
+#include "pipeline/build_result.hpp"
+#include "report/format.hpp"
+#include "report/reporter.hpp"
+#include "runner_plugin.hpp"
+#include "util/errors.hpp"
+#include "util/files.hpp"
+
+namespace {
+
+using namespace epochcost;
+
+std::atomic<int> pending_signal{0};
+
+extern "C" void on_signal(int signal_number) { pending_signal.store(signal_number); }
+
+// The first SIGINT/SIGTERM asks the measurement to stop cleanly (no report, no file); a second
+// one ends the process at once.
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+struct OutputOptions {
+  std::string format = "table";
+  std::string output;
+};
+
+void add_output_options(CLI::App& command, OutputOptions& options) {
+  command.add_option("--format", options.format, "table | json | csv | md")
+      ->check(CLI::IsMember({"table", "json", "csv", "md"}));
+  command.add_option("--output", options.output,
+                     "write the report to FILE (atomically) instead of standard output");
+}
+
+// Fails before any measurement when the report could not be written afterwards.
+void check_output_target(const std::string& output) {
+  if (output.empty()) return;
+  const std::filesystem::path path(output);
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw InputError("--output: directory '" + dir.string() + "' does not exist");
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError("--output: '" + output + "' is a directory");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw InputError("--output: directory '" + dir.string() + "' is not writable");
+  }
+}
+
+void emit(const report::Result& result, const OutputOptions& options) {
+  const std::string text = report::render(result, report::parse_format(options.format));
+  if (options.output.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    write_file_atomically(options.output, text);
+    log::info("wrote " + options.output);
+  }
+}
+
+// A single progress line on a terminal's stderr, redrawn at most ten times a second.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  ~ProgressLine() { clear(); }
+  void update(const measure::ProgressUpdate& u) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    std::string line = std::string("[") + u.stage + "] " + std::to_string(u.steps);
+    if (u.steps_planned > 0) line += "/" + std::to_string(u.steps_planned);
+    line += " steps";
+    if (u.mean_step_s > 0) {
+      line += ", mean " + report::duration(u.mean_step_s) + " ±" +
+              report::significant(u.ci95_half_width_pct, 3) + "%";
+    }
+    line += ", " + report::duration(u.elapsed_s);
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    drawn_ = true;
+  }
+  void clear() {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"epochcost — measure a training step, price the epoch"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", std::string(EPOCHCOST_VERSION) + " (" + EPOCHCOST_GIT_REVISION + ")");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off");
+
+  std::string config_path;
+  std::vector<std::string> overrides;
+  OutputOptions output;
+  const auto add_config = [&](CLI::App& command) {
+    command.add_option("config", config_path, "YAML config")->required();
+    command.add_option("--set", overrides, "override or add a key: key.path=value (repeatable)");
+  };
+
+  CLI::App* run = app.add_subcommand("run", "measure T_batch on the device and price the epoch");
+  add_config(*run);
+  add_output_options(*run, output);
+  bool validate_epoch = false;
+  run->add_flag("--validate-epoch", validate_epoch,
+                "also run one full real epoch and report predicted vs actual time");
+
+  CLI::App* estimate = app.add_subcommand("estimate", "price an epoch from a given step time");
+  add_config(*estimate);
+  add_output_options(*estimate, output);
+  std::optional<double> t_batch_s;
+  std::optional<double> t_epoch_hours;
+  auto* t_batch_option = estimate->add_option("--t-batch", t_batch_s, "seconds per step");
+  auto* t_epoch_option =
+      estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch");
+  t_batch_option->excludes(t_epoch_option);
+
+  CLI::App* validate = app.add_subcommand("validate", "check a config without running anything");
+  add_config(*validate);
+  std::string purpose = "run";
+  validate->add_option("--for", purpose, "run | estimate")
+      ->check(CLI::IsMember({"run", "estimate"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "epochcost: " << e.what() << "\nRun 'epochcost --help' for usage.\n";
+    return static_cast<int>(ExitCode::bad_input);
+  }
+  log::set_level(log::parse_level(log_level));
+  const pipeline::Invocation invocation{app.get_subcommands().front()->get_name(),
+                                        std::vector<std::string>(argv, argv + argc)};
+
+  if (*validate) {
+    const auto config = config::load_config(
+        config_path, overrides, purpose == "run" ? config::Purpose::run : config::Purpose::estimate);
+    std::cout << config_path << ": ok (" << config.name << ")\n";
+    return 0;
+  }
+  if (*estimate) {
+    const auto config = config::load_config(config_path, overrides, config::Purpose::estimate);
+    check_output_target(output.output);
+    emit(pipeline::build_estimate_result(config, {t_batch_s, t_epoch_hours}, invocation), output);
+    return 0;
+  }
+  const auto config = config::load_config(config_path, overrides, config::Purpose::run);
+  check_output_target(output.output);
+  const measure::MeasureFunction measure_fn = cli::load_runner();
+  install_signal_handlers();
+  ProgressLine progress(::isatty(STDERR_FILENO) && log_level != "off" && log_level != "error");
+  measure::MeasureRequest request;
+  request.config = &config;
+  request.validate_epoch = validate_epoch;
+  request.on_progress = [&progress](const measure::ProgressUpdate& u) { progress.update(u); };
+  request.pending_signal = [] { return pending_signal.load(); };
+  const measure::Measurement measurement = measure_fn(request);
+  progress.clear();
+  emit(pipeline::build_run_result(config, measurement, invocation), output);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const epochcost::Error& e) {
+    std::cerr << "epochcost: " << e.what() << "\n";
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "epochcost: internal error: " << e.what() << "\n";
+    return static_cast<int>(epochcost::ExitCode::runtime_failure);
+  }
+}

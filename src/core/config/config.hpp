@@ -1,0 +1,102 @@
+#pragma once
+// The resolved, validated job description. Everything downstream (model, runner, cost, reports)
+// reads this struct; nothing reads YAML again.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace epochcost::config {
+
+enum class Loss { mse, cross_entropy };
+enum class Activation { relu, gelu, tanh };
+
+// Multi-layer perceptron; hidden = [] is linear regression.
+struct MlpSpec {
+  std::int64_t input_dim = 0;
+  std::vector<std::int64_t> hidden;
+  std::int64_t output_dim = 0;
+  Loss loss = Loss::mse;
+  Activation activation = Activation::relu;
+};
+
+// One alternative per registered model family; later families add alternatives here.
+using ModelSpec = std::variant<MlpSpec>;
+
+struct DataSpec {
+  std::int64_t samples = 0;     // D: samples per epoch
+  std::int64_t batch_size = 0;  // B: samples per device per optimizer step
+  bool drop_last = false;
+};
+
+enum class OptimizerKind { sgd, adam, adamw };
+struct OptimizerSpec {
+  OptimizerKind name = OptimizerKind::adam;
+  double lr = 1e-3;
+  double momentum = 0.0;      // sgd
+  double weight_decay = 0.0;  // adamw defaults to 0.01 when not given
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+};
+
+enum class Precision { fp32, tf32, bf16 };
+
+struct DeviceSpec {
+  enum class Kind { automatic, cpu, cuda };
+  Kind kind = Kind::automatic;
+  int index = -1;  // cuda:N; -1 = the current device
+  [[nodiscard]] std::string to_string() const;
+};
+
+struct TimingSpec {
+  std::int64_t warmup_steps = 10;
+  std::int64_t min_steps = 50;
+  std::int64_t max_steps = 100000;
+  double max_seconds = 30.0;
+  double target_ci_pct = 1.0;
+};
+
+enum class PriceUnit { gpu_hour, instance_hour };
+struct PricingSpec {
+  std::string currency;  // ISO-4217-style code, never assumed
+  PriceUnit unit = PriceUnit::gpu_hour;
+  double amount = 0.0;                     // per GPU-hour or per instance-hour, in currency
+  std::int64_t gpus = 1;                   // N devices billed, training in data parallel
+  std::int64_t gpus_per_instance = 0;      // instance_hour only
+};
+
+struct ParallelSpec {
+  double scaling_efficiency = 1.0;  // applied only when N exceeds the devices measured
+};
+
+struct ExtraCostsSpec {
+  double storage_transfer = 0.0;  // per epoch, in pricing.currency
+  double ops = 0.0;               // per epoch, in pricing.currency
+};
+
+struct Config {
+  std::string source;  // the file it came from
+  std::string name;
+  std::optional<ModelSpec> model;
+  DataSpec data;
+  std::optional<OptimizerSpec> optimizer;
+  Precision precision = Precision::fp32;
+  DeviceSpec device;
+  TimingSpec timing;
+  PricingSpec pricing;
+  ParallelSpec parallel;
+  ExtraCostsSpec extra_costs;
+  std::int64_t epochs = 1;
+  std::uint64_t seed = 0;
+};
+
+[[nodiscard]] const char* to_string(Loss loss);
+[[nodiscard]] const char* to_string(Activation activation);
+[[nodiscard]] const char* to_string(OptimizerKind kind);
+[[nodiscard]] const char* to_string(Precision precision);
+[[nodiscard]] const char* to_string(PriceUnit unit);
+[[nodiscard]] const char* model_name(const ModelSpec& model);
+
+}  // namespace epochcost::config

@@ -1,0 +1,66 @@
+#include "config/config_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace epochcost::config {
+namespace {
+
+nlohmann::json model_json(const ModelSpec& model) {
+  return std::visit(
+      [](const MlpSpec& mlp) {
+        return nlohmann::json{{"name", "mlp"},
+                              {"input_dim", mlp.input_dim},
+                              {"hidden", mlp.hidden},
+                              {"output_dim", mlp.output_dim},
+                              {"loss", to_string(mlp.loss)},
+                              {"activation", to_string(mlp.activation)}};
+      },
+      model);
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Config& c) {
+  nlohmann::json out;
+  out["name"] = c.name;
+  out["source"] = c.source;
+  out["model"] = c.model ? model_json(*c.model) : nlohmann::json(nullptr);
+  out["data"] = {{"samples", c.data.samples},
+                 {"batch_size", c.data.batch_size},
+                 {"drop_last", c.data.drop_last}};
+  if (c.optimizer) {
+    const auto& o = *c.optimizer;
+    out["optimizer"] = {{"name", to_string(o.name)}, {"lr", o.lr}, {"weight_decay", o.weight_decay}};
+    if (o.name == OptimizerKind::sgd) {
+      out["optimizer"]["momentum"] = o.momentum;
+    } else {
+      out["optimizer"]["beta1"] = o.beta1;
+      out["optimizer"]["beta2"] = o.beta2;
+      out["optimizer"]["eps"] = o.eps;
+    }
+  } else {
+    out["optimizer"] = nullptr;
+  }
+  out["precision"] = to_string(c.precision);
+  out["device"] = c.device.to_string();
+  out["timing"] = {{"warmup_steps", c.timing.warmup_steps},
+                   {"min_steps", c.timing.min_steps},
+                   {"max_steps", c.timing.max_steps},
+                   {"max_seconds", c.timing.max_seconds},
+                   {"target_ci_pct", c.timing.target_ci_pct}};
+  out["pricing"] = {{"currency", c.pricing.currency},
+                    {"unit", to_string(c.pricing.unit)},
+                    {"amount", c.pricing.amount},
+                    {"gpus", c.pricing.gpus}};
+  if (c.pricing.unit == PriceUnit::instance_hour) {
+    out["pricing"]["gpus_per_instance"] = c.pricing.gpus_per_instance;
+  }
+  out["parallel"] = {{"scaling_efficiency", c.parallel.scaling_efficiency}};
+  out["extra_costs"] = {{"storage_transfer", c.extra_costs.storage_transfer},
+                        {"ops", c.extra_costs.ops}};
+  out["epochs"] = c.epochs;
+  out["seed"] = c.seed;
+  return out;
+}
+
+}  // namespace epochcost::config

@@ -1,0 +1,64 @@
+#pragma once
+// The published per-epoch cost formulas as pure functions of measured figures and config.
+//   one GPU:  C_epoch = ceil(D/B) · T_batch / 3600 · P_hour
+//   general:  Cost_epoch = T_epoch_h · P · N + D_cost + M_cost
+// B is per device per step and N devices train in data parallel, so one step (T_batch) consumes
+// B·N samples and an epoch has ceil(D / (B·N)) steps; with N = 1 both forms coincide.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace epochcost::cost {
+
+constexpr double seconds_per_hour = 3600.0;
+
+// Optimizer steps in one epoch of the whole job: ceil(D / (B·N)), floor with drop_last.
+// Zero steps is an InputError.
+[[nodiscard]] std::int64_t steps_per_epoch(const config::DataSpec& data, std::int64_t devices);
+
+// The job's step time when it was measured on fewer devices than it will be billed for: data
+// parallel with the configured scaling efficiency (an assumption, reported as such).
+struct JobStepTime {
+  double t_batch_s = 0;
+  std::optional<std::array<double, 2>> ci95_s;
+  bool scaled = false;  // true when devices_measured < devices billed
+  double scaling_efficiency = 1.0;
+};
+[[nodiscard]] JobStepTime job_step_time(double measured_t_batch_s,
+                                        std::optional<std::array<double, 2>> measured_ci95_s,
+                                        std::int64_t devices_measured,
+                                        const config::Config& config);
+
+struct EpochTime {
+  std::int64_t batches = 0;
+  double seconds = 0;
+  std::optional<std::array<double, 2>> seconds_ci95;
+};
+[[nodiscard]] EpochTime epoch_time(std::int64_t batches, const JobStepTime& step);
+
+struct CostBreakdown {
+  std::string currency;
+  double compute_per_epoch = 0;
+  double storage_transfer_per_epoch = 0;
+  double ops_per_epoch = 0;
+  double per_epoch = 0;
+  std::optional<std::array<double, 2>> per_epoch_ci95;
+  std::int64_t epochs = 1;
+  double total = 0;
+  double price_per_hour = 0;     // as configured: per GPU-hour or per instance-hour
+  std::int64_t billed_units = 0; // GPUs (gpu_hour) or whole instances (instance_hour)
+};
+
+// GPUs (gpu_hour) or whole instances, ceil(N / gpus_per_instance) (instance_hour).
+[[nodiscard]] std::int64_t billed_units(const config::PricingSpec& pricing);
+
+// Compute cost of running the job for `hours`: hours · P · N per GPU-hour, or hours · P ·
+// ceil(N / gpus_per_instance) per instance-hour.
+[[nodiscard]] double compute_cost(double hours, const config::PricingSpec& pricing);
+
+[[nodiscard]] CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config);
+
+}  // namespace epochcost::cost

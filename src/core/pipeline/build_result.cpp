@@ -1,0 +1,161 @@
+#include "pipeline/build_result.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "util/clock.hpp"
+#include "util/errors.hpp"
+
+namespace epochcost::pipeline {
+namespace {
+
+report::TimingResult summarise_timing(const measure::Measurement& m) {
+  report::TimingResult timing;
+  timing.clock = m.clock;
+  timing.warmup_steps = m.warmup_steps;
+  timing.measured_steps = static_cast<std::int64_t>(m.step_s.size());
+  timing.stable = m.stable;
+  timing.stop_reason = m.stop_reason;
+  timing.measure_wall_s = m.measure_wall_s;
+  timing.t_batch_s = stats::summarize(m.step_s);
+  timing.instrumented_step_s = stats::summarize(m.phases.step_s);
+  timing.instrumentation_overhead_pct =
+      (timing.instrumented_step_s.mean - timing.t_batch_s.mean) / timing.t_batch_s.mean * 100.0;
+  timing.phases = {{"data", stats::summarize(m.phases.data_s)},
+                   {"forward", stats::summarize(m.phases.forward_s)},
+                   {"backward", stats::summarize(m.phases.backward_s)},
+                   {"optimizer", stats::summarize(m.phases.optimizer_s)}};
+  return timing;
+}
+
+std::string percent(double value) {
+  std::ostringstream out;
+  out.precision(3);
+  out << value << "%";
+  return out.str();
+}
+
+void fill_epoch(report::Result& result, const cost::EpochTime& epoch,
+                const cost::JobStepTime& step) {
+  result.epoch.batches = epoch.batches;
+  result.epoch.seconds = epoch.seconds;
+  result.epoch.seconds_ci95 = epoch.seconds_ci95;
+  result.epoch.t_batch_s = step.t_batch_s;
+  result.epoch.devices_billed = result.config.pricing.gpus;
+  result.epoch.scaled_by_assumption = step.scaled;
+  result.epoch.scaling_efficiency = step.scaling_efficiency;
+  result.cost = cost::price_epoch(epoch, result.config);
+}
+
+void check_positive(std::optional<double> value, const char* flag) {
+  if (value && (!std::isfinite(*value) || *value <= 0)) {
+    std::ostringstream out;
+    out << flag << ": must be a finite number > 0, got " << *value;
+    throw InputError(out.str());
+  }
+}
+
+}  // namespace
+
+report::Environment local_environment() {
+  report::Environment env;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) env.host = host;
+  env.timestamp = rfc3339_utc_now();
+  env.epochcost_version = EPOCHCOST_VERSION;
+  env.git_revision = EPOCHCOST_GIT_REVISION;
+  return env;
+}
+
+report::Result build_run_result(const config::Config& config,
+                                const measure::Measurement& measurement,
+                                const Invocation& invocation) {
+  report::Result result;
+  result.command = invocation.command;
+  result.argv = invocation.argv;
+  result.config = config;
+  result.environment = local_environment();
+  const auto& device = measurement.device;
+  result.environment.device = device.device;
+  result.environment.device_name = device.device_name;
+  result.environment.torch_version = device.torch_version;
+  result.environment.cuda_version = device.cuda_version;
+  result.environment.driver_version = device.driver_version;
+  result.environment.cpu_threads = device.cpu_threads;
+  result.params = measurement.model;
+  result.timing = summarise_timing(measurement);
+  const auto& t = result.timing->t_batch_s;
+
+  std::optional<std::array<double, 2>> ci;
+  if (std::isfinite(t.ci95_low) && std::isfinite(t.ci95_high)) ci = {t.ci95_low, t.ci95_high};
+  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus);
+  const auto step = cost::job_step_time(t.mean, ci, device.devices_measured, config);
+  fill_epoch(result, cost::epoch_time(batches, step), step);
+  result.epoch.t_batch_source = "measured";
+  result.epoch.devices_measured = device.devices_measured;
+
+  if (step.scaled) {
+    std::ostringstream note;
+    note << "the " << config.pricing.gpus << "-device step time is an assumption, not a "
+         << "measurement: measured on " << device.devices_measured << " device, divided by "
+         << "parallel.scaling_efficiency = " << step.scaling_efficiency;
+    result.notes.push_back(note.str());
+  }
+  if (!measurement.stable) {
+    result.notes.push_back("unstable: " + measurement.stop_reason +
+                           "; T_batch is less certain than requested");
+  }
+  if (measurement.epoch_actual_s) {
+    report::ValidatedEpoch validated;
+    validated.steps = batches;
+    validated.predicted_seconds = static_cast<double>(batches) * t.mean;
+    validated.actual_seconds = *measurement.epoch_actual_s;
+    validated.error_pct =
+        (validated.predicted_seconds - validated.actual_seconds) / validated.actual_seconds * 100;
+    result.epoch.validated = validated;
+    if (step.scaled) {
+      result.notes.push_back("--validate-epoch ran this device's share of the epoch; it checks "
+                             "the measured step, not the scaling assumption");
+    }
+  }
+  if (std::abs(result.timing->instrumentation_overhead_pct) > 5) {
+    result.notes.push_back("per-phase timing slowed the step by " +
+                           percent(result.timing->instrumentation_overhead_pct) +
+                           "; T_batch comes from the uninstrumented pass");
+  }
+  for (const auto& note : measurement.notes) result.notes.push_back(note);
+  return result;
+}
+
+report::Result build_estimate_result(const config::Config& config, const GivenTime& given,
+                                     const Invocation& invocation) {
+  if (given.t_batch_s.has_value() == given.t_epoch_hours.has_value()) {
+    throw InputError("estimate: give exactly one of --t-batch SECONDS or --t-epoch-hours HOURS");
+  }
+  check_positive(given.t_batch_s, "--t-batch");
+  check_positive(given.t_epoch_hours, "--t-epoch-hours");
+  report::Result result;
+  result.command = invocation.command;
+  result.argv = invocation.argv;
+  result.config = config;
+  result.environment = local_environment();
+  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus);
+  // A given time is the whole job's: no device was measured, so no scaling applies.
+  cost::JobStepTime step;
+  cost::EpochTime epoch;
+  if (given.t_batch_s) {
+    step.t_batch_s = *given.t_batch_s;
+    epoch = cost::epoch_time(batches, step);
+    result.epoch.t_batch_source = "--t-batch";
+  } else {
+    epoch = {batches, *given.t_epoch_hours * cost::seconds_per_hour, std::nullopt};
+    step.t_batch_s = epoch.seconds / static_cast<double>(batches);
+    result.epoch.t_batch_source = "--t-epoch-hours";
+  }
+  fill_epoch(result, epoch, step);
+  return result;
+}
+
+}  // namespace epochcost::pipeline

@@ -1,0 +1,50 @@
+#include <nlohmann/json.hpp>
+
+#include "report/json_document.hpp"
+#include "report/reporter.hpp"
+
+namespace epochcost::report {
+namespace {
+
+// Column names are the JSON paths (timing.t_batch_s.mean), so CSV and JSON never disagree.
+void flatten(const nlohmann::json& node, const std::string& path,
+             std::vector<std::pair<std::string, std::string>>& columns) {
+  if (node.is_object() || node.is_array()) {
+    if (node.empty()) columns.emplace_back(path, "");
+    std::size_t index = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+      const std::string key = node.is_object() ? it.key() : std::to_string(index);
+      flatten(*it, path.empty() ? key : path + "." + key, columns);
+    }
+    return;
+  }
+  if (node.is_null()) {
+    columns.emplace_back(path, "");
+  } else if (node.is_string()) {
+    columns.emplace_back(path, node.get<std::string>());
+  } else {
+    columns.emplace_back(path, node.dump());
+  }
+}
+
+std::string csv_field(const std::string& field) {
+  if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
+  std::string out = "\"";
+  for (const char c : field) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string render_csv(const Result& result) {
+  std::vector<std::pair<std::string, std::string>> columns;
+  flatten(to_json(result), "", columns);
+  std::string header, row;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    header += (i ? "," : "") + csv_field(columns[i].first);
+    row += (i ? "," : "") + csv_field(columns[i].second);
+  }
+  return header + "\n" + row + "\n";
+}
+
+}  // namespace epochcost::report

@@ -1,0 +1,103 @@
+#include <nlohmann/json.hpp>
+
+#include "config/config_json.hpp"
+#include "report/json_document.hpp"
+#include "report/reporter.hpp"
+
+namespace epochcost::report {
+namespace {
+
+template <typename T>
+nlohmann::json optional_json(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json summary_json(const stats::Summary& s) {
+  return {{"count", s.count},   {"mean", s.mean},          {"median", s.median},
+          {"stddev", s.stddev}, {"min", s.min},            {"max", s.max},
+          {"p05", s.p05},       {"p95", s.p95},            {"ci95_low", s.ci95_low},
+          {"ci95_high", s.ci95_high}, {"ci95_half_width_pct", s.ci95_half_width_pct()},
+          {"relative_stddev", s.relative_stddev()}};
+}
+
+nlohmann::json timing_json(const TimingResult& t) {
+  nlohmann::json phases = nlohmann::json::object();
+  for (const auto& [name, summary] : t.phases) phases[name] = summary_json(summary);
+  return {{"clock", t.clock},
+          {"warmup_steps", t.warmup_steps},
+          {"measured_steps", t.measured_steps},
+          {"stable", t.stable},
+          {"stop_reason", t.stop_reason},
+          {"measure_wall_s", t.measure_wall_s},
+          {"instrumentation_overhead_pct", t.instrumentation_overhead_pct},
+          {"t_batch_s", summary_json(t.t_batch_s)},
+          {"instrumented_step_s", summary_json(t.instrumented_step_s)},
+          {"phases", phases}};
+}
+
+nlohmann::json epoch_json(const EpochResult& e) {
+  nlohmann::json validated = nullptr;
+  if (e.validated) {
+    validated = {{"steps", e.validated->steps},
+                 {"predicted_seconds", e.validated->predicted_seconds},
+                 {"actual_seconds", e.validated->actual_seconds},
+                 {"error_pct", e.validated->error_pct}};
+  }
+  return {{"batches", e.batches},
+          {"seconds", e.seconds},
+          {"seconds_ci95", optional_json(e.seconds_ci95)},
+          {"t_batch_s", e.t_batch_s},
+          {"t_batch_source", e.t_batch_source},
+          {"devices_measured", e.devices_measured},
+          {"devices_billed", e.devices_billed},
+          {"scaled_by_assumption", e.scaled_by_assumption},
+          {"scaling_efficiency", e.scaling_efficiency},
+          {"validated", validated}};
+}
+
+nlohmann::json cost_json(const cost::CostBreakdown& c, const config::PricingSpec& pricing) {
+  return {{"currency", c.currency},
+          {"price_per_hour", c.price_per_hour},
+          {"price_unit", config::to_string(pricing.unit)},
+          {"billed_units", c.billed_units},
+          {"compute_per_epoch", c.compute_per_epoch},
+          {"storage_transfer_per_epoch", c.storage_transfer_per_epoch},
+          {"ops_per_epoch", c.ops_per_epoch},
+          {"per_epoch", c.per_epoch},
+          {"per_epoch_ci95", optional_json(c.per_epoch_ci95)},
+          {"epochs", c.epochs},
+          {"total", c.total}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Result& r) {
+  const auto& env = r.environment;
+  nlohmann::json out;
+  out["schema"] = result_schema;
+  out["command"] = r.command;
+  out["argv"] = r.argv;
+  out["config"] = config::to_json(r.config);
+  out["environment"] = {{"device", optional_json(env.device)},
+                        {"device_name", optional_json(env.device_name)},
+                        {"torch_version", optional_json(env.torch_version)},
+                        {"cuda_version", optional_json(env.cuda_version)},
+                        {"driver_version", optional_json(env.driver_version)},
+                        {"cpu_threads", optional_json(env.cpu_threads)},
+                        {"host", env.host},
+                        {"timestamp", env.timestamp},
+                        {"epochcost_version", env.epochcost_version},
+                        {"git_revision", env.git_revision}};
+  out["params"] = r.params ? nlohmann::json{{"total", r.params->params_total},
+                                            {"trainable", r.params->params_trainable}}
+                           : nlohmann::json(nullptr);
+  out["timing"] = r.timing ? timing_json(*r.timing) : nlohmann::json(nullptr);
+  out["epoch"] = epoch_json(r.epoch);
+  out["cost"] = cost_json(r.cost, r.config.pricing);
+  out["notes"] = r.notes;
+  return out;
+}
+
+std::string render_json(const Result& result) { return to_json(result).dump(2) + "\n"; }
+
+}  // namespace epochcost::report

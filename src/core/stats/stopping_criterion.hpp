@@ -1,0 +1,39 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "stats/summary.hpp"
+
+namespace epochcost::stats {
+
+struct StoppingSettings {
+  std::int64_t min_steps = 50;
+  std::int64_t max_steps = 100000;
+  double max_seconds = 30;
+  double target_ci_pct = 1.0;
+};
+
+// Stop when the 95% CI half-width of the mean step time is within target_ci_pct of the mean after
+// at least min_steps samples (stable), or when max_steps / max_seconds run out (unstable).
+// The shape follows nvbench's stopping criteria: add samples, ask is_finished, ask why.
+class StoppingCriterion {
+ public:
+  explicit StoppingCriterion(StoppingSettings settings) : settings_(settings) {}
+
+  void add_measurement(double seconds) { moments_.add(seconds); }
+  [[nodiscard]] bool is_stable() const;
+  [[nodiscard]] bool is_finished(double elapsed_s) const;
+  // Which condition ended the measurement, in words, e.g. "max_seconds (30 s) reached with the
+  // 95% CI at ±2.31% (target ±1%)".
+  [[nodiscard]] std::string reason(double elapsed_s) const;
+
+  [[nodiscard]] std::int64_t count() const { return moments_.count(); }
+  [[nodiscard]] double mean_s() const { return moments_.mean(); }
+  [[nodiscard]] double ci95_half_width_pct() const { return moments_.ci95_half_width_pct(); }
+
+ private:
+  StoppingSettings settings_;
+  RunningMoments moments_;
+};
+
+}  // namespace epochcost::stats

@@ -1,0 +1,230 @@
+#include "measure.hpp"
+
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "cost/cost_model.hpp"
+#include "device.hpp"
+#include "log/log.hpp"
+#include "stats/stopping_criterion.hpp"
+#include "training_step.hpp"
+#include "util/errors.hpp"
+
+namespace epochcost::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long one window of steps runs between reads of the clock (a synchronisation on CUDA).
+constexpr double window_target_s = 0.05;
+constexpr std::int64_t max_window_steps = 1000;
+// The instrumented pass only has to give a breakdown, not the headline figure.
+constexpr std::int64_t max_phase_steps = 1000;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Session {
+  const measure::MeasureRequest& request;
+  const config::Config& config;
+  ResolvedDevice device;
+  std::unique_ptr<models::Workload> workload;
+  std::unique_ptr<SyntheticDataset> data;
+  std::unique_ptr<TrainingStep> step;
+  std::unique_ptr<PhaseClock> clock;
+  std::int64_t next_batch = 0;  // position in the epoch order, so batches differ step to step
+  std::int64_t full_batches = 1;
+  measure::Measurement result;
+
+  void check_interrupt() const {
+    if (request.pending_signal) {
+      if (const int signal = request.pending_signal()) throw Interrupted(signal);
+    }
+  }
+  void run_step(PhaseClock* phases) {
+    check_interrupt();
+    step->run(*data, next_batch, config.data.batch_size, phases);
+    next_batch = (next_batch + 1) % full_batches;
+  }
+  void synchronize() const {
+    if (device.device.is_cuda()) torch::cuda::synchronize(device.device.index());
+  }
+  void progress(const char* stage, std::int64_t steps, std::int64_t planned, double mean_s,
+                double ci_pct, double elapsed_s) const {
+    if (request.on_progress) request.on_progress({stage, steps, planned, mean_s, ci_pct, elapsed_s});
+  }
+};
+
+std::int64_t next_window(double mean_step_s) {
+  if (!(mean_step_s > 0)) return 1;
+  return std::clamp<std::int64_t>(std::llround(window_target_s / mean_step_s), 1,
+                                  max_window_steps);
+}
+
+void prepare(Session& s) {
+  const auto& config = s.config;
+  s.device = resolve_device(config.device);
+  s.result.device = s.device.info;
+  s.result.device.devices_measured = 1;
+  log::info("measuring on " + s.device.info.device + " (" + s.device.info.device_name + ")");
+  torch::manual_seed(config.seed);
+  apply_math_mode(config.precision);
+  s.workload = models::build_workload(*config.model);
+  s.workload->module().to(s.device.device);
+  for (const auto& p : s.workload->module().parameters()) {
+    s.result.model.params_total += p.numel();
+    if (p.requires_grad()) s.result.model.params_trainable += p.numel();
+  }
+  s.data = std::make_unique<SyntheticDataset>(*s.workload, config.data, s.device.device);
+  if (s.data->pool_samples() < config.data.samples) {
+    s.result.notes.push_back("synthetic data: a pool of " + std::to_string(s.data->pool_samples()) +
+                             " samples stands for the " + std::to_string(config.data.samples) +
+                             " of the epoch (the epoch order wraps around it)");
+  }
+  s.full_batches = std::max<std::int64_t>(1, config.data.samples / config.data.batch_size);
+  s.step = std::make_unique<TrainingStep>(*s.workload, config, s.device.device);
+  s.clock = s.device.device.is_cuda() ? make_cuda_event_clock() : make_steady_clock();
+  s.result.clock = s.clock->name();
+}
+
+void run_warmup(Session& s) {
+  const std::int64_t steps = s.config.timing.warmup_steps;
+  const auto start = Clock::now();
+  for (std::int64_t i = 0; i < steps; ++i) s.run_step(nullptr);
+  s.synchronize();
+  s.result.warmup_steps = steps;
+  s.progress("warmup", steps, steps, 0, 0, seconds_since(start));
+}
+
+// Only step-boundary marks: this pass gives T_batch.
+void run_timed_steps(Session& s) {
+  const auto& timing = s.config.timing;
+  stats::StoppingCriterion criterion(
+      {timing.min_steps, timing.max_steps, timing.max_seconds, timing.target_ci_pct});
+  const auto start = Clock::now();
+  std::int64_t window = std::min<std::int64_t>(4, timing.max_steps);
+  while (true) {
+    s.clock->mark();
+    for (std::int64_t i = 0; i < window; ++i) {
+      s.run_step(nullptr);
+      s.clock->mark();
+    }
+    for (const double interval : s.clock->read_intervals_s()) {
+      criterion.add_measurement(interval);
+      s.result.step_s.push_back(interval);
+    }
+    const double elapsed = seconds_since(start);
+    s.progress("measure", criterion.count(), 0, criterion.mean_s(),
+               criterion.ci95_half_width_pct(), elapsed);
+    if (criterion.is_finished(elapsed)) {
+      s.result.stable = criterion.is_stable();
+      s.result.stop_reason = criterion.reason(elapsed);
+      s.result.measure_wall_s = elapsed;
+      break;
+    }
+    window = std::min(next_window(criterion.mean_s()), timing.max_steps - criterion.count());
+  }
+  if (!s.result.stable) log::warn("unstable result: " + s.result.stop_reason);
+}
+
+// Marks after every phase; its step time is compared with the timed pass to expose the cost of
+// the instrumentation itself.
+void run_phase_steps(Session& s) {
+  const auto measured = static_cast<std::int64_t>(s.result.step_s.size());
+  const std::int64_t planned = std::min(measured, max_phase_steps);
+  const std::int64_t at_least = std::min(measured, s.config.timing.min_steps);
+  const double budget_s = std::max(s.config.timing.max_seconds / 2, 0.0);
+  auto& phases = s.result.phases;
+  const auto start = Clock::now();
+  std::int64_t done = 0;
+  std::int64_t window = 4;
+  while (done < planned) {
+    window = std::min(window, planned - done);
+    s.clock->mark();
+    for (std::int64_t i = 0; i < window; ++i) s.run_step(s.clock.get());
+    const std::vector<double> intervals = s.clock->read_intervals_s();
+    for (std::size_t i = 0; i + 4 <= intervals.size(); i += 4) {
+      phases.data_s.push_back(intervals[i]);
+      phases.forward_s.push_back(intervals[i + 1]);
+      phases.backward_s.push_back(intervals[i + 2]);
+      phases.optimizer_s.push_back(intervals[i + 3]);
+      phases.step_s.push_back(intervals[i] + intervals[i + 1] + intervals[i + 2] + intervals[i + 3]);
+    }
+    done += window;
+    const double elapsed = seconds_since(start);
+    s.progress("phases", done, planned, 0, 0, elapsed);
+    if (done >= at_least && elapsed > budget_s) break;
+    window = next_window(elapsed / static_cast<double>(done));
+  }
+}
+
+// One real epoch through the whole shuffled dataset, timed by the wall clock between two
+// synchronisations: the figure the prediction is checked against.
+void run_epoch(Session& s) {
+  const auto& data = s.config.data;
+  const std::int64_t devices = s.config.pricing.gpus;
+  const std::int64_t steps = cost::steps_per_epoch(data, devices);
+  s.synchronize();
+  const auto start = Clock::now();
+  auto last_report = start;
+  for (std::int64_t k = 0; k < steps; ++k) {
+    // This device's share of step k: the last step of an epoch without drop_last is partial.
+    const std::int64_t remaining = data.samples - k * data.batch_size * devices;
+    const std::int64_t size =
+        data.drop_last ? data.batch_size
+                       : std::min(data.batch_size, (remaining + devices - 1) / devices);
+    s.check_interrupt();
+    s.step->run(*s.data, k, size, nullptr);
+    if (Clock::now() - last_report > std::chrono::milliseconds(200)) {
+      last_report = Clock::now();
+      s.progress("epoch", k + 1, steps, 0, 0, seconds_since(start));
+    }
+  }
+  s.synchronize();
+  s.result.epoch_actual_s = seconds_since(start);
+}
+
+std::string describe_settings(const config::Config& c) {
+  std::ostringstream out;
+  out << "model " << config::model_name(*c.model) << ", batch_size " << c.data.batch_size
+      << ", precision " << config::to_string(c.precision);
+  return out.str();
+}
+
+}  // namespace
+
+measure::Measurement measure(const measure::MeasureRequest& request) {
+  const config::Config& config = *request.config;
+  if (!config.model || !config.optimizer) {
+    throw InputError(config.source + ": run needs model and optimizer sections");
+  }
+  Session s{request, config, {}, nullptr, nullptr, nullptr, nullptr, 0, 1, {}};
+  try {
+    prepare(s);
+    run_warmup(s);
+    run_timed_steps(s);
+    run_phase_steps(s);
+    if (request.validate_epoch) run_epoch(s);
+  } catch (const c10::OutOfMemoryError& e) {
+    throw OutOfMemoryError("out of memory on " + s.result.device.device + " with " +
+                           describe_settings(config) + ": " + e.what_without_backtrace());
+  } catch (const c10::Error& e) {
+    throw RuntimeFailure("LibTorch failed on " + s.result.device.device + " with " +
+                         describe_settings(config) + ": " + e.what_without_backtrace());
+  }
+  return std::move(s.result);
+}
+
+}  // namespace epochcost::runner
+
+// The plugin's entry point, looked up by the CLI with dlsym.
+extern "C" __attribute__((visibility("default"))) epochcost::measure::Measurement
+epochcost_runner_measure_v1(const epochcost::measure::MeasureRequest& request) {
+  return epochcost::runner::measure(request);
+}

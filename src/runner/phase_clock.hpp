@@ -1,0 +1,24 @@
+#pragma once
+// Time points on the device's own timeline. On CUDA they are events recorded on the current
+// stream (no synchronisation until the window is read); on the CPU, steady_clock readings.
+// Both return seconds as double.
+#include <memory>
+#include <vector>
+
+namespace epochcost::runner {
+
+class PhaseClock {
+ public:
+  virtual ~PhaseClock() = default;
+  virtual void mark() = 0;
+  // Waits for the marks recorded so far and returns the differences between consecutive marks;
+  // the next window starts empty.
+  [[nodiscard]] virtual std::vector<double> read_intervals_s() = 0;
+  [[nodiscard]] virtual const char* name() const = 0;
+};
+
+[[nodiscard]] std::unique_ptr<PhaseClock> make_steady_clock();
+// Events are created on the current CUDA device.
+[[nodiscard]] std::unique_ptr<PhaseClock> make_cuda_event_clock();
+
+}  // namespace epochcost::runner

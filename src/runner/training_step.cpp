@@ -1,0 +1,131 @@
+#include "training_step.hpp"
+
+#include <ATen/autocast_mode.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+
+namespace epochcost::runner {
+namespace {
+
+std::int64_t bytes_per_sample(const models::Batch& one) {
+  return static_cast<std::int64_t>(one.inputs.nbytes() + one.targets.nbytes());
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tensor> parameters,
+                                                        const config::OptimizerSpec& spec) {
+  switch (spec.name) {
+    case config::OptimizerKind::sgd:
+      return std::make_unique<torch::optim::SGD>(
+          parameters, torch::optim::SGDOptions(spec.lr)
+                          .momentum(spec.momentum)
+                          .weight_decay(spec.weight_decay));
+    case config::OptimizerKind::adam:
+      return std::make_unique<torch::optim::Adam>(
+          parameters, torch::optim::AdamOptions(spec.lr)
+                          .betas({spec.beta1, spec.beta2})
+                          .eps(spec.eps)
+                          .weight_decay(spec.weight_decay));
+    case config::OptimizerKind::adamw:
+      return std::make_unique<torch::optim::AdamW>(
+          parameters, torch::optim::AdamWOptions(spec.lr)
+                          .betas({spec.beta1, spec.beta2})
+                          .eps(spec.eps)
+                          .weight_decay(spec.weight_decay));
+  }
+  throw std::logic_error("unknown optimizer");
+}
+
+// LibTorch has no RAII autocast guard; this mirrors Python's torch.autocast enter/exit.
+class AutocastRegion {
+ public:
+  AutocastRegion(bool enabled, at::DeviceType device_type, at::ScalarType dtype)
+      : enabled_(enabled), device_type_(device_type) {
+    if (!enabled_) return;
+    previous_enabled_ = at::autocast::is_autocast_enabled(device_type_);
+    previous_dtype_ = at::autocast::get_autocast_dtype(device_type_);
+    at::autocast::set_autocast_enabled(device_type_, true);
+    at::autocast::set_autocast_dtype(device_type_, dtype);
+    at::autocast::increment_nesting();
+  }
+  ~AutocastRegion() {
+    if (!enabled_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(device_type_, previous_enabled_);
+    at::autocast::set_autocast_dtype(device_type_, previous_dtype_);
+  }
+  AutocastRegion(const AutocastRegion&) = delete;
+  AutocastRegion& operator=(const AutocastRegion&) = delete;
+
+ private:
+  bool enabled_;
+  at::DeviceType device_type_;
+  bool previous_enabled_ = false;
+  at::ScalarType previous_dtype_ = at::kFloat;
+};
+
+}  // namespace
+
+SyntheticDataset::SyntheticDataset(const models::Workload& workload, const config::DataSpec& data,
+                                   torch::Device device)
+    : batch_size_(data.batch_size), device_(device) {
+  const std::int64_t per_sample = std::max<std::int64_t>(1, bytes_per_sample(
+                                                                workload.synthetic_samples(1)));
+  const std::int64_t affordable = std::max(data.batch_size, pool_budget_bytes / per_sample);
+  pool_samples_ = std::min(data.samples, affordable);
+  pool_ = workload.synthetic_samples(pool_samples_);
+  const torch::Tensor permutation = torch::randperm(pool_samples_, torch::kLong);
+  order_ = torch::cat({permutation, permutation.slice(0, 0, std::min(batch_size_, pool_samples_))});
+  if (device_.is_cuda()) {
+    pool_.inputs = pool_.inputs.pin_memory();
+    pool_.targets = pool_.targets.pin_memory();
+  }
+}
+
+models::Batch SyntheticDataset::batch(std::int64_t step, std::int64_t size) const {
+  const std::int64_t start = (step * batch_size_) % pool_samples_;
+  const torch::Tensor indices = order_.slice(0, start, start + size);
+  models::Batch batch{pool_.inputs.index_select(0, indices),
+                      pool_.targets.index_select(0, indices)};
+  if (device_.is_cuda()) {
+    // Pinned staging from the caching host allocator, then an asynchronous copy, as a DataLoader
+    // with pin_memory=True does.
+    batch.inputs = batch.inputs.pin_memory().to(device_, /*non_blocking=*/true);
+    batch.targets = batch.targets.pin_memory().to(device_, /*non_blocking=*/true);
+  }
+  return batch;
+}
+
+TrainingStep::TrainingStep(models::Workload& workload, const config::Config& config,
+                           torch::Device device)
+    : workload_(workload), device_(device), precision_(config.precision) {
+  std::vector<torch::Tensor> trainable;
+  for (const auto& p : workload_.module().parameters()) {
+    if (p.requires_grad()) trainable.push_back(p);
+  }
+  optimizer_ = make_optimizer(std::move(trainable), *config.optimizer);
+}
+
+TrainingStep::~TrainingStep() = default;
+
+void TrainingStep::run(const SyntheticDataset& data, std::int64_t step, std::int64_t size,
+                       PhaseClock* phases) {
+  const auto mark = [phases] {
+    if (phases) phases->mark();
+  };
+  const models::Batch batch = data.batch(step, size);
+  mark();
+  torch::Tensor loss;
+  {
+    AutocastRegion autocast(precision_ == config::Precision::bf16, device_.type(), at::kBFloat16);
+    loss = workload_.loss(batch);
+  }
+  mark();
+  loss.backward();
+  mark();
+  optimizer_->step();
+  optimizer_->zero_grad();
+  mark();
+}
+
+}  // namespace epochcost::runner

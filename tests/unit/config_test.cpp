@@ -1,0 +1,215 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/loader.hpp"
+#include "util/errors.hpp"
+
+namespace epochcost::config {
+namespace {
+
+const std::string valid_config = R"(name: linear-regression
+model: {name: mlp, input_dim: 100, hidden: [], output_dim: 1, loss: mse}
+data: {samples: 10000, batch_size: 32, drop_last: false}
+optimizer: {name: adam, lr: 1.0e-3}
+precision: fp32
+device: auto
+timing: {warmup_steps: 10, min_steps: 50, max_steps: 100000, max_seconds: 30, target_ci_pct: 1.0}
+pricing: {currency: USD, unit: gpu_hour, amount: 2.49, gpus: 1}
+parallel: {scaling_efficiency: 1.0}
+extra_costs: {storage_transfer: 0, ops: 0}
+epochs: 1
+)";
+
+Config parse(const std::string& text, const std::vector<std::string>& sets = {},
+             Purpose purpose = Purpose::run) {
+  return parse_config(text, "job.yaml", sets, purpose);
+}
+
+// The message of the InputError that parsing raises ("" when it parses).
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {},
+                     Purpose purpose = Purpose::run) {
+  try {
+    (void)parse(text, sets, purpose);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(Config, ParsesTheDocumentedSchema) {
+  const Config c = parse(valid_config);
+  EXPECT_EQ(c.name, "linear-regression");
+  ASSERT_TRUE(c.model.has_value());
+  const auto& mlp = std::get<MlpSpec>(*c.model);
+  EXPECT_EQ(mlp.input_dim, 100);
+  EXPECT_TRUE(mlp.hidden.empty());
+  EXPECT_EQ(mlp.output_dim, 1);
+  EXPECT_EQ(c.data.samples, 10000);
+  EXPECT_EQ(c.data.batch_size, 32);
+  EXPECT_EQ(c.optimizer->name, OptimizerKind::adam);
+  EXPECT_DOUBLE_EQ(c.optimizer->lr, 1e-3);
+  EXPECT_EQ(c.device.kind, DeviceSpec::Kind::automatic);
+  EXPECT_EQ(c.timing.min_steps, 50);
+  EXPECT_EQ(c.pricing.currency, "USD");
+  EXPECT_DOUBLE_EQ(c.pricing.amount, 2.49);
+  EXPECT_EQ(c.epochs, 1);
+}
+
+TEST(Config, EstimateNeedsOnlyDataAndPricing) {
+  const Config c = parse("data: {samples: 100, batch_size: 8}\n"
+                         "pricing: {currency: CNY, amount: 20, gpus: 4}\n",
+                         {}, Purpose::estimate);
+  EXPECT_FALSE(c.model.has_value());
+  EXPECT_EQ(c.pricing.gpus, 4);
+  EXPECT_EQ(c.epochs, 1);
+  const std::string run_error = error_of("data: {samples: 100, batch_size: 8}\n"
+                                         "pricing: {currency: CNY, amount: 20}\n");
+  EXPECT_NE(run_error.find("model: required key is missing"), std::string::npos) << run_error;
+  EXPECT_NE(run_error.find("optimizer: required key is missing"), std::string::npos);
+}
+
+TEST(Config, ZeroBatchSizeNamesKeyLineAndValue) {
+  const std::string e = error_of(replace(valid_config, "batch_size: 32", "batch_size: 0"));
+  EXPECT_EQ(e, "job.yaml:3: data.batch_size: must be ≥ 1, got 0");
+}
+
+TEST(Config, CountsMustBeIntegers) {
+  EXPECT_NE(error_of(replace(valid_config, "batch_size: 32", "batch_size: 32.5"))
+                .find("data.batch_size: must be an integer, got 32.5"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "samples: 10000", "samples: 1.0e+30"))
+                .find("data.samples: must be ≤ 9007199254740992 (2^53), got 1.0e+30"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "samples: 10000", "samples: \"10000\""))
+                .find("data.samples: must be an integer, got '10000'"),
+            std::string::npos);
+  // An integral value written in exponent form is a count.
+  EXPECT_EQ(parse(replace(valid_config, "samples: 10000", "samples: 1e6")).data.samples, 1000000);
+}
+
+TEST(Config, PricesMustBeFiniteAndNonNegative) {
+  EXPECT_NE(error_of(replace(valid_config, "amount: 2.49", "amount: -1"))
+                .find("job.yaml:8: pricing.amount: must be ≥ 0, got -1"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "amount: 2.49", "amount: .nan"))
+                .find("pricing.amount: must be a finite number"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "amount: 2.49", "amount: .inf"))
+                .find("pricing.amount: must be a finite number"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "storage_transfer: 0", "storage_transfer: -3"))
+                .find("extra_costs.storage_transfer: must be ≥ 0"),
+            std::string::npos);
+}
+
+TEST(Config, UnknownKeysSuggestTheNearestAndComeFirst) {
+  // batch_sise is unknown and therefore batch_size is missing: the unknown key is listed first.
+  const std::string e = error_of(replace(valid_config, "batch_size: 32", "batch_sise: 32"));
+  const auto unknown = e.find("job.yaml:3: data.batch_sise: unknown key (did you mean 'batch_size'?)");
+  const auto missing = e.find("data.batch_size: required key is missing");
+  ASSERT_NE(unknown, std::string::npos) << e;
+  ASSERT_NE(missing, std::string::npos) << e;
+  EXPECT_LT(unknown, missing);
+  EXPECT_NE(error_of(valid_config + "epoch: 3\n").find("epoch: unknown key (did you mean 'epochs'?)"),
+            std::string::npos);
+}
+
+TEST(Config, EnumsListTheirValues) {
+  EXPECT_NE(error_of(replace(valid_config, "unit: gpu_hour", "unit: gpu_hours"))
+                .find("pricing.unit: must be one of gpu_hour, instance_hour; got 'gpu_hours' "
+                      "(did you mean 'gpu_hour'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "name: mlp", "name: mpl"))
+                .find("model.name: must be one of mlp; got 'mpl' (did you mean 'mlp'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "precision: fp32", "precision: fp64"))
+                .find("precision: must be one of"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "currency: USD", "currency: usd"))
+                .find("pricing.currency: must be a 3-letter upper-case currency code"),
+            std::string::npos);
+}
+
+TEST(Config, DeviceSyntax) {
+  EXPECT_EQ(parse(replace(valid_config, "device: auto", "device: cuda:1")).device.index, 1);
+  EXPECT_EQ(parse(replace(valid_config, "device: auto", "device: cpu")).device.kind,
+            DeviceSpec::Kind::cpu);
+  EXPECT_NE(error_of(replace(valid_config, "device: auto", "device: gpu")).find("job.yaml:6: device:"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "device: auto", "device: cuda:x")).find("device:"),
+            std::string::npos);
+}
+
+TEST(Config, CrossFieldChecksQuoteBothValues) {
+  EXPECT_NE(error_of(replace(valid_config, "max_steps: 100000", "max_steps: 40"))
+                .find("timing.min_steps (50) must be ≤ timing.max_steps (40)"),
+            std::string::npos);
+  const std::string no_step = error_of(replace(valid_config, "samples: 10000, batch_size: 32, drop_last: false",
+                                               "samples: 10, batch_size: 32, drop_last: true"));
+  EXPECT_NE(no_step.find("the epoch would have no step"), std::string::npos) << no_step;
+}
+
+TEST(Config, InstancePricingNeedsGpusPerInstance) {
+  const std::string e = error_of(replace(valid_config, "unit: gpu_hour", "unit: instance_hour"));
+  EXPECT_NE(e.find("pricing.gpus_per_instance: required key is missing"), std::string::npos) << e;
+  const Config c = parse(replace(valid_config, "unit: gpu_hour", "unit: instance_hour, gpus_per_instance: 8"));
+  EXPECT_EQ(c.pricing.gpus_per_instance, 8);
+  EXPECT_NE(error_of(replace(valid_config, "gpus: 1}", "gpus: 1, gpus_per_instance: 8}"))
+                .find("applies only to unit: instance_hour"),
+            std::string::npos);
+}
+
+TEST(Config, DocumentLevelProblems) {
+  EXPECT_NE(error_of("").find("the config is empty"), std::string::npos);
+  EXPECT_NE(error_of("- a\n- b\n").find("must be a mapping"), std::string::npos);
+  const std::string syntax = error_of("data: {samples: 10\npricing: [\n");
+  EXPECT_NE(syntax.find("job.yaml:"), std::string::npos);
+  EXPECT_NE(syntax.find("YAML syntax error"), std::string::npos);
+  EXPECT_NE(error_of(valid_config + "epochs: 2\n").find("epochs: duplicate key"), std::string::npos);
+}
+
+TEST(Config, ListsEveryProblemAtOnce) {
+  std::string text = replace(valid_config, "batch_size: 32", "batch_size: 0");
+  text = replace(text, "amount: 2.49", "amount: -2");
+  const std::string e = error_of(text);
+  EXPECT_NE(e.find("2 errors in config job.yaml"), std::string::npos) << e;
+  EXPECT_NE(e.find("data.batch_size"), std::string::npos);
+  EXPECT_NE(e.find("pricing.amount"), std::string::npos);
+}
+
+TEST(Config, SetOverridesAndAddsKeys) {
+  const Config c = parse(valid_config, {"data.batch_size=64", "model.hidden=[64, 32]",
+                                        "timing.max_seconds=2", "seed=7"});
+  EXPECT_EQ(c.data.batch_size, 64);
+  EXPECT_EQ(std::get<MlpSpec>(*c.model).hidden, (std::vector<std::int64_t>{64, 32}));
+  EXPECT_DOUBLE_EQ(c.timing.max_seconds, 2.0);
+  EXPECT_EQ(c.seed, 7u);
+}
+
+TEST(Config, SetIsValidatedAndBlamedByItsText) {
+  EXPECT_EQ(error_of(valid_config, {"data.batch_size=0"}),
+            "--set data.batch_size=0: data.batch_size: must be ≥ 1, got 0");
+  EXPECT_NE(error_of(valid_config, {"data.batch_sise=4"})
+                .find("--set data.batch_sise=4: data.batch_sise: unknown key (did you mean 'batch_size'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of(valid_config, {"data.batch_size"}).find("expected key.path=value"),
+            std::string::npos);
+  EXPECT_NE(error_of(valid_config, {"precision.x=1"}).find("is not a mapping"), std::string::npos);
+  EXPECT_NE(error_of(valid_config, {"data..x=1"}).find("empty key"), std::string::npos);
+}
+
+TEST(Config, EditDistance) {
+  EXPECT_EQ(edit_distance("batch_sise", "batch_size"), 1u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}
+
+}  // namespace
+}  // namespace epochcost::config

@@ -1,0 +1,101 @@
+#include "cost/cost_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "util/errors.hpp"
+
+namespace epochcost::cost {
+namespace {
+
+config::Config linear_regression_pricing() {
+  config::Config c;
+  c.data = {10000, 32, false};
+  c.pricing = {"USD", config::PriceUnit::gpu_hour, 2.49, 1, 0};
+  return c;
+}
+
+// Worked example (a) of the source article: 10000 samples, B = 32, T_batch = 0.1 s, 2.49 USD/h.
+TEST(CostModel, OneGpuWorkedExample) {
+  const config::Config c = linear_regression_pricing();
+  const std::int64_t batches = steps_per_epoch(c.data, 1);
+  EXPECT_EQ(batches, 313);
+  const auto step = job_step_time(0.1, std::nullopt, 1, c);
+  EXPECT_FALSE(step.scaled);
+  const EpochTime epoch = epoch_time(batches, step);
+  EXPECT_NEAR(epoch.seconds, 31.3, 1e-12);
+  const CostBreakdown cost = price_epoch(epoch, c);
+  // The one-GPU form: ceil(D/B) · T_batch / 3600 · P_hour.
+  const double one_gpu_form = std::ceil(10000.0 / 32.0) * 0.1 / 3600.0 * 2.49;
+  EXPECT_DOUBLE_EQ(cost.per_epoch, one_gpu_form);
+  EXPECT_NEAR(cost.per_epoch, 0.021649166666666667, 1e-15);
+  EXPECT_EQ(cost.currency, "USD");
+  EXPECT_DOUBLE_EQ(cost.total, cost.per_epoch);
+}
+
+// Worked example (b): 1.5 h/epoch, 20 CNY per GPU-hour, 4 GPUs, storage 2 + ops 1 CNY per epoch.
+TEST(CostModel, GeneralFormWorkedExample) {
+  config::Config c;
+  c.data = {100000, 8, false};
+  c.pricing = {"CNY", config::PriceUnit::gpu_hour, 20.0, 4, 0};
+  c.extra_costs = {2.0, 1.0};
+  c.epochs = 10;
+  const CostBreakdown cost = price_epoch({steps_per_epoch(c.data, 4), 1.5 * 3600, std::nullopt}, c);
+  EXPECT_DOUBLE_EQ(cost.compute_per_epoch, 120.0);
+  EXPECT_DOUBLE_EQ(cost.storage_transfer_per_epoch, 2.0);
+  EXPECT_DOUBLE_EQ(cost.ops_per_epoch, 1.0);
+  EXPECT_DOUBLE_EQ(cost.per_epoch, 123.0);
+  EXPECT_DOUBLE_EQ(cost.total, 1230.0);
+  EXPECT_EQ(cost.billed_units, 4);
+}
+
+TEST(CostModel, StepsCountDataParallelDevices) {
+  const config::DataSpec data{10000, 32, false};
+  EXPECT_EQ(steps_per_epoch(data, 4), 79);  // ceil(10000 / 128)
+  EXPECT_EQ(steps_per_epoch({10000, 32, true}, 4), 78);
+  EXPECT_EQ(steps_per_epoch({10000, 32, true}, 1), 312);
+}
+
+TEST(CostModel, EpochWithoutAStepIsAnInputError) {
+  EXPECT_THROW((void)steps_per_epoch({10, 32, true}, 1), InputError);
+  EXPECT_EQ(steps_per_epoch({10, 32, false}, 1), 1);
+}
+
+TEST(CostModel, InstancePricingBillsWholeInstances) {
+  config::PricingSpec pricing{"USD", config::PriceUnit::instance_hour, 32.0, 6, 4};
+  EXPECT_EQ(billed_units(pricing), 2);
+  EXPECT_DOUBLE_EQ(compute_cost(0.5, pricing), 32.0);
+  pricing.gpus = 8;
+  EXPECT_EQ(billed_units(pricing), 2);
+  pricing.gpus = 9;
+  EXPECT_EQ(billed_units(pricing), 3);
+}
+
+TEST(CostModel, MoreBilledDevicesThanMeasuredScalesByEfficiency) {
+  config::Config c = linear_regression_pricing();
+  c.pricing.gpus = 4;
+  c.parallel.scaling_efficiency = 0.8;
+  const auto step = job_step_time(0.1, std::array<double, 2>{0.09, 0.11}, 1, c);
+  EXPECT_TRUE(step.scaled);
+  EXPECT_DOUBLE_EQ(step.t_batch_s, 0.125);
+  EXPECT_DOUBLE_EQ((*step.ci95_s)[0], 0.1125);
+  EXPECT_DOUBLE_EQ((*step.ci95_s)[1], 0.1375);
+  // Measured on as many devices as billed: the measurement stands as it is.
+  EXPECT_FALSE(job_step_time(0.1, std::nullopt, 4, c).scaled);
+}
+
+TEST(CostModel, ConfidenceIntervalCarriesIntoTheCost) {
+  config::Config c = linear_regression_pricing();
+  c.extra_costs = {0.5, 0.25};
+  const auto step = job_step_time(0.1, std::array<double, 2>{0.09, 0.12}, 1, c);
+  const CostBreakdown cost = price_epoch(epoch_time(313, step), c);
+  ASSERT_TRUE(cost.per_epoch_ci95.has_value());
+  EXPECT_DOUBLE_EQ((*cost.per_epoch_ci95)[0], 313 * 0.09 / 3600 * 2.49 + 0.75);
+  EXPECT_DOUBLE_EQ((*cost.per_epoch_ci95)[1], 313 * 0.12 / 3600 * 2.49 + 0.75);
+  EXPECT_LT((*cost.per_epoch_ci95)[0], cost.per_epoch);
+  EXPECT_GT((*cost.per_epoch_ci95)[1], cost.per_epoch);
+}
+
+}  // namespace
+}  // namespace epochcost::cost
