@@ -131,7 +131,8 @@ TEST(TextReports, ShowTheHeadlineFigures) {
   const std::string table = report::render_table(r);
   EXPECT_NE(table.find("T_batch (mean)"), std::string::npos) << table;
   EXPECT_NE(table.find("2 ms"), std::string::npos) << table;
-  EXPECT_NE(table.find("0.75 EUR"), std::string::npos) << table;
+  EXPECT_NE(table.find("0.50 EUR"), std::string::npos) << table;
+  EXPECT_NE(table.find("2.25 EUR"), std::string::npos) << table;
   EXPECT_NE(table.find("assumption"), std::string::npos);
   const std::string md = report::render_markdown(r);
   EXPECT_EQ(md.rfind("## epochcost run", 0), 0u);
@@ -142,6 +143,8 @@ TEST(Format, MoneyAndDurations) {
   EXPECT_EQ(report::money(123.0, "CNY"), "123.00 CNY");
   EXPECT_EQ(report::money(0.021649166, "USD"), "0.02165 USD");
   EXPECT_EQ(report::money(0, "USD"), "0.00 USD");
+  EXPECT_EQ(report::money(0.5, "USD"), "0.50 USD");
+  EXPECT_EQ(report::money(1.738e-5, "USD"), "1.738e-05 USD");
   EXPECT_EQ(report::duration(85.31e-6), "85.31 µs");
   EXPECT_EQ(report::duration(31.3), "31.3 s");
   EXPECT_EQ(report::duration(5400), "1.5 h (5400 s)");

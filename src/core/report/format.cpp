@@ -1,7 +1,10 @@
 #include "report/format.hpp"
 
 #include <cmath>
+#include <algorithm>
+#include <cstddef>
 #include <cstdio>
+#include <string>
 
 namespace epochcost::report {
 
@@ -25,10 +28,16 @@ std::string money(double amount, const std::string& currency) {
   char buffer[64];
   if (amount == 0 || std::abs(amount) >= 1) {
     std::snprintf(buffer, sizeof buffer, "%.2f", amount);
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%.4g", amount);
+    return std::string(buffer) + " " + currency;
   }
-  return std::string(buffer) + " " + currency;
+  std::snprintf(buffer, sizeof buffer, "%.4g", amount);
+  std::string text = buffer;
+  // At least to the cent: 0.5 reads as 0.50.
+  const auto point = text.find('.');
+  if (text.find('e') == std::string::npos && point != std::string::npos) {
+    text.append(std::max<std::ptrdiff_t>(0, 2 - std::ptrdiff_t(text.size() - point - 1)), '0');
+  }
+  return text + " " + currency;
 }
 
 }  // namespace epochcost::report

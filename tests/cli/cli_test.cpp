@@ -1,0 +1,259 @@
+// The executable end to end: reports, exit statuses and messages for bad input.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "../support/cli_runner.hpp"
+
+namespace epochcost::testing {
+namespace {
+
+const std::string default_config = source_path("configs/linear-regression.yaml");
+const std::string cost_only_config = source_path("configs/lora-7b-a100x4-cost.yaml");
+
+// A short measurement of the default job, so the suite stays fast on two cores.
+const std::string quick =
+    " --set timing.warmup_steps=5 --set timing.min_steps=20 --set timing.max_seconds=1"
+    " --set device=cpu";
+
+nlohmann::json json_of(const CliOutput& output) {
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  return nlohmann::json::parse(output.out);
+}
+
+TEST(Estimate, ReproducesTheOneGpuWorkedExample) {
+  const auto j = json_of(run_cli("estimate " + default_config + " --t-batch 0.1 --format json"));
+  EXPECT_EQ(j["schema"], "epochcost.result/1");
+  EXPECT_EQ(j["epoch"]["batches"], 313);
+  EXPECT_NEAR(j["epoch"]["seconds"].get<double>(), 31.3, 1e-9);
+  EXPECT_NEAR(j["cost"]["per_epoch"].get<double>(), 0.0216491666666, 1e-12);
+  EXPECT_EQ(j["cost"]["currency"], "USD");
+  EXPECT_TRUE(j["timing"].is_null());
+  EXPECT_TRUE(j["environment"]["device"].is_null());  // estimate never looks at a device
+}
+
+TEST(Estimate, ReproducesTheGeneralWorkedExample) {
+  const auto j = json_of(run_cli("estimate " + cost_only_config + " --t-epoch-hours 1.5 --format json"));
+  EXPECT_DOUBLE_EQ(j["cost"]["per_epoch"].get<double>(), 123.0);
+  EXPECT_DOUBLE_EQ(j["cost"]["total"].get<double>(), 1230.0);
+  EXPECT_EQ(j["cost"]["currency"], "CNY");
+  const auto table = run_cli("estimate " + cost_only_config + " --t-epoch-hours 1.5");
+  EXPECT_NE(table.out.find("123.00 CNY"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("1230.00 CNY"), std::string::npos);
+}
+
+TEST(Estimate, NeverLoadsLibTorch) {
+  // With the runner pointed at nothing, estimate still works: it never opens it.
+  const auto output = run_cli("estimate " + default_config + " --t-batch 0.1", "EPOCHCOST_RUNNER=/nonexistent");
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  const auto ldd = std::system((std::string("ldd ") + EPOCHCOST_BINARY + " | grep -q libtorch").c_str());
+  EXPECT_NE(WEXITSTATUS(ldd), 0) << "the epochcost executable links LibTorch";
+}
+
+TEST(Estimate, FormatsAndOutputFile) {
+  const ScratchDir dir;
+  const auto written = run_cli("estimate " + default_config + " --t-batch 0.1 --format csv --output " +
+                               (dir / "r.csv").string());
+  EXPECT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_TRUE(written.out.empty());
+  const std::string csv = slurp(dir / "r.csv");
+  EXPECT_NE(csv.find("cost.per_epoch"), std::string::npos);
+  const auto md = run_cli("estimate " + default_config + " --t-batch 0.1 --format md");
+  EXPECT_EQ(md.out.rfind("## epochcost estimate", 0), 0u) << md.out;
+}
+
+struct BadInput {
+  std::string name;
+  std::string arguments;       // after the subcommand's config
+  std::string config_text;     // "" = use the default config file
+  std::string expected;        // must appear in stderr
+};
+
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+
+class BadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BadInputTest, ExitsTwoNamesTheProblemAndWritesNothing) {
+  const BadInput& c = GetParam();
+  const ScratchDir dir;
+  std::string config = default_config;
+  if (!c.config_text.empty()) {
+    dir.write("job.yaml", c.config_text == "<empty>" ? "" : c.config_text);
+    config = (dir / "job.yaml").string();
+  }
+  for (const std::string command : {"estimate", "run"}) {
+    if (command == "run" && c.arguments.find("--t-") != std::string::npos) continue;
+    const std::string extra = command == "estimate" && c.arguments.find("--t-") == std::string::npos
+                                  ? " --t-batch 0.1" : "";
+    const auto output = run_cli(command + " " + config + " " + c.arguments + extra +
+                                " --output " + (dir / "result.json").string());
+    EXPECT_EQ(output.exit_code, 2) << command << ": " << output.err;
+    EXPECT_NE(output.err.find(c.expected), std::string::npos) << command << ": " << output.err;
+    EXPECT_TRUE(output.out.empty()) << output.out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "result.json"));
+  }
+}
+
+const std::string base = "model: {name: mlp, input_dim: 4, output_dim: 1}\n"
+                         "optimizer: {name: sgd}\n"
+                         "pricing: {currency: USD, amount: 1}\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, BadInputTest,
+    ::testing::Values(
+        BadInput{"zero_batch", "--set data.batch_size=0", "", "data.batch_size: must be ≥ 1, got 0"},
+        BadInput{"fractional_batch", "", base + "data: {samples: 100, batch_size: 32.5}\n",
+                 "job.yaml:4: data.batch_size: must be an integer, got 32.5"},
+        BadInput{"huge_samples", "", base + "data: {samples: 1.0e+30, batch_size: 4}\n",
+                 "data.samples: must be ≤ 9007199254740992 (2^53), got 1.0e+30"},
+        BadInput{"negative_price", "--set pricing.amount=-1", "", "pricing.amount: must be ≥ 0, got -1"},
+        BadInput{"nan_price", "--set pricing.amount=.nan", "", "pricing.amount: must be a finite number"},
+        BadInput{"unknown_key", "--set data.batch_sise=4", "",
+                 "data.batch_sise: unknown key (did you mean 'batch_size'?)"},
+        BadInput{"unknown_enum", "--set pricing.unit=hourly", "", "pricing.unit: must be one of"},
+        BadInput{"unknown_model", "--set model.name=transformer", "", "model.name: must be one of"},
+        BadInput{"unknown_currency", "--set pricing.currency=dollars", "", "pricing.currency"},
+        BadInput{"min_over_max", "--set timing.max_steps=10", "",
+                 "timing.min_steps (200) must be ≤ timing.max_steps (10)"},
+        BadInput{"no_step_epoch", "--set data.samples=8 --set data.drop_last=true", "",
+                 "the epoch would have no step"},
+        BadInput{"empty_file", "", "<empty>", "the config file is empty"},
+        BadInput{"syntax_error", "", "data: {samples: 10\npricing: [\n", "YAML syntax error"},
+        BadInput{"bad_set_syntax", "--set data.batch_size", "", "expected key.path=value"},
+        BadInput{"bad_format", "--format xml", "", "--format"},
+        BadInput{"unknown_flag", "--frobnicate", "", "frobnicate"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(BadInput, MissingConfigFile) {
+  for (const std::string command : {"estimate /nonexistent/job.yaml --t-batch 1", "run /nonexistent/job.yaml",
+                                    "validate /nonexistent/job.yaml"}) {
+    const auto output = run_cli(command);
+    EXPECT_EQ(output.exit_code, 2) << command;
+    EXPECT_NE(output.err.find("cannot open config '/nonexistent/job.yaml'"), std::string::npos) << output.err;
+  }
+}
+
+TEST(BadInput, EstimateTimes) {
+  for (const std::string flags : {"", "--t-batch -1", "--t-batch abc", "--t-epoch-hours 0",
+                                  "--t-batch 1 --t-epoch-hours 1", "--t-batch nan"}) {
+    const auto output = run_cli("estimate " + default_config + " " + flags);
+    EXPECT_EQ(output.exit_code, 2) << flags << ": " << output.err;
+    EXPECT_NE(output.err.find("t-"), std::string::npos) << flags << ": " << output.err;
+  }
+}
+
+TEST(BadInput, OutputIntoAMissingDirectoryFailsBeforeMeasuring) {
+  const auto output = run_cli("run " + default_config + quick + " --output /nonexistent/dir/r.json");
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_NE(output.err.find("--output: directory '/nonexistent/dir' does not exist"), std::string::npos)
+      << output.err;
+}
+
+TEST(BadInput, CudaRequestedWithoutADevice) {
+  if (std::system("nvidia-smi -L >/dev/null 2>&1") == 0) GTEST_SKIP() << "a GPU is present";
+  if (!EPOCHCOST_HAS_RUNNER) GTEST_SKIP() << "built without the LibTorch runner";
+  const auto output = run_cli("run " + default_config + " --set device=cuda:0");
+  EXPECT_EQ(output.exit_code, 2) << output.err;
+  EXPECT_NE(output.err.find("device: cuda:0 requested, but"), std::string::npos) << output.err;
+}
+
+TEST(Cli, HelpAndVersionExitZero) {
+  EXPECT_EQ(run_cli("--help").exit_code, 0);
+  const auto version = run_cli("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_FALSE(version.out.empty());
+  EXPECT_EQ(run_cli("").exit_code, 2);
+}
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!EPOCHCOST_HAS_RUNNER) GTEST_SKIP() << "built without the LibTorch runner";
+  }
+};
+
+TEST_F(RunTest, DefaultJobGivesACompleteResult) {
+  const auto output = run_cli("run " + default_config + quick + " --format json --log-level warn");
+  const auto j = json_of(output);
+  EXPECT_TRUE(output.err.empty()) << output.err;  // no progress line when stderr is not a terminal
+  EXPECT_EQ(j["environment"]["device"], "cpu");
+  EXPECT_FALSE(j["environment"]["torch_version"].get<std::string>().empty());
+  const auto& timing = j["timing"];
+  EXPECT_EQ(timing["clock"], "steady_clock");
+  EXPECT_EQ(timing["warmup_steps"], 5);
+  EXPECT_GE(timing["measured_steps"].get<int>(), 20);
+  EXPECT_TRUE(timing["stable"].is_boolean());
+  EXPECT_TRUE(timing["instrumentation_overhead_pct"].is_number());
+  const auto& t = timing["t_batch_s"];
+  EXPECT_GT(t["mean"].get<double>(), 0);
+  EXPECT_LE(t["min"].get<double>(), t["median"].get<double>());
+  EXPECT_LE(t["median"].get<double>(), t["max"].get<double>());
+  EXPECT_LE(t["ci95_low"].get<double>(), t["mean"].get<double>());
+  EXPECT_GE(t["ci95_high"].get<double>(), t["mean"].get<double>());
+  // The phases of the instrumented pass add up to its step.
+  double phase_sum = 0;
+  for (const char* phase : {"data", "forward", "backward", "optimizer"}) {
+    ASSERT_TRUE(timing["phases"].contains(phase)) << phase;
+    EXPECT_GT(timing["phases"][phase]["mean"].get<double>(), 0) << phase;
+    phase_sum += timing["phases"][phase]["mean"].get<double>();
+  }
+  EXPECT_NEAR(phase_sum, timing["instrumented_step_s"]["mean"].get<double>(),
+              1e-9 * timing["instrumented_step_s"]["mean"].get<double>() + 1e-12);
+  EXPECT_EQ(j["epoch"]["batches"], 313);
+  EXPECT_NEAR(j["epoch"]["seconds"].get<double>(), 313 * t["mean"].get<double>(), 1e-12);
+  EXPECT_TRUE(j["epoch"]["validated"].is_null());
+  EXPECT_NEAR(j["cost"]["per_epoch"].get<double>(), j["epoch"]["seconds"].get<double>() / 3600 * 2.49, 1e-15);
+  EXPECT_LE(j["cost"]["per_epoch_ci95"][0].get<double>(), j["cost"]["per_epoch"].get<double>());
+  EXPECT_EQ(j["params"]["total"], 101);
+}
+
+TEST_F(RunTest, ValidateEpochReportsPredictedAndActual) {
+  const auto j = json_of(run_cli("run " + default_config + quick + " --validate-epoch --format json"));
+  const auto& validated = j["epoch"]["validated"];
+  ASSERT_TRUE(validated.is_object());
+  EXPECT_EQ(validated["steps"], 313);
+  EXPECT_GT(validated["actual_seconds"].get<double>(), 0);
+  EXPECT_TRUE(validated["error_pct"].is_number());
+}
+
+TEST_F(RunTest, UnreachableTargetIsUnstableButSucceeds) {
+  const auto output = run_cli("run " + default_config +
+                              " --set device=cpu --set timing.warmup_steps=0 --set timing.min_steps=5"
+                              " --set timing.max_steps=8 --set timing.target_ci_pct=0.000001 --format json");
+  const auto j = json_of(output);
+  EXPECT_FALSE(j["timing"]["stable"].get<bool>());
+  EXPECT_EQ(j["timing"]["measured_steps"], 8);
+  EXPECT_NE(j["timing"]["stop_reason"].get<std::string>().find("max_steps (8)"), std::string::npos);
+  EXPECT_NE(output.err.find("unstable"), std::string::npos) << output.err;
+  EXPECT_FALSE(j["notes"].empty());
+}
+
+TEST_F(RunTest, OutputFileHoldsTheReportAndStdoutStaysEmpty) {
+  const ScratchDir dir;
+  const auto output = run_cli("run " + default_config + quick + " --format md --output " + (dir / "r.md").string());
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_TRUE(output.out.empty());
+  EXPECT_NE(slurp(dir / "r.md").find("### Phases"), std::string::npos);
+}
+
+TEST_F(RunTest, MoreBilledGpusThanMeasuredIsFlaggedAsAnAssumption) {
+  const auto j = json_of(run_cli("run " + default_config + quick +
+                                 " --set pricing.gpus=4 --set parallel.scaling_efficiency=0.9 --format json"));
+  EXPECT_TRUE(j["epoch"]["scaled_by_assumption"].get<bool>());
+  EXPECT_EQ(j["epoch"]["batches"], 79);
+  EXPECT_NEAR(j["epoch"]["t_batch_s"].get<double>(), j["timing"]["t_batch_s"]["mean"].get<double>() / 0.9, 1e-15);
+}
+
+TEST_F(RunTest, InterruptExits130WithoutAReport) {
+  const ScratchDir dir;
+  const std::string command = std::string("( ") + EPOCHCOST_BINARY + " run " + default_config +
+                              " --set device=cpu --set timing.max_seconds=60 --set timing.target_ci_pct=0.0001"
+                              " --output " + (dir / "r.json").string() + " 2>/dev/null & pid=$!; sleep 1.5; "
+                              "kill -INT $pid; wait $pid; exit $? )";
+  const int status = std::system(command.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));
+}
+
+}  // namespace
+}  // namespace epochcost::testing

@@ -1,0 +1,82 @@
+// Tests that need a CUDA device (label gpu). Without one each test skips and says why.
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+
+#include "config/loader.hpp"
+#include "device.hpp"
+#include "measure.hpp"
+#include "phase_clock.hpp"
+#include "util/errors.hpp"
+
+namespace epochcost::runner {
+namespace {
+
+class Gpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#ifndef EPOCHCOST_HAS_CUDA
+    GTEST_SKIP() << "this build's LibTorch has no CUDA support";
+#endif
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device visible to LibTorch";
+  }
+};
+
+config::Config gpu_job(const std::string& precision = "fp32") {
+  return config::parse_config(
+      "model: {name: mlp, input_dim: 256, hidden: [1024], output_dim: 10, loss: cross_entropy}\n"
+      "data: {samples: 4096, batch_size: 64}\noptimizer: {name: adamw}\ndevice: cuda\n"
+      "timing: {warmup_steps: 5, min_steps: 20, max_seconds: 2}\n"
+      "pricing: {currency: USD, amount: 1}\n",
+      "gpu.yaml", {"precision=" + precision}, config::Purpose::run);
+}
+
+TEST_F(Gpu, DeviceIsDescribed) {
+  const ResolvedDevice device = resolve_device(gpu_job().device);
+  EXPECT_TRUE(device.device.is_cuda());
+  EXPECT_FALSE(device.info.device_name.empty());
+  EXPECT_TRUE(device.info.cuda_version.has_value());
+}
+
+TEST_F(Gpu, EventClockMeasuresQueuedWork) {
+  (void)resolve_device(gpu_job().device);
+  const auto clock = make_cuda_event_clock();
+  const torch::Tensor a = torch::randn({2048, 2048}, torch::kCUDA);
+  clock->mark();
+  for (int i = 0; i < 3; ++i) {
+    (void)torch::mm(a, a);
+    clock->mark();
+  }
+  const auto intervals = clock->read_intervals_s();
+  ASSERT_EQ(intervals.size(), 3u);
+  for (const double s : intervals) EXPECT_GT(s, 0.0);
+  EXPECT_EQ(std::string(clock->name()), "cuda_event");
+}
+
+TEST_F(Gpu, MeasurementUsesCudaEventsAndPhasesAddUp) {
+  for (const std::string precision : {"fp32", "tf32", "bf16"}) {
+    const config::Config config = gpu_job(precision);
+    measure::MeasureRequest request;
+    request.config = &config;
+    request.validate_epoch = true;
+    const measure::Measurement m = measure(request);
+    EXPECT_EQ(m.clock, "cuda_event") << precision;
+    EXPECT_GE(m.step_s.size(), 20u) << precision;
+    ASSERT_FALSE(m.phases.step_s.empty());
+    for (std::size_t i = 0; i < m.phases.step_s.size(); ++i) {
+      EXPECT_DOUBLE_EQ(m.phases.step_s[i], m.phases.data_s[i] + m.phases.forward_s[i] +
+                                               m.phases.backward_s[i] + m.phases.optimizer_s[i]);
+    }
+    ASSERT_TRUE(m.epoch_actual_s.has_value());
+    EXPECT_GT(*m.epoch_actual_s, 0.0);
+  }
+}
+
+TEST_F(Gpu, MissingDeviceIndexIsAnInputError) {
+  config::DeviceSpec spec;
+  spec.kind = config::DeviceSpec::Kind::cuda;
+  spec.index = static_cast<int>(torch::cuda::device_count());
+  EXPECT_THROW((void)resolve_device(spec), InputError);
+}
+
+}  // namespace
+}  // namespace epochcost::runner

@@ -1,0 +1,151 @@
+// The LibTorch runner on the CPU: models, data, the training step and the measurement method.
+#include <gtest/gtest.h>
+
+#include <torch/cuda.h>
+
+#include <csignal>
+
+#include "config/loader.hpp"
+#include "device.hpp"
+#include "measure.hpp"
+#include "phase_clock.hpp"
+#include "training_step.hpp"
+#include "util/errors.hpp"
+#include "workload.hpp"
+
+namespace epochcost::runner {
+namespace {
+
+config::Config cpu_job(const std::vector<std::string>& sets = {}) {
+  std::vector<std::string> all = {"timing.warmup_steps=2", "timing.min_steps=10",
+                                  "timing.max_seconds=0.5"};
+  all.insert(all.end(), sets.begin(), sets.end());
+  return config::parse_config(
+      "model: {name: mlp, input_dim: 16, hidden: [8], output_dim: 3, loss: cross_entropy}\n"
+      "data: {samples: 100, batch_size: 8}\noptimizer: {name: adam, lr: 0.01}\ndevice: cpu\n"
+      "pricing: {currency: USD, amount: 1}\n",
+      "test.yaml", all, config::Purpose::run);
+}
+
+std::int64_t count_parameters(torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+TEST(Mlp, ShapesAndParameterCountFollowTheSpec) {
+  const auto linear = models::build_workload(config::MlpSpec{100, {}, 1});
+  EXPECT_EQ(count_parameters(linear->module()), 101);
+  const auto deep = models::build_workload(config::MlpSpec{100, {64, 32}, 10, config::Loss::cross_entropy});
+  EXPECT_EQ(count_parameters(deep->module()), 100 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10);
+  const models::Batch batch = deep->synthetic_samples(5);
+  EXPECT_EQ(batch.inputs.sizes(), (std::vector<std::int64_t>{5, 100}));
+  EXPECT_EQ(batch.targets.sizes(), (std::vector<std::int64_t>{5}));
+  EXPECT_EQ(batch.targets.scalar_type(), torch::kLong);
+  EXPECT_LT(batch.targets.max().item<std::int64_t>(), 10);
+  const torch::Tensor loss = deep->loss(batch);
+  EXPECT_EQ(loss.dim(), 0);
+  EXPECT_TRUE(std::isfinite(loss.item<float>()));
+}
+
+TEST(SyntheticDataset, BatchesFollowTheShuffledEpochOrder) {
+  const auto workload = models::build_workload(config::MlpSpec{4, {}, 1});
+  const SyntheticDataset data(*workload, {10, 4, false}, torch::kCPU);
+  EXPECT_EQ(data.pool_samples(), 10);
+  EXPECT_EQ(data.batch(0, 4).inputs.size(0), 4);
+  EXPECT_EQ(data.batch(2, 2).inputs.size(0), 2);  // the partial last batch of the epoch
+  // One epoch visits every sample exactly once.
+  const torch::Tensor epoch = torch::cat({data.batch(0, 4).inputs, data.batch(1, 4).inputs,
+                                          data.batch(2, 2).inputs});
+  EXPECT_EQ(std::get<0>(torch::unique_dim(epoch, 0)).size(0), 10);
+}
+
+TEST(TrainingStep, MarksEveryPhaseAndLearns) {
+  torch::manual_seed(0);
+  const config::Config config = cpu_job();
+  auto workload = models::build_workload(*config.model);
+  const SyntheticDataset data(*workload, config.data, torch::kCPU);
+  TrainingStep step(*workload, config, torch::kCPU);
+  const auto clock = make_steady_clock();
+  clock->mark();
+  step.run(data, 0, 8, clock.get());
+  const auto intervals = clock->read_intervals_s();
+  ASSERT_EQ(intervals.size(), 4u);  // data, forward, backward, optimizer
+  for (const double s : intervals) EXPECT_GE(s, 0.0);
+  // Repeated steps on one batch lower its loss: the optimizer really steps.
+  const float before = workload->loss(data.batch(0, 8)).item<float>();
+  for (int i = 0; i < 50; ++i) step.run(data, 0, 8, nullptr);
+  EXPECT_LT(workload->loss(data.batch(0, 8)).item<float>(), before);
+}
+
+TEST(TrainingStep, Bf16AutocastRunsOnTheCpu) {
+  const config::Config config = cpu_job({"precision=bf16"});
+  auto workload = models::build_workload(*config.model);
+  const SyntheticDataset data(*workload, config.data, torch::kCPU);
+  TrainingStep step(*workload, config, torch::kCPU);
+  step.run(data, 0, 8, nullptr);
+  for (const auto& p : workload->module().parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);
+}
+
+TEST(Measure, ReturnsConsistentSamples) {
+  const config::Config config = cpu_job();
+  measure::MeasureRequest request;
+  request.config = &config;
+  request.validate_epoch = true;
+  int progress_calls = 0;
+  request.on_progress = [&](const measure::ProgressUpdate&) { ++progress_calls; };
+  const measure::Measurement m = measure(request);
+  EXPECT_EQ(m.clock, "steady_clock");
+  EXPECT_EQ(m.device.device, "cpu");
+  EXPECT_EQ(m.warmup_steps, 2);
+  EXPECT_GE(m.step_s.size(), 10u);
+  EXPECT_EQ(m.model.params_total, 16 * 8 + 8 + 8 * 3 + 3);
+  const auto n = m.phases.step_s.size();
+  EXPECT_GT(n, 0u);
+  EXPECT_LE(n, m.step_s.size());
+  EXPECT_EQ(m.phases.data_s.size(), n);
+  EXPECT_EQ(m.phases.optimizer_s.size(), n);
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_DOUBLE_EQ(m.phases.step_s[i], m.phases.data_s[i] + m.phases.forward_s[i] +
+                                             m.phases.backward_s[i] + m.phases.optimizer_s[i]);
+  }
+  ASSERT_TRUE(m.epoch_actual_s.has_value());
+  EXPECT_GT(*m.epoch_actual_s, 0);
+  EXPECT_FALSE(m.stop_reason.empty());
+  EXPECT_GT(progress_calls, 0);
+}
+
+TEST(Measure, MaxStepsBoundsTheMeasurement) {
+  const config::Config config = cpu_job({"timing.min_steps=3", "timing.max_steps=7",
+                                         "timing.target_ci_pct=1e-9", "timing.max_seconds=60"});
+  measure::MeasureRequest request;
+  request.config = &config;
+  const measure::Measurement m = measure(request);
+  EXPECT_EQ(m.step_s.size(), 7u);
+  EXPECT_FALSE(m.stable);
+}
+
+TEST(Measure, PendingSignalStopsWithInterrupted) {
+  const config::Config config = cpu_job();
+  measure::MeasureRequest request;
+  request.config = &config;
+  request.pending_signal = [] { return SIGTERM; };
+  try {
+    (void)measure(request);
+    FAIL() << "expected Interrupted";
+  } catch (const Interrupted& e) {
+    EXPECT_EQ(e.code(), ExitCode::terminated);
+  }
+}
+
+TEST(Device, CudaRequestWithoutCudaIsAnInputError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is present";
+  config::DeviceSpec spec;
+  spec.kind = config::DeviceSpec::Kind::cuda;
+  EXPECT_THROW((void)resolve_device(spec), InputError);
+  spec.kind = config::DeviceSpec::Kind::automatic;
+  EXPECT_EQ(resolve_device(spec).info.device, "cpu");
+}
+
+}  // namespace
+}  // namespace epochcost::runner
