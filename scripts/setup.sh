@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Sets up and builds epochcost (Release, build/epochcost). Idempotent: installs only what is
+# missing, and on a machine that already has the libraries and torch (a rented GPU box, an offline
+# node) installs nothing and still builds.
+#
+#   EPOCHCOST_TORCH_PYTHON     a Python whose torch provides LibTorch (skips the virtual env)
+#   EPOCHCOST_TORCH_VERSION    torch version to install when none is found (default 2.11.0)
+#   EPOCHCOST_TORCH_INDEX_URL  package index to install torch from (e.g. a cu126 index for a V100
+#                              or a driver older than 580; see docs/gpu-support.md)
+#   EPOCHCOST_VENV             where the virtual env lives (default ~/.local/share/epochcost/venv,
+#                              outside the clone so a fresh clone does not download torch again)
+#   EPOCHCOST_BUILD_DIR        build directory (default <repo>/build)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+torch_version=${EPOCHCOST_TORCH_VERSION:-2.11.0}
+venv=${EPOCHCOST_VENV:-${XDG_DATA_HOME:-$HOME/.local/share}/epochcost/venv}
+build_dir=${EPOCHCOST_BUILD_DIR:-$root/build}
+
+say() { echo "[setup] $*" >&2; }
+die() { echo "[setup] error: $*" >&2; exit 1; }
+
+# --- system packages: each requirement is probed by what it provides, not by package name, so a
+# machine that has the files from elsewhere is left alone.
+need_packages=()
+probe() {  # probe PACKAGE FILE-OR-COMMAND...
+  local package=$1; shift
+  for thing in "$@"; do
+    if [[ $thing == /* ]]; then compgen -G "$thing" >/dev/null && return 0
+    else command -v "$thing" >/dev/null 2>&1 && return 0; fi
+  done
+  need_packages+=("$package")
+}
+probe g++ g++
+probe cmake cmake
+probe ninja-build ninja
+probe ccache ccache
+probe python3 python3
+probe libspdlog-dev '/usr/lib/*/cmake/spdlog/spdlogConfig.cmake' '/usr/lib/cmake/spdlog/spdlogConfig.cmake'
+probe libyaml-cpp-dev '/usr/lib/*/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/lib/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/share/cmake/yaml-cpp/yaml-cpp-config.cmake'
+probe libgtest-dev '/usr/lib/*/cmake/GTest/GTestConfig.cmake' '/usr/lib/cmake/GTest/GTestConfig.cmake'
+probe libcli11-dev '/usr/share/cmake/CLI11/CLI11Config.cmake' '/usr/lib/cmake/CLI11/CLI11Config.cmake' '/usr/share/CLI11/cmake/CLI11Config.cmake'
+probe nlohmann-json3-dev '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake' '/usr/lib/cmake/nlohmann_json/nlohmann_jsonConfig.cmake'
+
+# --- torch: an explicit Python, then the project's virtual env, then the system Python; install
+# into the virtual env only when none of them has it.
+has_torch() { "$1" -c 'import torch' >/dev/null 2>&1; }
+torch_python=""
+if [[ -n ${EPOCHCOST_TORCH_PYTHON:-} ]]; then
+  has_torch "$EPOCHCOST_TORCH_PYTHON" || die "EPOCHCOST_TORCH_PYTHON=$EPOCHCOST_TORCH_PYTHON cannot import torch"
+  torch_python=$EPOCHCOST_TORCH_PYTHON
+elif [[ -x $venv/bin/python ]] && has_torch "$venv/bin/python"; then
+  torch_python=$venv/bin/python
+elif command -v python3 >/dev/null 2>&1 && has_torch "$(command -v python3)"; then
+  torch_python=$(command -v python3)
+elif command -v python3 >/dev/null 2>&1 && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  need_packages+=(python3-venv)  # Debian's python3 makes virtual envs only with this
+fi
+
+if ((${#need_packages[@]})); then
+  say "installing ${need_packages[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "not root and no sudo: install ${need_packages[*]} yourself"
+    sudo=sudo
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "no apt-get: install ${need_packages[*]} (or their equivalents) yourself"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q >&2 || die "apt-get update failed (offline?); missing: ${need_packages[*]}"
+  $sudo apt-get install -y -q --no-install-recommends "${need_packages[@]}" >&2 ||
+    die "apt-get install failed; missing: ${need_packages[*]}"
+fi
+
+if [[ -z $torch_python ]]; then
+  if [[ ! -x $venv/bin/python ]]; then
+    say "creating the virtual env $venv"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv" >&2 || { rm -rf "$venv"; die "python3 -m venv $venv failed"; }
+  fi
+  index_args=()
+  [[ -n ${EPOCHCOST_TORCH_INDEX_URL:-} ]] && index_args=(--index-url "$EPOCHCOST_TORCH_INDEX_URL")
+  say "installing torch==$torch_version into $venv (about 3 GB the first time; pip caches it in ~/.cache/pip)"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "${index_args[@]}" "torch==$torch_version" >&2
+  torch_python=$venv/bin/python
+fi
+found_version=$("$torch_python" -c 'import torch; print(torch.__version__)' 2>/dev/null)
+say "LibTorch from $torch_python (torch $found_version)"
+[[ $found_version == "$torch_version"* ]] ||
+  say "note: torch $found_version is not the pinned $torch_version; set EPOCHCOST_TORCH_VERSION to silence this"
+
+# --- configure and build.
+generator=()
+command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+if [[ -f $build_dir/CMakeCache.txt ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${generator[1]:-Unix Makefiles}" "$build_dir/CMakeCache.txt"; then
+  rm -rf "$build_dir"  # a build directory made by another generator cannot be reused
+fi
+cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DEPOCHCOST_TORCH_PYTHON="$torch_python" >&2
+cmake --build "$build_dir" -j "$(nproc)" >&2
+say "built $build_dir/epochcost"
