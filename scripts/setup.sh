@@ -10,6 +10,8 @@
 #   EPOCHCOST_VENV             where the virtual env lives (default ~/.local/share/epochcost/venv,
 #                              outside the clone so a fresh clone does not download torch again)
 #   EPOCHCOST_BUILD_DIR        build directory (default <repo>/build)
+#   EPOCHCOST_SKIP_APT         never install system packages (offline machines); CMAKE_PREFIX_PATH
+#                              in the environment can point the build at libraries elsewhere
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,11 +38,11 @@ probe cmake cmake
 probe ninja-build ninja
 probe ccache ccache
 probe python3 python3
-probe libspdlog-dev '/usr/lib/*/cmake/spdlog/spdlogConfig.cmake' '/usr/lib/cmake/spdlog/spdlogConfig.cmake'
-probe libyaml-cpp-dev '/usr/lib/*/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/lib/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/share/cmake/yaml-cpp/yaml-cpp-config.cmake'
+probe libspdlog-dev '/usr/lib/*/cmake/spdlog/spdlogConfig.cmake' '/usr/lib/cmake/spdlog/spdlogConfig.cmake' /usr/include/spdlog/spdlog.h
+probe libyaml-cpp-dev '/usr/lib/*/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/lib/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/share/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/lib/*/libyaml-cpp.so'
 probe libgtest-dev '/usr/lib/*/cmake/GTest/GTestConfig.cmake' '/usr/lib/cmake/GTest/GTestConfig.cmake'
-probe libcli11-dev '/usr/share/cmake/CLI11/CLI11Config.cmake' '/usr/lib/cmake/CLI11/CLI11Config.cmake' '/usr/share/CLI11/cmake/CLI11Config.cmake'
-probe nlohmann-json3-dev '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake' '/usr/lib/cmake/nlohmann_json/nlohmann_jsonConfig.cmake'
+probe libcli11-dev '/usr/share/cmake/CLI11/CLI11Config.cmake' '/usr/lib/cmake/CLI11/CLI11Config.cmake' /usr/include/CLI/CLI.hpp
+probe nlohmann-json3-dev '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake' /usr/include/nlohmann/json.hpp
 
 # --- torch: an explicit Python, then the project's virtual env, then the system Python; install
 # into the virtual env only when none of them has it.
@@ -57,7 +59,9 @@ elif command -v python3 >/dev/null 2>&1 && ! python3 -c 'import venv, ensurepip'
   need_packages+=(python3-venv)  # Debian's python3 makes virtual envs only with this
 fi
 
-if ((${#need_packages[@]})); then
+if ((${#need_packages[@]})) && [[ -n ${EPOCHCOST_SKIP_APT:-} ]]; then
+  say "not installing (EPOCHCOST_SKIP_APT): ${need_packages[*]}; the build says what it lacks"
+elif ((${#need_packages[@]})); then
   say "installing ${need_packages[*]}"
   sudo=""
   if [[ $(id -u) -ne 0 ]]; then

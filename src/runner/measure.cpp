@@ -106,7 +106,8 @@ void run_warmup(Session& s) {
 void run_timed_steps(Session& s) {
   const auto& timing = s.config.timing;
   stats::StoppingCriterion criterion(
-      {timing.min_steps, timing.max_steps, timing.max_seconds, timing.target_ci_pct});
+      {timing.min_steps, timing.min_seconds, timing.max_steps, timing.max_seconds,
+       timing.target_ci_pct});
   const auto start = Clock::now();
   std::int64_t window = std::min<std::int64_t>(4, timing.max_steps);
   while (true) {
@@ -123,7 +124,7 @@ void run_timed_steps(Session& s) {
     s.progress("measure", criterion.count(), 0, criterion.mean_s(),
                criterion.ci95_half_width_pct(), elapsed);
     if (criterion.is_finished(elapsed)) {
-      s.result.stable = criterion.is_stable();
+      s.result.stable = criterion.is_stable(elapsed);
       s.result.stop_reason = criterion.reason(elapsed);
       s.result.measure_wall_s = elapsed;
       break;
@@ -209,8 +210,9 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
     prepare(s);
     run_warmup(s);
     run_timed_steps(s);
-    run_phase_steps(s);
+    // The real epoch follows the timed pass directly, so both see the machine in the same state.
     if (request.validate_epoch) run_epoch(s);
+    run_phase_steps(s);
   } catch (const c10::OutOfMemoryError& e) {
     throw OutOfMemoryError("out of memory on " + s.result.device.device + " with " +
                            describe_settings(config) + ": " + e.what_without_backtrace());

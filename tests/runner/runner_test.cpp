@@ -18,7 +18,7 @@ namespace {
 
 config::Config cpu_job(const std::vector<std::string>& sets = {}) {
   std::vector<std::string> all = {"timing.warmup_steps=2", "timing.min_steps=10",
-                                  "timing.max_seconds=0.5"};
+                                  "timing.min_seconds=0.05", "timing.max_seconds=0.5"};
   all.insert(all.end(), sets.begin(), sets.end());
   return config::parse_config(
       "model: {name: mlp, input_dim: 16, hidden: [8], output_dim: 3, loss: cross_entropy}\n"

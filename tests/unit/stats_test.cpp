@@ -60,22 +60,30 @@ TEST(RunningMoments, MatchesTwoPassFormulas) {
   EXPECT_TRUE(std::isinf(RunningMoments{}.ci95_half_width_pct()));
 }
 
-StoppingSettings settings() { return {10, 1000, 30.0, 1.0}; }
+StoppingSettings settings() { return {10, 0.5, 1000, 30.0, 1.0}; }
 
 TEST(StoppingCriterion, ConstantSeriesIsStableAfterMinSteps) {
   StoppingCriterion c(settings());
   for (int i = 0; i < 9; ++i) c.add_measurement(0.01);
-  EXPECT_FALSE(c.is_finished(0.1));  // the CI is zero, but min_steps is not reached
+  EXPECT_FALSE(c.is_finished(1.0));  // the CI is zero, but min_steps is not reached
   c.add_measurement(0.01);
-  EXPECT_TRUE(c.is_stable());
-  EXPECT_TRUE(c.is_finished(0.1));
-  EXPECT_NE(c.reason(0.1).find("stable"), std::string::npos);
+  EXPECT_TRUE(c.is_stable(1.0));
+  EXPECT_TRUE(c.is_finished(1.0));
+  EXPECT_NE(c.reason(1.0).find("stable"), std::string::npos);
+}
+
+TEST(StoppingCriterion, MinSecondsMustPassBeforeStable) {
+  StoppingCriterion c(settings());
+  for (int i = 0; i < 100; ++i) c.add_measurement(0.001);
+  EXPECT_FALSE(c.is_stable(0.4));
+  EXPECT_FALSE(c.is_finished(0.4));
+  EXPECT_TRUE(c.is_stable(0.5));
 }
 
 TEST(StoppingCriterion, NoisySeriesRunsToMaxStepsAndSaysSo) {
-  StoppingCriterion c({10, 100, 30.0, 1.0});
+  StoppingCriterion c({10, 0.5, 100, 30.0, 1.0});
   for (int i = 0; i < 100; ++i) c.add_measurement(i % 2 == 0 ? 0.001 : 0.1);
-  EXPECT_FALSE(c.is_stable());
+  EXPECT_FALSE(c.is_stable(1.0));
   EXPECT_TRUE(c.is_finished(1.0));
   EXPECT_NE(c.reason(1.0).find("max_steps (100)"), std::string::npos);
 }
@@ -92,8 +100,8 @@ TEST(StoppingCriterion, TightensWithMoreSamples) {
   // Alternating ±5% around 1 ms: the CI shrinks like 1/sqrt(n) until it meets the 1% target.
   StoppingCriterion c(settings());
   int n = 0;
-  while (!c.is_stable() && n < 1000) c.add_measurement(++n % 2 ? 1.05e-3 : 0.95e-3);
-  EXPECT_TRUE(c.is_stable());
+  while (!c.is_stable(1.0) && n < 1000) c.add_measurement(++n % 2 ? 1.05e-3 : 0.95e-3);
+  EXPECT_TRUE(c.is_stable(1.0));
   EXPECT_GT(n, 10);
   EXPECT_LT(n, 200);
 }

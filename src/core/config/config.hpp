@@ -53,6 +53,7 @@ struct DeviceSpec {
 struct TimingSpec {
   std::int64_t warmup_steps = 10;
   std::int64_t min_steps = 50;
+  double min_seconds = 0.5;
   std::int64_t max_steps = 100000;
   double max_seconds = 30.0;
   double target_ci_pct = 1.0;

@@ -45,6 +45,7 @@ nlohmann::json to_json(const Config& c) {
   out["device"] = c.device.to_string();
   out["timing"] = {{"warmup_steps", c.timing.warmup_steps},
                    {"min_steps", c.timing.min_steps},
+                   {"min_seconds", c.timing.min_seconds},
                    {"max_steps", c.timing.max_steps},
                    {"max_seconds", c.timing.max_seconds},
                    {"target_ci_pct", c.timing.target_ci_pct}};

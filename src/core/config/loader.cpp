@@ -399,9 +399,15 @@ TimingSpec read_timing(Section& root) {
   timing.warmup_steps = s.integer("warmup_steps", false, 0).value_or(timing.warmup_steps);
   // Two samples is the least that gives a confidence interval.
   timing.min_steps = s.integer("min_steps", false, 2).value_or(timing.min_steps);
+  timing.min_seconds = s.number("min_seconds", false, 0.0).value_or(timing.min_seconds);
   timing.max_steps = s.integer("max_steps", false, 2).value_or(timing.max_steps);
   timing.max_seconds = s.number("max_seconds", false, 0.0, true).value_or(timing.max_seconds);
   timing.target_ci_pct = s.number("target_ci_pct", false, 0.0, true).value_or(timing.target_ci_pct);
+  if (timing.min_seconds > timing.max_seconds) {
+    s.invalid("min_seconds", "timing.min_seconds (" + Section::format(timing.min_seconds) +
+                                 ") must be ≤ timing.max_seconds (" +
+                                 Section::format(timing.max_seconds) + ")");
+  }
   if (timing.min_steps > timing.max_steps) {
     s.invalid("min_steps", "timing.min_steps (" + std::to_string(timing.min_steps) +
                                ") must be ≤ timing.max_steps (" +

@@ -4,12 +4,14 @@
 
 namespace epochcost::stats {
 
-bool StoppingCriterion::is_stable() const {
-  return count() >= settings_.min_steps && ci95_half_width_pct() <= settings_.target_ci_pct;
+bool StoppingCriterion::is_stable(double elapsed_s) const {
+  return count() >= settings_.min_steps && elapsed_s >= settings_.min_seconds &&
+         ci95_half_width_pct() <= settings_.target_ci_pct;
 }
 
 bool StoppingCriterion::is_finished(double elapsed_s) const {
-  return is_stable() || count() >= settings_.max_steps || elapsed_s >= settings_.max_seconds;
+  return is_stable(elapsed_s) || count() >= settings_.max_steps ||
+         elapsed_s >= settings_.max_seconds;
 }
 
 std::string StoppingCriterion::reason(double elapsed_s) const {
@@ -22,7 +24,7 @@ std::string StoppingCriterion::reason(double elapsed_s) const {
       << settings_.target_ci_pct << "%) after " << count() << " steps";
     return c.str();
   };
-  if (is_stable()) {
+  if (is_stable(elapsed_s)) {
     out << "stable: " << ci();
   } else if (count() >= settings_.max_steps) {
     out << "max_steps (" << settings_.max_steps << ") reached with the " << ci();

@@ -1,0 +1,63 @@
+# Third-party libraries, by their CMake packages where installed (Debian's -dev packages), else by
+# their headers alone where the library allows it (spdlog, CLI11, nlohmann-json), so a machine that
+# has only the headers (a GPU box's image) still builds. Each ends up as one epochcost:: target.
+
+function(epochcost_header_only target header)
+  find_path(_dir ${header} NO_CACHE)
+  if(NOT _dir)
+    message(FATAL_ERROR "${target}: neither a CMake package nor <${header}> found; install it "
+                        "(scripts/setup.sh does) or add its prefix to CMAKE_PREFIX_PATH")
+  endif()
+  add_library(${target} INTERFACE IMPORTED GLOBAL)
+  target_include_directories(${target} INTERFACE ${_dir})
+  message(STATUS "${target}: header-only, from ${_dir}")
+endfunction()
+
+find_package(spdlog QUIET)
+if(spdlog_FOUND)
+  add_library(epochcost::spdlog ALIAS spdlog::spdlog)
+else()
+  epochcost_header_only(epochcost::spdlog spdlog/spdlog.h)
+  find_path(_fmt_dir fmt/format.h NO_CACHE)
+  target_include_directories(epochcost::spdlog INTERFACE ${_fmt_dir})
+  target_compile_definitions(epochcost::spdlog INTERFACE SPDLOG_HEADER_ONLY SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY)
+endif()
+
+find_package(CLI11 CONFIG QUIET)
+if(CLI11_FOUND)
+  add_library(epochcost::cli11 ALIAS CLI11::CLI11)
+else()
+  epochcost_header_only(epochcost::cli11 CLI/CLI.hpp)
+endif()
+
+find_package(nlohmann_json 3.10 QUIET)
+if(nlohmann_json_FOUND)
+  add_library(epochcost::json ALIAS nlohmann_json::nlohmann_json)
+else()
+  epochcost_header_only(epochcost::json nlohmann/json.hpp)
+endif()
+
+find_package(yaml-cpp QUIET)
+if(TARGET yaml-cpp::yaml-cpp)
+  add_library(epochcost::yaml ALIAS yaml-cpp::yaml-cpp)
+elseif(TARGET yaml-cpp)
+  add_library(epochcost::yaml ALIAS yaml-cpp)
+else()
+  find_path(_yaml_dir yaml-cpp/yaml.h NO_CACHE)
+  find_library(_yaml_lib yaml-cpp NO_CACHE)
+  if(NOT _yaml_dir OR NOT _yaml_lib)
+    message(FATAL_ERROR "yaml-cpp not found: install libyaml-cpp-dev (scripts/setup.sh does)")
+  endif()
+  add_library(epochcost::yaml UNKNOWN IMPORTED GLOBAL)
+  set_target_properties(epochcost::yaml PROPERTIES IMPORTED_LOCATION ${_yaml_lib}
+                        INTERFACE_INCLUDE_DIRECTORIES ${_yaml_dir})
+  message(STATUS "yaml-cpp: ${_yaml_lib}")
+endif()
+
+if(EPOCHCOST_ENABLE_TESTING)
+  find_package(GTest QUIET)
+  if(NOT GTest_FOUND)
+    message(WARNING "GoogleTest not found: the tests are not built (install libgtest-dev)")
+    set(EPOCHCOST_ENABLE_TESTING OFF)
+  endif()
+endif()
