@@ -11,9 +11,9 @@ MlpImpl::MlpImpl(const config::MlpSpec& spec) {
   for (const std::int64_t hidden : spec.hidden) {
     layers_->push_back(torch::nn::Linear(width, hidden));
     switch (spec.activation) {
-      case config::Activation::relu: layers_->push_back(torch::nn::ReLU()); break;
-      case config::Activation::gelu: layers_->push_back(torch::nn::GELU()); break;
-      case config::Activation::tanh: layers_->push_back(torch::nn::Tanh()); break;
+    case config::Activation::relu: layers_->push_back(torch::nn::ReLU()); break;
+    case config::Activation::gelu: layers_->push_back(torch::nn::GELU()); break;
+    case config::Activation::tanh: layers_->push_back(torch::nn::Tanh()); break;
     }
     width = hidden;
   }
@@ -21,7 +21,9 @@ MlpImpl::MlpImpl(const config::MlpSpec& spec) {
   register_module("layers", layers_);
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor& x) { return layers_->forward(x); }
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  return layers_->forward(x);
+}
 
 Batch MlpWorkload::synthetic_samples(std::int64_t count) const {
   Batch batch;
@@ -41,4 +43,4 @@ torch::Tensor MlpWorkload::loss(const Batch& batch) {
   return torch::nn::functional::cross_entropy(output.to(torch::kFloat), batch.targets);
 }
 
-}  // namespace epochcost::models
+} // namespace epochcost::models

@@ -11,4 +11,4 @@ std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec) {
       spec);
 }
 
-}  // namespace epochcost::models
+} // namespace epochcost::models

@@ -1,12 +1,11 @@
 #pragma once
 // A model together with its loss and the shape of its synthetic data: what one training step of
 // a registered model family needs. New families implement this and register in registry.cpp.
-#include <torch/nn/module.h>
-#include <torch/types.h>
+#include "config/config.hpp"
 
 #include <memory>
-
-#include "config/config.hpp"
+#include <torch/nn/module.h>
+#include <torch/types.h>
 
 namespace epochcost::models {
 
@@ -16,7 +15,7 @@ struct Batch {
 };
 
 class Workload {
- public:
+public:
   virtual ~Workload() = default;
   [[nodiscard]] virtual torch::nn::Module& module() = 0;
   // `count` synthetic samples of the configured shape on the CPU; the values do not change the
@@ -29,4 +28,4 @@ class Workload {
 // The model registry: builds the family named by the spec.
 [[nodiscard]] std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec);
 
-}  // namespace epochcost::models
+} // namespace epochcost::models

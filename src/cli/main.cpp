@@ -1,14 +1,5 @@
 // epochcost: measure a training step, price the epoch. This executable never links LibTorch;
 // `run` loads the runner plugin on demand so the other commands start in milliseconds.
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
-#include <atomic>
-#include <csignal>
-#include <cstdio>
-#include <iostream>
-#include <optional>
-
 #include "config/loader.hpp"
 #include "log/log.hpp"
 #include "pipeline/build_result.hpp"
@@ -18,13 +9,23 @@
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <unistd.h>
+
 namespace {
 
 using namespace epochcost;
 
 std::atomic<int> pending_signal{0};
 
-extern "C" void on_signal(int signal_number) { pending_signal.store(signal_number); }
+extern "C" void on_signal(int signal_number) {
+  pending_signal.store(signal_number);
+}
 
 // The first SIGINT/SIGTERM asks the measurement to stop cleanly (no report, no file); a second
 // one ends the process at once.
@@ -78,7 +79,7 @@ void emit(const report::Result& result, const OutputOptions& options) {
 
 // A single progress line on a terminal's stderr, redrawn at most ten times a second.
 class ProgressLine {
- public:
+public:
   explicit ProgressLine(bool enabled) : enabled_(enabled) {}
   ~ProgressLine() { clear(); }
   void update(const measure::ProgressUpdate& u) {
@@ -102,7 +103,7 @@ class ProgressLine {
     drawn_ = false;
   }
 
- private:
+private:
   bool enabled_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_{};
@@ -112,7 +113,8 @@ int run_main(int argc, char** argv) {
   CLI::App app{"epochcost — measure a training step, price the epoch"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.set_version_flag("--version", std::string(EPOCHCOST_VERSION) + " (" + EPOCHCOST_GIT_REVISION + ")");
+  app.set_version_flag("--version",
+                       std::string(EPOCHCOST_VERSION) + " (" + EPOCHCOST_GIT_REVISION + ")");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off");
 
@@ -137,8 +139,7 @@ int run_main(int argc, char** argv) {
   std::optional<double> t_batch_s;
   std::optional<double> t_epoch_hours;
   auto* t_batch_option = estimate->add_option("--t-batch", t_batch_s, "seconds per step");
-  auto* t_epoch_option =
-      estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch");
+  auto* t_epoch_option = estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch");
   t_batch_option->excludes(t_epoch_option);
 
   CLI::App* validate = app.add_subcommand("validate", "check a config without running anything");
@@ -159,8 +160,9 @@ int run_main(int argc, char** argv) {
                                         std::vector<std::string>(argv, argv + argc)};
 
   if (*validate) {
-    const auto config = config::load_config(
-        config_path, overrides, purpose == "run" ? config::Purpose::run : config::Purpose::estimate);
+    const auto config =
+        config::load_config(config_path, overrides,
+                            purpose == "run" ? config::Purpose::run : config::Purpose::estimate);
     std::cout << config_path << ": ok (" << config.name << ")\n";
     return 0;
   }
@@ -186,7 +188,7 @@ int run_main(int argc, char** argv) {
   return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   try {

@@ -1,18 +1,18 @@
 #include "runner_plugin.hpp"
 
-#include <dlfcn.h>
-
-#include <cstdlib>
-#include <filesystem>
-
 #include "log/log.hpp"
 #include "util/errors.hpp"
+
+#include <cstdlib>
+#include <dlfcn.h>
+#include <filesystem>
 
 namespace epochcost::cli {
 
 measure::MeasureFunction load_runner() {
   std::filesystem::path path;
-  if (const char* explicit_path = std::getenv("EPOCHCOST_RUNNER"); explicit_path && *explicit_path) {
+  if (const char* explicit_path = std::getenv("EPOCHCOST_RUNNER");
+      explicit_path && *explicit_path) {
     path = explicit_path;
   } else {
     std::error_code ec;
@@ -20,7 +20,8 @@ measure::MeasureFunction load_runner() {
            "libepochcost_runner.so";
   }
   if (!std::filesystem::exists(path)) {
-    throw RuntimeFailure("the LibTorch runner '" + path.string() + "' does not exist: this "
+    throw RuntimeFailure("the LibTorch runner '" + path.string() +
+                         "' does not exist: this "
                          "epochcost was built without LibTorch. Run scripts/setup.sh (or "
                          "configure with EPOCHCOST_TORCH_PYTHON pointing at a Python with torch)");
   }
@@ -38,4 +39,4 @@ measure::MeasureFunction load_runner() {
   return reinterpret_cast<measure::MeasureFunction>(entry);
 }
 
-}  // namespace epochcost::cli
+} // namespace epochcost::cli

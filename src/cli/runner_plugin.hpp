@@ -8,4 +8,4 @@ namespace epochcost::cli {
 // that says how to get one.
 [[nodiscard]] measure::MeasureFunction load_runner();
 
-}  // namespace epochcost::cli
+} // namespace epochcost::cli

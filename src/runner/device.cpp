@@ -1,15 +1,14 @@
 #include "device.hpp"
 
-#include <ATen/Context.h>
-#include <torch/cuda.h>
-#include <torch/utils.h>
-#include <torch/version.h>
-
-#include <fstream>
-
 #include "driver_info.hpp"
 #include "log/log.hpp"
 #include "util/errors.hpp"
+
+#include <ATen/Context.h>
+#include <fstream>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+#include <torch/version.h>
 
 #ifdef EPOCHCOST_HAS_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -45,7 +44,8 @@ std::string why_no_cuda() {
     return "the NVIDIA driver supports CUDA " + cuda_version_string(*driver_cuda) +
            " but this LibTorch needs CUDA " + cuda_version_string(needed) +
            " (driver ≥ 580 for CUDA 13); update the driver or build against a matching torch "
-           "(see " + std::string(gpu_support_doc) + ")";
+           "(see " +
+           std::string(gpu_support_doc) + ")";
   }
   return "the driver (CUDA " + cuda_version_string(*driver_cuda) +
          ") reports no usable GPU (check CUDA_VISIBLE_DEVICES and nvidia-smi)";
@@ -94,7 +94,8 @@ ResolvedDevice cuda_device(int index) {
                          std::to_string(props->minor) + ") cannot be driven by this LibTorch " +
                          "build (no kernels for sm_" + sm + "?): " + e.what_without_backtrace() +
                          "\nThe PyPI torch 2.11 wheel is a CUDA 13 build without Volta (V100) "
-                         "kernels; see " + gpu_support_doc + " for the build such a GPU needs.");
+                         "kernels; see " +
+                         gpu_support_doc + " for the build such a GPU needs.");
   }
   return resolved;
 }
@@ -108,7 +109,7 @@ ResolvedDevice cpu_device() {
   return resolved;
 }
 
-}  // namespace
+} // namespace
 
 ResolvedDevice resolve_device(const config::DeviceSpec& spec) {
   using Kind = config::DeviceSpec::Kind;
@@ -124,7 +125,7 @@ ResolvedDevice resolve_device(const config::DeviceSpec& spec) {
 #ifdef EPOCHCOST_HAS_CUDA
   return cuda_device(spec.index);
 #else
-  return cpu_device();  // unreachable: without CUDA support is_available() is false
+  return cpu_device(); // unreachable: without CUDA support is_available() is false
 #endif
 }
 
@@ -135,4 +136,4 @@ void apply_math_mode(config::Precision precision) {
   context.setAllowTF32CuDNN(tf32);
 }
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

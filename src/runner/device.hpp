@@ -1,8 +1,8 @@
 #pragma once
-#include <torch/types.h>
-
 #include "config/config.hpp"
 #include "measure/measurement.hpp"
+
+#include <torch/types.h>
 
 namespace epochcost::runner {
 
@@ -19,4 +19,4 @@ struct ResolvedDevice {
 // Applies fp32 / tf32 math settings for the device (TF32 is off for fp32, so fp32 means fp32).
 void apply_math_mode(config::Precision precision);
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

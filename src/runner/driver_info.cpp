@@ -12,7 +12,7 @@ void* open_first(std::initializer_list<const char*> names) {
   return nullptr;
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::string> nvidia_driver_version() {
   void* nvml = open_first({"libnvidia-ml.so.1", "libnvidia-ml.so"});
@@ -47,4 +47,4 @@ std::string cuda_version_string(int version) {
   return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
 }
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

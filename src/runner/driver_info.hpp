@@ -13,6 +13,6 @@ namespace epochcost::runner {
 // when no driver is installed.
 [[nodiscard]] std::optional<int> driver_cuda_version();
 
-[[nodiscard]] std::string cuda_version_string(int version);  // 13000 -> "13.0"
+[[nodiscard]] std::string cuda_version_string(int version); // 13000 -> "13.0"
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

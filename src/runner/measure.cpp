@@ -1,19 +1,18 @@
 #include "measure.hpp"
 
-#include <torch/cuda.h>
-#include <torch/utils.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <sstream>
-
 #include "cost/cost_model.hpp"
 #include "device.hpp"
 #include "log/log.hpp"
 #include "stats/stopping_criterion.hpp"
 #include "training_step.hpp"
 #include "util/errors.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <torch/cuda.h>
+#include <torch/utils.h>
 
 namespace epochcost::runner {
 namespace {
@@ -38,7 +37,7 @@ struct Session {
   std::unique_ptr<SyntheticDataset> data;
   std::unique_ptr<TrainingStep> step;
   std::unique_ptr<PhaseClock> clock;
-  std::int64_t next_batch = 0;  // position in the epoch order, so batches differ step to step
+  std::int64_t next_batch = 0; // position in the epoch order, so batches differ step to step
   std::int64_t full_batches = 1;
   measure::Measurement result;
 
@@ -57,14 +56,14 @@ struct Session {
   }
   void progress(const char* stage, std::int64_t steps, std::int64_t planned, double mean_s,
                 double ci_pct, double elapsed_s) const {
-    if (request.on_progress) request.on_progress({stage, steps, planned, mean_s, ci_pct, elapsed_s});
+    if (request.on_progress)
+      request.on_progress({stage, steps, planned, mean_s, ci_pct, elapsed_s});
   }
 };
 
 std::int64_t next_window(double mean_step_s) {
   if (!(mean_step_s > 0)) return 1;
-  return std::clamp<std::int64_t>(std::llround(window_target_s / mean_step_s), 1,
-                                  max_window_steps);
+  return std::clamp<std::int64_t>(std::llround(window_target_s / mean_step_s), 1, max_window_steps);
 }
 
 void prepare(Session& s) {
@@ -96,7 +95,8 @@ void prepare(Session& s) {
 void run_warmup(Session& s) {
   const std::int64_t steps = s.config.timing.warmup_steps;
   const auto start = Clock::now();
-  for (std::int64_t i = 0; i < steps; ++i) s.run_step(nullptr);
+  for (std::int64_t i = 0; i < steps; ++i)
+    s.run_step(nullptr);
   s.synchronize();
   s.result.warmup_steps = steps;
   s.progress("warmup", steps, steps, 0, 0, seconds_since(start));
@@ -105,9 +105,8 @@ void run_warmup(Session& s) {
 // Only step-boundary marks: this pass gives T_batch.
 void run_timed_steps(Session& s) {
   const auto& timing = s.config.timing;
-  stats::StoppingCriterion criterion(
-      {timing.min_steps, timing.min_seconds, timing.max_steps, timing.max_seconds,
-       timing.target_ci_pct});
+  stats::StoppingCriterion criterion({timing.min_steps, timing.min_seconds, timing.max_steps,
+                                      timing.max_seconds, timing.target_ci_pct});
   const auto start = Clock::now();
   std::int64_t window = std::min<std::int64_t>(4, timing.max_steps);
   while (true) {
@@ -121,8 +120,8 @@ void run_timed_steps(Session& s) {
       s.result.step_s.push_back(interval);
     }
     const double elapsed = seconds_since(start);
-    s.progress("measure", criterion.count(), 0, criterion.mean_s(),
-               criterion.ci95_half_width_pct(), elapsed);
+    s.progress("measure", criterion.count(), 0, criterion.mean_s(), criterion.ci95_half_width_pct(),
+               elapsed);
     if (criterion.is_finished(elapsed)) {
       s.result.stable = criterion.is_stable(elapsed);
       s.result.stop_reason = criterion.reason(elapsed);
@@ -148,14 +147,16 @@ void run_phase_steps(Session& s) {
   while (done < planned) {
     window = std::min(window, planned - done);
     s.clock->mark();
-    for (std::int64_t i = 0; i < window; ++i) s.run_step(s.clock.get());
+    for (std::int64_t i = 0; i < window; ++i)
+      s.run_step(s.clock.get());
     const std::vector<double> intervals = s.clock->read_intervals_s();
     for (std::size_t i = 0; i + 4 <= intervals.size(); i += 4) {
       phases.data_s.push_back(intervals[i]);
       phases.forward_s.push_back(intervals[i + 1]);
       phases.backward_s.push_back(intervals[i + 2]);
       phases.optimizer_s.push_back(intervals[i + 3]);
-      phases.step_s.push_back(intervals[i] + intervals[i + 1] + intervals[i + 2] + intervals[i + 3]);
+      phases.step_s.push_back(intervals[i] + intervals[i + 1] + intervals[i + 2] +
+                              intervals[i + 3]);
     }
     done += window;
     const double elapsed = seconds_since(start);
@@ -177,9 +178,9 @@ void run_epoch(Session& s) {
   for (std::int64_t k = 0; k < steps; ++k) {
     // This device's share of step k: the last step of an epoch without drop_last is partial.
     const std::int64_t remaining = data.samples - k * data.batch_size * devices;
-    const std::int64_t size =
-        data.drop_last ? data.batch_size
-                       : std::min(data.batch_size, (remaining + devices - 1) / devices);
+    const std::int64_t size = data.drop_last
+                                  ? data.batch_size
+                                  : std::min(data.batch_size, (remaining + devices - 1) / devices);
     s.check_interrupt();
     s.step->run(*s.data, k, size, nullptr);
     if (Clock::now() - last_report > std::chrono::milliseconds(200)) {
@@ -198,7 +199,7 @@ std::string describe_settings(const config::Config& c) {
   return out.str();
 }
 
-}  // namespace
+} // namespace
 
 measure::Measurement measure(const measure::MeasureRequest& request) {
   const config::Config& config = *request.config;
@@ -223,7 +224,7 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
   return std::move(s.result);
 }
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner
 
 // The plugin's entry point, looked up by the CLI with dlsym.
 extern "C" __attribute__((visibility("default"))) epochcost::measure::Measurement

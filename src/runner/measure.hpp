@@ -8,4 +8,4 @@ namespace epochcost::runner {
 // one real epoch. Throws InputError / OutOfMemoryError / RuntimeFailure / Interrupted.
 [[nodiscard]] measure::Measurement measure(const measure::MeasureRequest& request);
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

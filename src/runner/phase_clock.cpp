@@ -11,7 +11,7 @@ namespace epochcost::runner {
 namespace {
 
 class SteadyClock final : public PhaseClock {
- public:
+public:
   void mark() override { points_.push_back(std::chrono::steady_clock::now()); }
   std::vector<double> read_intervals_s() override {
     std::vector<double> intervals;
@@ -23,13 +23,13 @@ class SteadyClock final : public PhaseClock {
   }
   const char* name() const override { return "steady_clock"; }
 
- private:
+private:
   std::vector<std::chrono::steady_clock::time_point> points_;
 };
 
 #ifdef EPOCHCOST_HAS_CUDA
 class CudaEventClock final : public PhaseClock {
- public:
+public:
   void mark() override {
     // Events are reused window after window; creating one per mark would cost a driver call.
     if (used_ == events_.size()) events_.emplace_back(cudaEventDefault);
@@ -46,15 +46,17 @@ class CudaEventClock final : public PhaseClock {
   }
   const char* name() const override { return "cuda_event"; }
 
- private:
+private:
   std::vector<c10::cuda::CUDAEvent> events_;
   std::size_t used_ = 0;
 };
 #endif
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<PhaseClock> make_steady_clock() { return std::make_unique<SteadyClock>(); }
+std::unique_ptr<PhaseClock> make_steady_clock() {
+  return std::make_unique<SteadyClock>();
+}
 
 std::unique_ptr<PhaseClock> make_cuda_event_clock() {
 #ifdef EPOCHCOST_HAS_CUDA
@@ -64,4 +66,4 @@ std::unique_ptr<PhaseClock> make_cuda_event_clock() {
 #endif
 }
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

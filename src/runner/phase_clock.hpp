@@ -8,7 +8,7 @@
 namespace epochcost::runner {
 
 class PhaseClock {
- public:
+public:
   virtual ~PhaseClock() = default;
   virtual void mark() = 0;
   // Waits for the marks recorded so far and returns the differences between consecutive marks;
@@ -21,4 +21,4 @@ class PhaseClock {
 // Events are created on the current CUDA device.
 [[nodiscard]] std::unique_ptr<PhaseClock> make_cuda_event_clock();
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

@@ -15,30 +15,27 @@ std::int64_t bytes_per_sample(const models::Batch& one) {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tensor> parameters,
                                                         const config::OptimizerSpec& spec) {
   switch (spec.name) {
-    case config::OptimizerKind::sgd:
-      return std::make_unique<torch::optim::SGD>(
-          parameters, torch::optim::SGDOptions(spec.lr)
-                          .momentum(spec.momentum)
-                          .weight_decay(spec.weight_decay));
-    case config::OptimizerKind::adam:
-      return std::make_unique<torch::optim::Adam>(
-          parameters, torch::optim::AdamOptions(spec.lr)
-                          .betas({spec.beta1, spec.beta2})
-                          .eps(spec.eps)
-                          .weight_decay(spec.weight_decay));
-    case config::OptimizerKind::adamw:
-      return std::make_unique<torch::optim::AdamW>(
-          parameters, torch::optim::AdamWOptions(spec.lr)
-                          .betas({spec.beta1, spec.beta2})
-                          .eps(spec.eps)
-                          .weight_decay(spec.weight_decay));
+  case config::OptimizerKind::sgd:
+    return std::make_unique<torch::optim::SGD>(
+        parameters,
+        torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));
+  case config::OptimizerKind::adam:
+    return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(spec.lr)
+                                                                .betas({spec.beta1, spec.beta2})
+                                                                .eps(spec.eps)
+                                                                .weight_decay(spec.weight_decay));
+  case config::OptimizerKind::adamw:
+    return std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(spec.lr)
+                                                                 .betas({spec.beta1, spec.beta2})
+                                                                 .eps(spec.eps)
+                                                                 .weight_decay(spec.weight_decay));
   }
   throw std::logic_error("unknown optimizer");
 }
 
 // LibTorch has no RAII autocast guard; this mirrors Python's torch.autocast enter/exit.
 class AutocastRegion {
- public:
+public:
   AutocastRegion(bool enabled, at::DeviceType device_type, at::ScalarType dtype)
       : enabled_(enabled), device_type_(device_type) {
     if (!enabled_) return;
@@ -57,20 +54,20 @@ class AutocastRegion {
   AutocastRegion(const AutocastRegion&) = delete;
   AutocastRegion& operator=(const AutocastRegion&) = delete;
 
- private:
+private:
   bool enabled_;
   at::DeviceType device_type_;
   bool previous_enabled_ = false;
   at::ScalarType previous_dtype_ = at::kFloat;
 };
 
-}  // namespace
+} // namespace
 
 SyntheticDataset::SyntheticDataset(const models::Workload& workload, const config::DataSpec& data,
                                    torch::Device device)
     : batch_size_(data.batch_size), device_(device) {
-  const std::int64_t per_sample = std::max<std::int64_t>(1, bytes_per_sample(
-                                                                workload.synthetic_samples(1)));
+  const std::int64_t per_sample =
+      std::max<std::int64_t>(1, bytes_per_sample(workload.synthetic_samples(1)));
   const std::int64_t affordable = std::max(data.batch_size, pool_budget_bytes / per_sample);
   pool_samples_ = std::min(data.samples, affordable);
   pool_ = workload.synthetic_samples(pool_samples_);
@@ -128,4 +125,4 @@ void TrainingStep::run(const SyntheticDataset& data, std::int64_t step, std::int
   mark();
 }
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

@@ -1,14 +1,13 @@
 #pragma once
 // One real optimizer step, split into the phases the report breaks down:
 // data (the batch made ready on the device) → forward+loss → backward → optimizer.
-#include <torch/optim/optimizer.h>
-#include <torch/types.h>
-
-#include <memory>
-
 #include "config/config.hpp"
 #include "phase_clock.hpp"
 #include "workload.hpp"
+
+#include <memory>
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
 
 namespace epochcost::runner {
 
@@ -16,7 +15,7 @@ namespace epochcost::runner {
 // gathered batch by batch as a data loader would. Large datasets are represented by a pool of at
 // most pool_budget_bytes that the epoch order wraps around.
 class SyntheticDataset {
- public:
+public:
   static constexpr std::int64_t pool_budget_bytes = std::int64_t{256} << 20;
 
   SyntheticDataset(const models::Workload& workload, const config::DataSpec& data,
@@ -25,29 +24,28 @@ class SyntheticDataset {
   [[nodiscard]] models::Batch batch(std::int64_t step, std::int64_t size) const;
   [[nodiscard]] std::int64_t pool_samples() const { return pool_samples_; }
 
- private:
+private:
   models::Batch pool_;
-  torch::Tensor order_;  // a permutation of the pool, followed by its first batch_size entries
+  torch::Tensor order_; // a permutation of the pool, followed by its first batch_size entries
   std::int64_t pool_samples_ = 0;
   std::int64_t batch_size_ = 0;
   torch::Device device_;
 };
 
 class TrainingStep {
- public:
+public:
   TrainingStep(models::Workload& workload, const config::Config& config, torch::Device device);
   ~TrainingStep();
 
   // Runs one step on batch `step` of `size` samples. With `phases`, marks the end of each phase
   // (the caller marks the start of the step).
-  void run(const SyntheticDataset& data, std::int64_t step, std::int64_t size,
-           PhaseClock* phases);
+  void run(const SyntheticDataset& data, std::int64_t step, std::int64_t size, PhaseClock* phases);
 
- private:
+private:
   models::Workload& workload_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Device device_;
   config::Precision precision_;
 };
 
-}  // namespace epochcost::runner
+} // namespace epochcost::runner

@@ -1,9 +1,8 @@
 // The executable end to end: reports, exit statuses and messages for bad input.
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "../support/cli_runner.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace epochcost::testing {
 namespace {
@@ -30,11 +29,12 @@ TEST(Estimate, ReproducesTheOneGpuWorkedExample) {
   EXPECT_NEAR(j["cost"]["per_epoch"].get<double>(), 0.0216491666666, 1e-12);
   EXPECT_EQ(j["cost"]["currency"], "USD");
   EXPECT_TRUE(j["timing"].is_null());
-  EXPECT_TRUE(j["environment"]["device"].is_null());  // estimate never looks at a device
+  EXPECT_TRUE(j["environment"]["device"].is_null()); // estimate never looks at a device
 }
 
 TEST(Estimate, ReproducesTheGeneralWorkedExample) {
-  const auto j = json_of(run_cli("estimate " + cost_only_config + " --t-epoch-hours 1.5 --format json"));
+  const auto j =
+      json_of(run_cli("estimate " + cost_only_config + " --t-epoch-hours 1.5 --format json"));
   EXPECT_DOUBLE_EQ(j["cost"]["per_epoch"].get<double>(), 123.0);
   EXPECT_DOUBLE_EQ(j["cost"]["total"].get<double>(), 1230.0);
   EXPECT_EQ(j["cost"]["currency"], "CNY");
@@ -45,16 +45,18 @@ TEST(Estimate, ReproducesTheGeneralWorkedExample) {
 
 TEST(Estimate, NeverLoadsLibTorch) {
   // With the runner pointed at nothing, estimate still works: it never opens it.
-  const auto output = run_cli("estimate " + default_config + " --t-batch 0.1", "EPOCHCOST_RUNNER=/nonexistent");
+  const auto output =
+      run_cli("estimate " + default_config + " --t-batch 0.1", "EPOCHCOST_RUNNER=/nonexistent");
   EXPECT_EQ(output.exit_code, 0) << output.err;
-  const auto ldd = std::system((std::string("ldd ") + EPOCHCOST_BINARY + " | grep -q libtorch").c_str());
+  const auto ldd =
+      std::system((std::string("ldd ") + EPOCHCOST_BINARY + " | grep -q libtorch").c_str());
   EXPECT_NE(WEXITSTATUS(ldd), 0) << "the epochcost executable links LibTorch";
 }
 
 TEST(Estimate, FormatsAndOutputFile) {
   const ScratchDir dir;
-  const auto written = run_cli("estimate " + default_config + " --t-batch 0.1 --format csv --output " +
-                               (dir / "r.csv").string());
+  const auto written = run_cli("estimate " + default_config +
+                               " --t-batch 0.1 --format csv --output " + (dir / "r.csv").string());
   EXPECT_EQ(written.exit_code, 0) << written.err;
   EXPECT_TRUE(written.out.empty());
   const std::string csv = slurp(dir / "r.csv");
@@ -65,12 +67,14 @@ TEST(Estimate, FormatsAndOutputFile) {
 
 struct BadInput {
   std::string name;
-  std::string arguments;       // after the subcommand's config
-  std::string config_text;     // "" = use the default config file
-  std::string expected;        // must appear in stderr
+  std::string arguments;   // after the subcommand's config
+  std::string config_text; // "" = use the default config file
+  std::string expected;    // must appear in stderr
 };
 
-void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadInput& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class BadInputTest : public ::testing::TestWithParam<BadInput> {};
 
@@ -85,9 +89,10 @@ TEST_P(BadInputTest, ExitsTwoNamesTheProblemAndWritesNothing) {
   for (const std::string command : {"estimate", "run"}) {
     if (command == "run" && c.arguments.find("--t-") != std::string::npos) continue;
     const std::string extra = command == "estimate" && c.arguments.find("--t-") == std::string::npos
-                                  ? " --t-batch 0.1" : "";
-    const auto output = run_cli(command + " " + config + " " + c.arguments + extra +
-                                " --output " + (dir / "result.json").string());
+                                  ? " --t-batch 0.1"
+                                  : "";
+    const auto output = run_cli(command + " " + config + " " + c.arguments + extra + " --output " +
+                                (dir / "result.json").string());
     EXPECT_EQ(output.exit_code, 2) << command << ": " << output.err;
     EXPECT_NE(output.err.find(c.expected), std::string::npos) << command << ": " << output.err;
     EXPECT_TRUE(output.out.empty()) << output.out;
@@ -102,13 +107,16 @@ const std::string base = "model: {name: mlp, input_dim: 4, output_dim: 1}\n"
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadInputTest,
     ::testing::Values(
-        BadInput{"zero_batch", "--set data.batch_size=0", "", "data.batch_size: must be ≥ 1, got 0"},
+        BadInput{"zero_batch", "--set data.batch_size=0", "",
+                 "data.batch_size: must be ≥ 1, got 0"},
         BadInput{"fractional_batch", "", base + "data: {samples: 100, batch_size: 32.5}\n",
                  "job.yaml:4: data.batch_size: must be an integer, got 32.5"},
         BadInput{"huge_samples", "", base + "data: {samples: 1.0e+30, batch_size: 4}\n",
                  "data.samples: must be ≤ 9007199254740992 (2^53), got 1.0e+30"},
-        BadInput{"negative_price", "--set pricing.amount=-1", "", "pricing.amount: must be ≥ 0, got -1"},
-        BadInput{"nan_price", "--set pricing.amount=.nan", "", "pricing.amount: must be a finite number"},
+        BadInput{"negative_price", "--set pricing.amount=-1", "",
+                 "pricing.amount: must be ≥ 0, got -1"},
+        BadInput{"nan_price", "--set pricing.amount=.nan", "",
+                 "pricing.amount: must be a finite number"},
         BadInput{"unknown_key", "--set data.batch_sise=4", "",
                  "data.batch_sise: unknown key (did you mean 'batch_size'?)"},
         BadInput{"unknown_enum", "--set pricing.unit=hourly", "", "pricing.unit: must be one of"},
@@ -126,11 +134,13 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return info.param.name; });
 
 TEST(BadInput, MissingConfigFile) {
-  for (const std::string command : {"estimate /nonexistent/job.yaml --t-batch 1", "run /nonexistent/job.yaml",
-                                    "validate /nonexistent/job.yaml"}) {
+  for (const std::string command :
+       {"estimate /nonexistent/job.yaml --t-batch 1", "run /nonexistent/job.yaml",
+        "validate /nonexistent/job.yaml"}) {
     const auto output = run_cli(command);
     EXPECT_EQ(output.exit_code, 2) << command;
-    EXPECT_NE(output.err.find("cannot open config '/nonexistent/job.yaml'"), std::string::npos) << output.err;
+    EXPECT_NE(output.err.find("cannot open config '/nonexistent/job.yaml'"), std::string::npos)
+        << output.err;
   }
 }
 
@@ -144,9 +154,11 @@ TEST(BadInput, EstimateTimes) {
 }
 
 TEST(BadInput, OutputIntoAMissingDirectoryFailsBeforeMeasuring) {
-  const auto output = run_cli("run " + default_config + quick + " --output /nonexistent/dir/r.json");
+  const auto output =
+      run_cli("run " + default_config + quick + " --output /nonexistent/dir/r.json");
   EXPECT_EQ(output.exit_code, 2);
-  EXPECT_NE(output.err.find("--output: directory '/nonexistent/dir' does not exist"), std::string::npos)
+  EXPECT_NE(output.err.find("--output: directory '/nonexistent/dir' does not exist"),
+            std::string::npos)
       << output.err;
 }
 
@@ -167,7 +179,7 @@ TEST(Cli, HelpAndVersionExitZero) {
 }
 
 class RunTest : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
     if (!EPOCHCOST_HAS_RUNNER) GTEST_SKIP() << "built without the LibTorch runner";
   }
@@ -204,13 +216,15 @@ TEST_F(RunTest, DefaultJobGivesACompleteResult) {
   EXPECT_EQ(j["epoch"]["batches"], 313);
   EXPECT_NEAR(j["epoch"]["seconds"].get<double>(), 313 * t["mean"].get<double>(), 1e-12);
   EXPECT_TRUE(j["epoch"]["validated"].is_null());
-  EXPECT_NEAR(j["cost"]["per_epoch"].get<double>(), j["epoch"]["seconds"].get<double>() / 3600 * 2.49, 1e-15);
+  EXPECT_NEAR(j["cost"]["per_epoch"].get<double>(),
+              j["epoch"]["seconds"].get<double>() / 3600 * 2.49, 1e-15);
   EXPECT_LE(j["cost"]["per_epoch_ci95"][0].get<double>(), j["cost"]["per_epoch"].get<double>());
   EXPECT_EQ(j["params"]["total"], 101);
 }
 
 TEST_F(RunTest, ValidateEpochReportsPredictedAndActual) {
-  const auto j = json_of(run_cli("run " + default_config + quick + " --validate-epoch --format json"));
+  const auto j =
+      json_of(run_cli("run " + default_config + quick + " --validate-epoch --format json"));
   const auto& validated = j["epoch"]["validated"];
   ASSERT_TRUE(validated.is_object());
   EXPECT_EQ(validated["steps"], 313);
@@ -219,9 +233,10 @@ TEST_F(RunTest, ValidateEpochReportsPredictedAndActual) {
 }
 
 TEST_F(RunTest, UnreachableTargetIsUnstableButSucceeds) {
-  const auto output = run_cli("run " + default_config +
-                              " --set device=cpu --set timing.warmup_steps=0 --set timing.min_steps=5"
-                              " --set timing.max_steps=8 --set timing.target_ci_pct=0.000001 --format json");
+  const auto output =
+      run_cli("run " + default_config +
+              " --set device=cpu --set timing.warmup_steps=0 --set timing.min_steps=5"
+              " --set timing.max_steps=8 --set timing.target_ci_pct=0.000001 --format json");
   const auto j = json_of(output);
   EXPECT_FALSE(j["timing"]["stable"].get<bool>());
   EXPECT_EQ(j["timing"]["measured_steps"], 8);
@@ -232,30 +247,36 @@ TEST_F(RunTest, UnreachableTargetIsUnstableButSucceeds) {
 
 TEST_F(RunTest, OutputFileHoldsTheReportAndStdoutStaysEmpty) {
   const ScratchDir dir;
-  const auto output = run_cli("run " + default_config + quick + " --format md --output " + (dir / "r.md").string());
+  const auto output =
+      run_cli("run " + default_config + quick + " --format md --output " + (dir / "r.md").string());
   EXPECT_EQ(output.exit_code, 0) << output.err;
   EXPECT_TRUE(output.out.empty());
   EXPECT_NE(slurp(dir / "r.md").find("### Phases"), std::string::npos);
 }
 
 TEST_F(RunTest, MoreBilledGpusThanMeasuredIsFlaggedAsAnAssumption) {
-  const auto j = json_of(run_cli("run " + default_config + quick +
-                                 " --set pricing.gpus=4 --set parallel.scaling_efficiency=0.9 --format json"));
+  const auto j =
+      json_of(run_cli("run " + default_config + quick +
+                      " --set pricing.gpus=4 --set parallel.scaling_efficiency=0.9 --format json"));
   EXPECT_TRUE(j["epoch"]["scaled_by_assumption"].get<bool>());
   EXPECT_EQ(j["epoch"]["batches"], 79);
-  EXPECT_NEAR(j["epoch"]["t_batch_s"].get<double>(), j["timing"]["t_batch_s"]["mean"].get<double>() / 0.9, 1e-15);
+  EXPECT_NEAR(j["epoch"]["t_batch_s"].get<double>(),
+              j["timing"]["t_batch_s"]["mean"].get<double>() / 0.9, 1e-15);
 }
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
   const ScratchDir dir;
-  const std::string command = std::string("( ") + EPOCHCOST_BINARY + " run " + default_config +
-                              " --set device=cpu --set timing.max_seconds=60 --set timing.target_ci_pct=0.0001"
-                              " --output " + (dir / "r.json").string() + " 2>/dev/null & pid=$!; sleep 1.5; "
-                              "kill -INT $pid; wait $pid; exit $? )";
+  const std::string command =
+      std::string("( ") + EPOCHCOST_BINARY + " run " + default_config +
+      " --set device=cpu --set timing.max_seconds=60 --set timing.target_ci_pct=0.0001"
+      " --output " +
+      (dir / "r.json").string() +
+      " 2>/dev/null & pid=$!; sleep 1.5; "
+      "kill -INT $pid; wait $pid; exit $? )";
   const int status = std::system(command.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));
 }
 
-}  // namespace
-}  // namespace epochcost::testing
+} // namespace
+} // namespace epochcost::testing

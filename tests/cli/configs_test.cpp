@@ -1,9 +1,8 @@
 // Every shipped config validates, for the purpose it is made for.
-#include <gtest/gtest.h>
+#include "../support/cli_runner.hpp"
 
 #include <filesystem>
-
-#include "../support/cli_runner.hpp"
+#include <gtest/gtest.h>
 
 namespace epochcost::testing {
 namespace {
@@ -13,14 +12,15 @@ TEST(ShippedConfigs, AllValidate) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("configs"))) {
     if (entry.path().extension() != ".yaml") continue;
     const std::string text = slurp(entry.path());
-    const bool has_model = text.find("\nmodel:") != std::string::npos || text.rfind("model:", 0) == 0;
-    const auto output = run_cli("validate " + entry.path().string() + " --for " +
-                                (has_model ? "run" : "estimate"));
+    const bool has_model =
+        text.find("\nmodel:") != std::string::npos || text.rfind("model:", 0) == 0;
+    const auto output =
+        run_cli("validate " + entry.path().string() + " --for " + (has_model ? "run" : "estimate"));
     EXPECT_EQ(output.exit_code, 0) << entry.path() << ": " << output.err;
     ++checked;
   }
   EXPECT_GE(checked, 3);
 }
 
-}  // namespace
-}  // namespace epochcost::testing
+} // namespace
+} // namespace epochcost::testing

@@ -1,18 +1,18 @@
 // Tests that need a CUDA device (label gpu). Without one each test skips and says why.
-#include <gtest/gtest.h>
-#include <torch/cuda.h>
-
 #include "config/loader.hpp"
 #include "device.hpp"
 #include "measure.hpp"
 #include "phase_clock.hpp"
 #include "util/errors.hpp"
 
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+
 namespace epochcost::runner {
 namespace {
 
 class Gpu : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
 #ifndef EPOCHCOST_HAS_CUDA
     GTEST_SKIP() << "this build's LibTorch has no CUDA support";
@@ -48,7 +48,8 @@ TEST_F(Gpu, EventClockMeasuresQueuedWork) {
   }
   const auto intervals = clock->read_intervals_s();
   ASSERT_EQ(intervals.size(), 3u);
-  for (const double s : intervals) EXPECT_GT(s, 0.0);
+  for (const double s : intervals)
+    EXPECT_GT(s, 0.0);
   EXPECT_EQ(std::string(clock->name()), "cuda_event");
 }
 
@@ -78,5 +79,5 @@ TEST_F(Gpu, MissingDeviceIndexIsAnInputError) {
   EXPECT_THROW((void)resolve_device(spec), InputError);
 }
 
-}  // namespace
-}  // namespace epochcost::runner
+} // namespace
+} // namespace epochcost::runner

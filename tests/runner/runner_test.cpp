@@ -1,10 +1,4 @@
 // The LibTorch runner on the CPU: models, data, the training step and the measurement method.
-#include <gtest/gtest.h>
-
-#include <torch/cuda.h>
-
-#include <csignal>
-
 #include "config/loader.hpp"
 #include "device.hpp"
 #include "measure.hpp"
@@ -12,6 +6,10 @@
 #include "training_step.hpp"
 #include "util/errors.hpp"
 #include "workload.hpp"
+
+#include <csignal>
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 namespace epochcost::runner {
 namespace {
@@ -29,14 +27,16 @@ config::Config cpu_job(const std::vector<std::string>& sets = {}) {
 
 std::int64_t count_parameters(torch::nn::Module& module) {
   std::int64_t n = 0;
-  for (const auto& p : module.parameters()) n += p.numel();
+  for (const auto& p : module.parameters())
+    n += p.numel();
   return n;
 }
 
 TEST(Mlp, ShapesAndParameterCountFollowTheSpec) {
   const auto linear = models::build_workload(config::MlpSpec{100, {}, 1});
   EXPECT_EQ(count_parameters(linear->module()), 101);
-  const auto deep = models::build_workload(config::MlpSpec{100, {64, 32}, 10, config::Loss::cross_entropy});
+  const auto deep =
+      models::build_workload(config::MlpSpec{100, {64, 32}, 10, config::Loss::cross_entropy});
   EXPECT_EQ(count_parameters(deep->module()), 100 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10);
   const models::Batch batch = deep->synthetic_samples(5);
   EXPECT_EQ(batch.inputs.sizes(), (std::vector<std::int64_t>{5, 100}));
@@ -53,10 +53,10 @@ TEST(SyntheticDataset, BatchesFollowTheShuffledEpochOrder) {
   const SyntheticDataset data(*workload, {10, 4, false}, torch::kCPU);
   EXPECT_EQ(data.pool_samples(), 10);
   EXPECT_EQ(data.batch(0, 4).inputs.size(0), 4);
-  EXPECT_EQ(data.batch(2, 2).inputs.size(0), 2);  // the partial last batch of the epoch
+  EXPECT_EQ(data.batch(2, 2).inputs.size(0), 2); // the partial last batch of the epoch
   // One epoch visits every sample exactly once.
-  const torch::Tensor epoch = torch::cat({data.batch(0, 4).inputs, data.batch(1, 4).inputs,
-                                          data.batch(2, 2).inputs});
+  const torch::Tensor epoch =
+      torch::cat({data.batch(0, 4).inputs, data.batch(1, 4).inputs, data.batch(2, 2).inputs});
   EXPECT_EQ(std::get<0>(torch::unique_dim(epoch, 0)).size(0), 10);
 }
 
@@ -70,11 +70,13 @@ TEST(TrainingStep, MarksEveryPhaseAndLearns) {
   clock->mark();
   step.run(data, 0, 8, clock.get());
   const auto intervals = clock->read_intervals_s();
-  ASSERT_EQ(intervals.size(), 4u);  // data, forward, backward, optimizer
-  for (const double s : intervals) EXPECT_GE(s, 0.0);
+  ASSERT_EQ(intervals.size(), 4u); // data, forward, backward, optimizer
+  for (const double s : intervals)
+    EXPECT_GE(s, 0.0);
   // Repeated steps on one batch lower its loss: the optimizer really steps.
   const float before = workload->loss(data.batch(0, 8)).item<float>();
-  for (int i = 0; i < 50; ++i) step.run(data, 0, 8, nullptr);
+  for (int i = 0; i < 50; ++i)
+    step.run(data, 0, 8, nullptr);
   EXPECT_LT(workload->loss(data.batch(0, 8)).item<float>(), before);
 }
 
@@ -84,7 +86,8 @@ TEST(TrainingStep, Bf16AutocastRunsOnTheCpu) {
   const SyntheticDataset data(*workload, config.data, torch::kCPU);
   TrainingStep step(*workload, config, torch::kCPU);
   step.run(data, 0, 8, nullptr);
-  for (const auto& p : workload->module().parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);
+  for (const auto& p : workload->module().parameters())
+    EXPECT_EQ(p.scalar_type(), torch::kFloat);
 }
 
 TEST(Measure, ReturnsConsistentSamples) {
@@ -147,5 +150,5 @@ TEST(Device, CudaRequestWithoutCudaIsAnInputError) {
   EXPECT_EQ(resolve_device(spec).info.device, "cpu");
 }
 
-}  // namespace
-}  // namespace epochcost::runner
+} // namespace
+} // namespace epochcost::runner

@@ -1,13 +1,12 @@
 #pragma once
 // Runs the epochcost executable as a user would and captures what it printed.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace epochcost::testing {
 
@@ -26,19 +25,22 @@ inline std::string slurp(const std::filesystem::path& path) {
 
 // A fresh scratch directory per test, removed when the object goes.
 class ScratchDir {
- public:
+public:
   ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "epochcost-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "epochcost-test-XXXXXX").string();
     path_ = ::mkdtemp(pattern.data());
   }
   ~ScratchDir() { std::filesystem::remove_all(path_); }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
+    return path_ / name;
+  }
   void write(const std::string& name, const std::string& text) const {
     std::ofstream(path_ / name) << text;
   }
 
- private:
+private:
   std::filesystem::path path_;
 };
 
@@ -60,4 +62,4 @@ inline std::string source_path(const std::string& relative) {
   return std::string(EPOCHCOST_SOURCE_DIR) + "/" + relative;
 }
 
-}  // namespace epochcost::testing
+} // namespace epochcost::testing

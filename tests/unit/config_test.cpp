@@ -1,9 +1,8 @@
-#include <gtest/gtest.h>
-
-#include <string>
-
 #include "config/loader.hpp"
 #include "util/errors.hpp"
+
+#include <gtest/gtest.h>
+#include <string>
 
 namespace epochcost::config {
 namespace {
@@ -112,13 +111,15 @@ TEST(Config, PricesMustBeFiniteAndNonNegative) {
 TEST(Config, UnknownKeysSuggestTheNearestAndComeFirst) {
   // batch_sise is unknown and therefore batch_size is missing: the unknown key is listed first.
   const std::string e = error_of(replace(valid_config, "batch_size: 32", "batch_sise: 32"));
-  const auto unknown = e.find("job.yaml:3: data.batch_sise: unknown key (did you mean 'batch_size'?)");
+  const auto unknown =
+      e.find("job.yaml:3: data.batch_sise: unknown key (did you mean 'batch_size'?)");
   const auto missing = e.find("data.batch_size: required key is missing");
   ASSERT_NE(unknown, std::string::npos) << e;
   ASSERT_NE(missing, std::string::npos) << e;
   EXPECT_LT(unknown, missing);
-  EXPECT_NE(error_of(valid_config + "epoch: 3\n").find("epoch: unknown key (did you mean 'epochs'?)"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(valid_config + "epoch: 3\n").find("epoch: unknown key (did you mean 'epochs'?)"),
+      std::string::npos);
 }
 
 TEST(Config, EnumsListTheirValues) {
@@ -141,8 +142,9 @@ TEST(Config, DeviceSyntax) {
   EXPECT_EQ(parse(replace(valid_config, "device: auto", "device: cuda:1")).device.index, 1);
   EXPECT_EQ(parse(replace(valid_config, "device: auto", "device: cpu")).device.kind,
             DeviceSpec::Kind::cpu);
-  EXPECT_NE(error_of(replace(valid_config, "device: auto", "device: gpu")).find("job.yaml:6: device:"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(replace(valid_config, "device: auto", "device: gpu")).find("job.yaml:6: device:"),
+      std::string::npos);
   EXPECT_NE(error_of(replace(valid_config, "device: auto", "device: cuda:x")).find("device:"),
             std::string::npos);
 }
@@ -151,15 +153,17 @@ TEST(Config, CrossFieldChecksQuoteBothValues) {
   EXPECT_NE(error_of(replace(valid_config, "max_steps: 100000", "max_steps: 40"))
                 .find("timing.min_steps (50) must be ≤ timing.max_steps (40)"),
             std::string::npos);
-  const std::string no_step = error_of(replace(valid_config, "samples: 10000, batch_size: 32, drop_last: false",
-                                               "samples: 10, batch_size: 32, drop_last: true"));
+  const std::string no_step =
+      error_of(replace(valid_config, "samples: 10000, batch_size: 32, drop_last: false",
+                       "samples: 10, batch_size: 32, drop_last: true"));
   EXPECT_NE(no_step.find("the epoch would have no step"), std::string::npos) << no_step;
 }
 
 TEST(Config, InstancePricingNeedsGpusPerInstance) {
   const std::string e = error_of(replace(valid_config, "unit: gpu_hour", "unit: instance_hour"));
   EXPECT_NE(e.find("pricing.gpus_per_instance: required key is missing"), std::string::npos) << e;
-  const Config c = parse(replace(valid_config, "unit: gpu_hour", "unit: instance_hour, gpus_per_instance: 8"));
+  const Config c =
+      parse(replace(valid_config, "unit: gpu_hour", "unit: instance_hour, gpus_per_instance: 8"));
   EXPECT_EQ(c.pricing.gpus_per_instance, 8);
   EXPECT_NE(error_of(replace(valid_config, "gpus: 1}", "gpus: 1, gpus_per_instance: 8}"))
                 .find("applies only to unit: instance_hour"),
@@ -172,7 +176,8 @@ TEST(Config, DocumentLevelProblems) {
   const std::string syntax = error_of("data: {samples: 10\npricing: [\n");
   EXPECT_NE(syntax.find("job.yaml:"), std::string::npos);
   EXPECT_NE(syntax.find("YAML syntax error"), std::string::npos);
-  EXPECT_NE(error_of(valid_config + "epochs: 2\n").find("epochs: duplicate key"), std::string::npos);
+  EXPECT_NE(error_of(valid_config + "epochs: 2\n").find("epochs: duplicate key"),
+            std::string::npos);
 }
 
 TEST(Config, ListsEveryProblemAtOnce) {
@@ -196,9 +201,11 @@ TEST(Config, SetOverridesAndAddsKeys) {
 TEST(Config, SetIsValidatedAndBlamedByItsText) {
   EXPECT_EQ(error_of(valid_config, {"data.batch_size=0"}),
             "--set data.batch_size=0: data.batch_size: must be ≥ 1, got 0");
-  EXPECT_NE(error_of(valid_config, {"data.batch_sise=4"})
-                .find("--set data.batch_sise=4: data.batch_sise: unknown key (did you mean 'batch_size'?)"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(valid_config, {"data.batch_sise=4"})
+          .find(
+              "--set data.batch_sise=4: data.batch_sise: unknown key (did you mean 'batch_size'?)"),
+      std::string::npos);
   EXPECT_NE(error_of(valid_config, {"data.batch_size"}).find("expected key.path=value"),
             std::string::npos);
   EXPECT_NE(error_of(valid_config, {"precision.x=1"}).find("is not a mapping"), std::string::npos);
@@ -211,5 +218,5 @@ TEST(Config, EditDistance) {
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
 }
 
-}  // namespace
-}  // namespace epochcost::config
+} // namespace
+} // namespace epochcost::config

@@ -1,10 +1,8 @@
 #include "cost/cost_model.hpp"
-
-#include <gtest/gtest.h>
+#include "util/errors.hpp"
 
 #include <cmath>
-
-#include "util/errors.hpp"
+#include <gtest/gtest.h>
 
 namespace epochcost::cost {
 namespace {
@@ -52,7 +50,7 @@ TEST(CostModel, GeneralFormWorkedExample) {
 
 TEST(CostModel, StepsCountDataParallelDevices) {
   const config::DataSpec data{10000, 32, false};
-  EXPECT_EQ(steps_per_epoch(data, 4), 79);  // ceil(10000 / 128)
+  EXPECT_EQ(steps_per_epoch(data, 4), 79); // ceil(10000 / 128)
   EXPECT_EQ(steps_per_epoch({10000, 32, true}, 4), 78);
   EXPECT_EQ(steps_per_epoch({10000, 32, true}, 1), 312);
 }
@@ -97,5 +95,5 @@ TEST(CostModel, ConfidenceIntervalCarriesIntoTheCost) {
   EXPECT_GT((*cost.per_epoch_ci95)[1], cost.per_epoch);
 }
 
-}  // namespace
-}  // namespace epochcost::cost
+} // namespace
+} // namespace epochcost::cost

@@ -1,15 +1,14 @@
-#include <gtest/gtest.h>
-
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-
 #include "config/loader.hpp"
 #include "pipeline/build_result.hpp"
 #include "report/format.hpp"
 #include "report/reporter.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace epochcost {
 namespace {
@@ -30,7 +29,8 @@ measure::Measurement measurement() {
   m.model = {5, 5};
   m.clock = "steady_clock";
   m.warmup_steps = 3;
-  for (int i = 0; i < 30; ++i) m.step_s.push_back(1e-3 * (1 + i % 3));
+  for (int i = 0; i < 30; ++i)
+    m.step_s.push_back(1e-3 * (1 + i % 3));
   m.stable = true;
   m.stop_reason = "stable: test";
   for (int i = 0; i < 10; ++i) {
@@ -54,9 +54,9 @@ TEST(RunResult, StatisticsEpochAndCostFollowFromTheSamples) {
   EXPECT_DOUBLE_EQ(r.timing->t_batch_s.mean, 2e-3);
   EXPECT_EQ(r.timing->measured_steps, 30);
   EXPECT_NEAR(r.timing->instrumentation_overhead_pct, 0.0, 1e-9);
-  EXPECT_EQ(r.epoch.batches, 50);  // ceil(1000 / (10 · 2))
+  EXPECT_EQ(r.epoch.batches, 50); // ceil(1000 / (10 · 2))
   EXPECT_TRUE(r.epoch.scaled_by_assumption);
-  EXPECT_DOUBLE_EQ(r.epoch.t_batch_s, 4e-3);  // 2 ms / 0.5 efficiency
+  EXPECT_DOUBLE_EQ(r.epoch.t_batch_s, 4e-3); // 2 ms / 0.5 efficiency
   EXPECT_DOUBLE_EQ(r.epoch.seconds, 0.2);
   EXPECT_DOUBLE_EQ(r.cost.compute_per_epoch, 0.2 / 3600 * 3.6 * 2);
   EXPECT_DOUBLE_EQ(r.cost.per_epoch, 0.2 / 3600 * 3.6 * 2 + 0.75);
@@ -65,7 +65,8 @@ TEST(RunResult, StatisticsEpochAndCostFollowFromTheSamples) {
   EXPECT_DOUBLE_EQ(r.epoch.validated->predicted_seconds, 50 * 2e-3);
   EXPECT_DOUBLE_EQ(r.epoch.validated->error_pct, (0.1 - 0.2) / 0.2 * 100);
   bool assumption_noted = false;
-  for (const auto& note : r.notes) assumption_noted |= note.find("assumption") != std::string::npos;
+  for (const auto& note : r.notes)
+    assumption_noted |= note.find("assumption") != std::string::npos;
   EXPECT_TRUE(assumption_noted);
 }
 
@@ -79,8 +80,8 @@ TEST(JsonReport, CarriesTheDocumentedFields) {
   }
   EXPECT_TRUE(j["environment"]["cuda_version"].is_null());
   EXPECT_EQ(j["timing"]["clock"], "steady_clock");
-  for (const char* key : {"mean", "median", "stddev", "min", "max", "p05", "p95", "ci95_low",
-                          "ci95_high"}) {
+  for (const char* key :
+       {"mean", "median", "stddev", "min", "max", "p05", "p95", "ci95_low", "ci95_high"}) {
     EXPECT_TRUE(j["timing"]["t_batch_s"][key].is_number()) << key;
     for (const char* phase : {"data", "forward", "backward", "optimizer"}) {
       EXPECT_TRUE(j["timing"]["phases"][phase].contains(key)) << phase << "." << key;
@@ -102,8 +103,8 @@ TEST(JsonReport, MissingStatisticsAreNull) {
   m.phases = {};
   m.phases.step_s = {1e-3};
   m.phases.data_s = m.phases.forward_s = m.phases.backward_s = m.phases.optimizer_s = {0.25e-3};
-  const auto j = nlohmann::json::parse(
-      report::render_json(pipeline::build_run_result(job(), m, {"run", {}})));
+  const auto j =
+      nlohmann::json::parse(report::render_json(pipeline::build_run_result(job(), m, {"run", {}})));
   EXPECT_TRUE(j["timing"]["phases"]["data"]["stddev"].is_null());
 }
 
@@ -175,5 +176,5 @@ TEST(Files, AtomicWriteLeavesOnlyTheFile) {
   std::filesystem::remove_all(dir);
 }
 
-}  // namespace
-}  // namespace epochcost
+} // namespace
+} // namespace epochcost

@@ -1,10 +1,9 @@
-#include <gtest/gtest.h>
-
-#include <cmath>
-#include <vector>
-
 #include "stats/stopping_criterion.hpp"
 #include "stats/summary.hpp"
+
+#include <cmath>
+#include <gtest/gtest.h>
+#include <vector>
 
 namespace epochcost::stats {
 namespace {
@@ -18,7 +17,7 @@ TEST(Summary, KnownValues) {
   EXPECT_DOUBLE_EQ(s.stddev, std::sqrt(2.5));
   EXPECT_DOUBLE_EQ(s.min, 1.0);
   EXPECT_DOUBLE_EQ(s.max, 5.0);
-  EXPECT_DOUBLE_EQ(s.p05, 1.2);  // NumPy: np.percentile([1,2,3,4,5], 5) == 1.2
+  EXPECT_DOUBLE_EQ(s.p05, 1.2); // NumPy: np.percentile([1,2,3,4,5], 5) == 1.2
   EXPECT_DOUBLE_EQ(s.p95, 4.8);
   const double half_width = 2.7764 * std::sqrt(2.5) / std::sqrt(5.0);
   EXPECT_NEAR(s.ci95_low, 3.0 - half_width, 1e-12);
@@ -53,19 +52,23 @@ TEST(StudentT, TableAndExpansionAgree) {
 TEST(RunningMoments, MatchesTwoPassFormulas) {
   RunningMoments m;
   const std::vector<double> xs = {1e-3, 1.1e-3, 0.9e-3, 1.05e-3};
-  for (double x : xs) m.add(x);
+  for (double x : xs)
+    m.add(x);
   const Summary s = summarize(xs);
   EXPECT_NEAR(m.mean(), s.mean, 1e-18);
   EXPECT_NEAR(std::sqrt(m.variance()), s.stddev, 1e-15);
   EXPECT_TRUE(std::isinf(RunningMoments{}.ci95_half_width_pct()));
 }
 
-StoppingSettings settings() { return {10, 0.5, 1000, 30.0, 1.0}; }
+StoppingSettings settings() {
+  return {10, 0.5, 1000, 30.0, 1.0};
+}
 
 TEST(StoppingCriterion, ConstantSeriesIsStableAfterMinSteps) {
   StoppingCriterion c(settings());
-  for (int i = 0; i < 9; ++i) c.add_measurement(0.01);
-  EXPECT_FALSE(c.is_finished(1.0));  // the CI is zero, but min_steps is not reached
+  for (int i = 0; i < 9; ++i)
+    c.add_measurement(0.01);
+  EXPECT_FALSE(c.is_finished(1.0)); // the CI is zero, but min_steps is not reached
   c.add_measurement(0.01);
   EXPECT_TRUE(c.is_stable(1.0));
   EXPECT_TRUE(c.is_finished(1.0));
@@ -74,7 +77,8 @@ TEST(StoppingCriterion, ConstantSeriesIsStableAfterMinSteps) {
 
 TEST(StoppingCriterion, MinSecondsMustPassBeforeStable) {
   StoppingCriterion c(settings());
-  for (int i = 0; i < 100; ++i) c.add_measurement(0.001);
+  for (int i = 0; i < 100; ++i)
+    c.add_measurement(0.001);
   EXPECT_FALSE(c.is_stable(0.4));
   EXPECT_FALSE(c.is_finished(0.4));
   EXPECT_TRUE(c.is_stable(0.5));
@@ -82,7 +86,8 @@ TEST(StoppingCriterion, MinSecondsMustPassBeforeStable) {
 
 TEST(StoppingCriterion, NoisySeriesRunsToMaxStepsAndSaysSo) {
   StoppingCriterion c({10, 0.5, 100, 30.0, 1.0});
-  for (int i = 0; i < 100; ++i) c.add_measurement(i % 2 == 0 ? 0.001 : 0.1);
+  for (int i = 0; i < 100; ++i)
+    c.add_measurement(i % 2 == 0 ? 0.001 : 0.1);
   EXPECT_FALSE(c.is_stable(1.0));
   EXPECT_TRUE(c.is_finished(1.0));
   EXPECT_NE(c.reason(1.0).find("max_steps (100)"), std::string::npos);
@@ -90,7 +95,8 @@ TEST(StoppingCriterion, NoisySeriesRunsToMaxStepsAndSaysSo) {
 
 TEST(StoppingCriterion, TimeLimitEndsAnUnstableMeasurement) {
   StoppingCriterion c(settings());
-  for (int i = 0; i < 20; ++i) c.add_measurement(i % 2 == 0 ? 0.001 : 0.1);
+  for (int i = 0; i < 20; ++i)
+    c.add_measurement(i % 2 == 0 ? 0.001 : 0.1);
   EXPECT_FALSE(c.is_finished(29.9));
   EXPECT_TRUE(c.is_finished(30.0));
   EXPECT_NE(c.reason(30.0).find("max_seconds"), std::string::npos);
@@ -100,11 +106,12 @@ TEST(StoppingCriterion, TightensWithMoreSamples) {
   // Alternating ±5% around 1 ms: the CI shrinks like 1/sqrt(n) until it meets the 1% target.
   StoppingCriterion c(settings());
   int n = 0;
-  while (!c.is_stable(1.0) && n < 1000) c.add_measurement(++n % 2 ? 1.05e-3 : 0.95e-3);
+  while (!c.is_stable(1.0) && n < 1000)
+    c.add_measurement(++n % 2 ? 1.05e-3 : 0.95e-3);
   EXPECT_TRUE(c.is_stable(1.0));
   EXPECT_GT(n, 10);
   EXPECT_LT(n, 200);
 }
 
-}  // namespace
-}  // namespace epochcost::stats
+} // namespace
+} // namespace epochcost::stats

@@ -4,38 +4,40 @@ namespace epochcost::config {
 
 std::string DeviceSpec::to_string() const {
   switch (kind) {
-    case Kind::automatic: return "auto";
-    case Kind::cpu: return "cpu";
-    case Kind::cuda: return index < 0 ? "cuda" : "cuda:" + std::to_string(index);
+  case Kind::automatic: return "auto";
+  case Kind::cpu: return "cpu";
+  case Kind::cuda: return index < 0 ? "cuda" : "cuda:" + std::to_string(index);
   }
   return "auto";
 }
 
-const char* to_string(Loss loss) { return loss == Loss::mse ? "mse" : "cross_entropy"; }
+const char* to_string(Loss loss) {
+  return loss == Loss::mse ? "mse" : "cross_entropy";
+}
 
 const char* to_string(Activation activation) {
   switch (activation) {
-    case Activation::relu: return "relu";
-    case Activation::gelu: return "gelu";
-    case Activation::tanh: return "tanh";
+  case Activation::relu: return "relu";
+  case Activation::gelu: return "gelu";
+  case Activation::tanh: return "tanh";
   }
   return "relu";
 }
 
 const char* to_string(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::sgd: return "sgd";
-    case OptimizerKind::adam: return "adam";
-    case OptimizerKind::adamw: return "adamw";
+  case OptimizerKind::sgd: return "sgd";
+  case OptimizerKind::adam: return "adam";
+  case OptimizerKind::adamw: return "adamw";
   }
   return "adam";
 }
 
 const char* to_string(Precision precision) {
   switch (precision) {
-    case Precision::fp32: return "fp32";
-    case Precision::tf32: return "tf32";
-    case Precision::bf16: return "bf16";
+  case Precision::fp32: return "fp32";
+  case Precision::tf32: return "tf32";
+  case Precision::bf16: return "bf16";
   }
   return "fp32";
 }
@@ -48,4 +50,4 @@ const char* model_name(const ModelSpec& model) {
   return std::visit([](const MlpSpec&) { return "mlp"; }, model);
 }
 
-}  // namespace epochcost::config
+} // namespace epochcost::config

@@ -25,8 +25,8 @@ struct MlpSpec {
 using ModelSpec = std::variant<MlpSpec>;
 
 struct DataSpec {
-  std::int64_t samples = 0;     // D: samples per epoch
-  std::int64_t batch_size = 0;  // B: samples per device per optimizer step
+  std::int64_t samples = 0;    // D: samples per epoch
+  std::int64_t batch_size = 0; // B: samples per device per optimizer step
   bool drop_last = false;
 };
 
@@ -34,8 +34,8 @@ enum class OptimizerKind { sgd, adam, adamw };
 struct OptimizerSpec {
   OptimizerKind name = OptimizerKind::adam;
   double lr = 1e-3;
-  double momentum = 0.0;      // sgd
-  double weight_decay = 0.0;  // adamw defaults to 0.01 when not given
+  double momentum = 0.0;     // sgd
+  double weight_decay = 0.0; // adamw defaults to 0.01 when not given
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
@@ -46,7 +46,7 @@ enum class Precision { fp32, tf32, bf16 };
 struct DeviceSpec {
   enum class Kind { automatic, cpu, cuda };
   Kind kind = Kind::automatic;
-  int index = -1;  // cuda:N; -1 = the current device
+  int index = -1; // cuda:N; -1 = the current device
   [[nodiscard]] std::string to_string() const;
 };
 
@@ -61,24 +61,24 @@ struct TimingSpec {
 
 enum class PriceUnit { gpu_hour, instance_hour };
 struct PricingSpec {
-  std::string currency;  // ISO-4217-style code, never assumed
+  std::string currency; // ISO-4217-style code, never assumed
   PriceUnit unit = PriceUnit::gpu_hour;
-  double amount = 0.0;                     // per GPU-hour or per instance-hour, in currency
-  std::int64_t gpus = 1;                   // N devices billed, training in data parallel
-  std::int64_t gpus_per_instance = 0;      // instance_hour only
+  double amount = 0.0;                // per GPU-hour or per instance-hour, in currency
+  std::int64_t gpus = 1;              // N devices billed, training in data parallel
+  std::int64_t gpus_per_instance = 0; // instance_hour only
 };
 
 struct ParallelSpec {
-  double scaling_efficiency = 1.0;  // applied only when N exceeds the devices measured
+  double scaling_efficiency = 1.0; // applied only when N exceeds the devices measured
 };
 
 struct ExtraCostsSpec {
-  double storage_transfer = 0.0;  // per epoch, in pricing.currency
-  double ops = 0.0;               // per epoch, in pricing.currency
+  double storage_transfer = 0.0; // per epoch, in pricing.currency
+  double ops = 0.0;              // per epoch, in pricing.currency
 };
 
 struct Config {
-  std::string source;  // the file it came from
+  std::string source; // the file it came from
   std::string name;
   std::optional<ModelSpec> model;
   DataSpec data;
@@ -100,4 +100,4 @@ struct Config {
 [[nodiscard]] const char* to_string(PriceUnit unit);
 [[nodiscard]] const char* model_name(const ModelSpec& model);
 
-}  // namespace epochcost::config
+} // namespace epochcost::config

@@ -18,7 +18,7 @@ nlohmann::json model_json(const ModelSpec& model) {
       model);
 }
 
-}  // namespace
+} // namespace
 
 nlohmann::json to_json(const Config& c) {
   nlohmann::json out;
@@ -30,7 +30,8 @@ nlohmann::json to_json(const Config& c) {
                  {"drop_last", c.data.drop_last}};
   if (c.optimizer) {
     const auto& o = *c.optimizer;
-    out["optimizer"] = {{"name", to_string(o.name)}, {"lr", o.lr}, {"weight_decay", o.weight_decay}};
+    out["optimizer"] = {
+        {"name", to_string(o.name)}, {"lr", o.lr}, {"weight_decay", o.weight_decay}};
     if (o.name == OptimizerKind::sgd) {
       out["optimizer"]["momentum"] = o.momentum;
     } else {
@@ -43,12 +44,10 @@ nlohmann::json to_json(const Config& c) {
   }
   out["precision"] = to_string(c.precision);
   out["device"] = c.device.to_string();
-  out["timing"] = {{"warmup_steps", c.timing.warmup_steps},
-                   {"min_steps", c.timing.min_steps},
-                   {"min_seconds", c.timing.min_seconds},
-                   {"max_steps", c.timing.max_steps},
-                   {"max_seconds", c.timing.max_seconds},
-                   {"target_ci_pct", c.timing.target_ci_pct}};
+  out["timing"] = {
+      {"warmup_steps", c.timing.warmup_steps}, {"min_steps", c.timing.min_steps},
+      {"min_seconds", c.timing.min_seconds},   {"max_steps", c.timing.max_steps},
+      {"max_seconds", c.timing.max_seconds},   {"target_ci_pct", c.timing.target_ci_pct}};
   out["pricing"] = {{"currency", c.pricing.currency},
                     {"unit", to_string(c.pricing.unit)},
                     {"amount", c.pricing.amount},
@@ -64,4 +63,4 @@ nlohmann::json to_json(const Config& c) {
   return out;
 }
 
-}  // namespace epochcost::config
+} // namespace epochcost::config

@@ -1,6 +1,7 @@
 #include "config/loader.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include "util/errors.hpp"
+#include "util/files.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -8,14 +9,12 @@
 #include <map>
 #include <set>
 #include <sstream>
-
-#include "util/errors.hpp"
-#include "util/files.hpp"
+#include <yaml-cpp/yaml.h>
 
 namespace epochcost::config {
 namespace {
 
-constexpr std::int64_t max_count = std::int64_t{1} << 53;  // exactly representable as a double
+constexpr std::int64_t max_count = std::int64_t{1} << 53; // exactly representable as a double
 constexpr double infinity = HUGE_VAL;
 
 // Problems are collected, then reported together: unknown keys first (a misspelt key is usually
@@ -23,7 +22,7 @@ constexpr double infinity = HUGE_VAL;
 enum class Rank { unknown_key = 0, invalid_value = 1, missing_key = 2 };
 
 class Diagnostics {
- public:
+public:
   Diagnostics(std::string source, std::map<std::string, std::string> override_origins)
       : source_(std::move(source)), override_origins_(std::move(override_origins)) {}
 
@@ -50,7 +49,7 @@ class Diagnostics {
     throw InputError(out.str());
   }
 
- private:
+private:
   struct Item {
     Rank rank;
     int line;
@@ -84,7 +83,8 @@ class Diagnostics {
 
 std::string join(const std::vector<std::string>& words, const char* separator = ", ") {
   std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : separator) + w;
+  for (const auto& w : words)
+    out += (out.empty() ? "" : separator) + w;
   return out;
 }
 
@@ -126,7 +126,7 @@ std::optional<double> as_number(const YAML::Node& node) {
 // A YAML mapping being read: every key the schema asks for is remembered, so that whatever is
 // left over at finish() is an unknown key.
 class Section {
- public:
+public:
   Section(const YAML::Node& node, std::string path, Diagnostics& diagnostics)
       : node_(node), path_(std::move(path)), diagnostics_(diagnostics) {
     if (!node.IsDefined() || node.IsNull()) return;
@@ -188,7 +188,8 @@ class Section {
                                            std::int64_t min, std::int64_t max) {
     const auto value = as_number(node);
     if (!value || !std::isfinite(*value) || std::trunc(*value) != *value) {
-      diagnostics_.add(Rank::invalid_value, path, node, "must be an integer, got " + describe(node));
+      diagnostics_.add(Rank::invalid_value, path, node,
+                       "must be an integer, got " + describe(node));
       return std::nullopt;
     }
     if (*value < static_cast<double>(min)) {
@@ -273,7 +274,7 @@ class Section {
     return out.str();
   }
 
- private:
+private:
   const YAML::Node* find(const std::string& key) const {
     for (const auto& [name, value] : entries_) {
       if (name == key) return &value;
@@ -302,13 +303,12 @@ MlpSpec read_mlp(Section& s) {
   mlp.output_dim = s.integer("output_dim", true, 1, max_width).value_or(0);
   if (const YAML::Node* hidden = s.get("hidden", false)) {
     if (!hidden->IsSequence()) {
-      s.invalid("hidden", "must be a list of layer widths such as [256, 256], got " +
-                              describe(*hidden));
+      s.invalid("hidden",
+                "must be a list of layer widths such as [256, 256], got " + describe(*hidden));
     } else {
       for (std::size_t i = 0; i < hidden->size(); ++i) {
-        const auto width = s.read_integer((*hidden)[i], s.child_path("hidden") + "[" +
-                                                            std::to_string(i) + "]",
-                                          1, max_width);
+        const auto width = s.read_integer(
+            (*hidden)[i], s.child_path("hidden") + "[" + std::to_string(i) + "]", 1, max_width);
         if (width) mlp.hidden.push_back(*width);
       }
     }
@@ -324,7 +324,7 @@ std::optional<ModelSpec> read_model(Section& root, bool required) {
   if (!node) return std::nullopt;
   Section s(*node, "model", root.diagnostics());
   const auto name = s.choice("name", true, model_names());
-  if (!name) return std::nullopt;  // unknown model: its other keys cannot be checked
+  if (!name) return std::nullopt; // unknown model: its other keys cannot be checked
   std::optional<ModelSpec> model;
   if (model_names()[*name] == "mlp") model = read_mlp(s);
   s.finish();
@@ -410,8 +410,8 @@ TimingSpec read_timing(Section& root) {
   }
   if (timing.min_steps > timing.max_steps) {
     s.invalid("min_steps", "timing.min_steps (" + std::to_string(timing.min_steps) +
-                               ") must be ≤ timing.max_steps (" +
-                               std::to_string(timing.max_steps) + ")");
+                               ") must be ≤ timing.max_steps (" + std::to_string(timing.max_steps) +
+                               ")");
   }
   s.finish();
   return timing;
@@ -423,14 +423,15 @@ PricingSpec read_pricing(Section& root) {
   if (!node) return pricing;
   Section s(*node, "pricing", root.diagnostics());
   if (const auto currency = s.text("currency", true)) {
-    const bool code = currency->size() == 3 &&
-                      std::all_of(currency->begin(), currency->end(),
-                                  [](char c) { return c >= 'A' && c <= 'Z'; });
+    const bool code =
+        currency->size() == 3 && std::all_of(currency->begin(), currency->end(),
+                                             [](char c) { return c >= 'A' && c <= 'Z'; });
     if (code) {
       pricing.currency = *currency;
     } else {
       s.invalid("currency", "must be a 3-letter upper-case currency code such as USD, EUR or "
-                            "CNY; got '" + *currency + "'");
+                            "CNY; got '" +
+                                *currency + "'");
     }
   }
   pricing.unit = enum_choice<PriceUnit>(s, "unit", false, {"gpu_hour", "instance_hour"})
@@ -551,7 +552,7 @@ Config validate(const YAML::Node& document, const std::string& source,
   return config;
 }
 
-}  // namespace
+} // namespace
 
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"mlp"};
@@ -560,7 +561,8 @@ const std::vector<std::string>& model_names() {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     std::size_t diagonal = row[0];
     row[0] = i;
@@ -583,7 +585,8 @@ Config parse_config(const std::string& yaml_text, const std::string& source_name
                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
   }
   std::map<std::string, std::string> origins;
-  for (const auto& assignment : overrides) apply_override(document, assignment, origins);
+  for (const auto& assignment : overrides)
+    apply_override(document, assignment, origins);
   return validate(document, source_name, std::move(origins), purpose);
 }
 
@@ -596,4 +599,4 @@ Config load_config(const std::filesystem::path& path, const std::vector<std::str
   return parse_config(text, path.string(), overrides, purpose);
 }
 
-}  // namespace epochcost::config
+} // namespace epochcost::config

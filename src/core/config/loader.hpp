@@ -1,9 +1,9 @@
 #pragma once
+#include "config/config.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include "config/config.hpp"
 
 namespace epochcost::config {
 
@@ -27,4 +27,4 @@ enum class Purpose { estimate, run };
 // Edit distance, for "did you mean" suggestions.
 [[nodiscard]] std::size_t edit_distance(const std::string& a, const std::string& b);
 
-}  // namespace epochcost::config
+} // namespace epochcost::config

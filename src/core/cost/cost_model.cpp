@@ -25,7 +25,8 @@ JobStepTime job_step_time(double measured_t_batch_s,
     step.scaling_efficiency = config.parallel.scaling_efficiency;
     step.t_batch_s /= step.scaling_efficiency;
     if (step.ci95_s) {
-      for (double& bound : *step.ci95_s) bound /= step.scaling_efficiency;
+      for (double& bound : *step.ci95_s)
+        bound /= step.scaling_efficiency;
     }
   }
   return step;
@@ -70,4 +71,4 @@ CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config) 
   return cost;
 }
 
-}  // namespace epochcost::cost
+} // namespace epochcost::cost

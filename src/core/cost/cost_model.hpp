@@ -4,12 +4,12 @@
 //   general:  Cost_epoch = T_epoch_h · P · N + D_cost + M_cost
 // B is per device per step and N devices train in data parallel, so one step (T_batch) consumes
 // B·N samples and an epoch has ceil(D / (B·N)) steps; with N = 1 both forms coincide.
+#include "config/config.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include "config/config.hpp"
 
 namespace epochcost::cost {
 
@@ -24,7 +24,7 @@ constexpr double seconds_per_hour = 3600.0;
 struct JobStepTime {
   double t_batch_s = 0;
   std::optional<std::array<double, 2>> ci95_s;
-  bool scaled = false;  // true when devices_measured < devices billed
+  bool scaled = false; // true when devices_measured < devices billed
   double scaling_efficiency = 1.0;
 };
 [[nodiscard]] JobStepTime job_step_time(double measured_t_batch_s,
@@ -61,4 +61,4 @@ struct CostBreakdown {
 
 [[nodiscard]] CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config);
 
-}  // namespace epochcost::cost
+} // namespace epochcost::cost

@@ -1,11 +1,10 @@
 #include "log/log.hpp"
 
+#include "util/errors.hpp"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
 #include <string>
-
-#include "util/errors.hpp"
 
 namespace epochcost::log {
 namespace {
@@ -21,7 +20,7 @@ spdlog::logger& logger() {
   return *instance;
 }
 
-}  // namespace
+} // namespace
 
 Level parse_level(std::string_view name) {
   if (name == "trace") return Level::trace;
@@ -35,15 +34,23 @@ Level parse_level(std::string_view name) {
 }
 
 void set_level(Level level) {
-  static constexpr spdlog::level::level_enum levels[] = {
-      spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
-      spdlog::level::warn,  spdlog::level::err,   spdlog::level::off};
+  static constexpr spdlog::level::level_enum levels[] = {spdlog::level::trace, spdlog::level::debug,
+                                                         spdlog::level::info,  spdlog::level::warn,
+                                                         spdlog::level::err,   spdlog::level::off};
   logger().set_level(levels[static_cast<int>(level)]);
 }
 
-void debug(std::string_view message) { logger().debug("{}", message); }
-void info(std::string_view message) { logger().info("{}", message); }
-void warn(std::string_view message) { logger().warn("{}", message); }
-void error(std::string_view message) { logger().error("{}", message); }
+void debug(std::string_view message) {
+  logger().debug("{}", message);
+}
+void info(std::string_view message) {
+  logger().info("{}", message);
+}
+void warn(std::string_view message) {
+  logger().warn("{}", message);
+}
+void error(std::string_view message) {
+  logger().error("{}", message);
+}
 
-}  // namespace epochcost::log
+} // namespace epochcost::log

@@ -17,4 +17,4 @@ void info(std::string_view message);
 void warn(std::string_view message);
 void error(std::string_view message);
 
-}  // namespace epochcost::log
+} // namespace epochcost::log

@@ -2,23 +2,23 @@
 // The seam between the LibTorch runner (a plugin that only `run` loads) and the LibTorch-free
 // rest: what the runner is asked to do and the raw samples it returns. Statistics, epoch and cost
 // are computed from these samples in the core, never in the runner.
+#include "config/config.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
-
 namespace epochcost::measure {
 
 struct DeviceInfo {
-  std::string device;       // "cpu", "cuda:0"
-  std::string device_name;  // "NVIDIA H100 80GB HBM3", CPU model name
+  std::string device;      // "cpu", "cuda:0"
+  std::string device_name; // "NVIDIA H100 80GB HBM3", CPU model name
   std::string torch_version;
-  std::optional<std::string> cuda_version;    // CUDA runtime LibTorch runs on
-  std::optional<std::string> driver_version;  // NVIDIA driver
-  int cpu_threads = 0;                        // intra-op threads LibTorch used
+  std::optional<std::string> cuda_version;   // CUDA runtime LibTorch runs on
+  std::optional<std::string> driver_version; // NVIDIA driver
+  int cpu_threads = 0;                       // intra-op threads LibTorch used
   std::int64_t devices_measured = 1;
 };
 
@@ -29,31 +29,31 @@ struct ModelFacts {
 
 // Per-step samples of the instrumented pass; the phases of step i add up to step_s[i].
 struct PhaseSeries {
-  std::vector<double> data_s;       // the step's batch made ready on the device
-  std::vector<double> forward_s;    // forward and loss
+  std::vector<double> data_s;    // the step's batch made ready on the device
+  std::vector<double> forward_s; // forward and loss
   std::vector<double> backward_s;
-  std::vector<double> optimizer_s;  // step and zero_grad
+  std::vector<double> optimizer_s; // step and zero_grad
   std::vector<double> step_s;
 };
 
 struct Measurement {
   DeviceInfo device;
   ModelFacts model;
-  std::string clock;  // "cuda_event" | "steady_clock"
+  std::string clock; // "cuda_event" | "steady_clock"
   std::int64_t warmup_steps = 0;
-  std::vector<double> step_s;  // the pass with step-boundary marks only: T_batch comes from here
+  std::vector<double> step_s; // the pass with step-boundary marks only: T_batch comes from here
   bool stable = false;
   std::string stop_reason;
-  double measure_wall_s = 0;  // wall time of the uninstrumented pass
+  double measure_wall_s = 0; // wall time of the uninstrumented pass
   PhaseSeries phases;
-  std::optional<double> epoch_actual_s;  // --validate-epoch: one real epoch, synchronised
+  std::optional<double> epoch_actual_s; // --validate-epoch: one real epoch, synchronised
   std::vector<std::string> notes;
 };
 
 struct ProgressUpdate {
-  const char* stage = "";  // "warmup", "measure", "phases", "epoch"
+  const char* stage = ""; // "warmup", "measure", "phases", "epoch"
   std::int64_t steps = 0;
-  std::int64_t steps_planned = 0;  // 0 when open-ended
+  std::int64_t steps_planned = 0; // 0 when open-ended
   double mean_step_s = 0;
   double ci95_half_width_pct = 0;
   double elapsed_s = 0;
@@ -62,13 +62,13 @@ struct ProgressUpdate {
 struct MeasureRequest {
   const config::Config* config = nullptr;
   bool validate_epoch = false;
-  std::int64_t epoch_steps = 0;  // optimizer steps of one epoch, per device
+  std::int64_t epoch_steps = 0; // optimizer steps of one epoch, per device
   std::function<void(const ProgressUpdate&)> on_progress;
-  std::function<int()> pending_signal;  // the signal number that asks to stop, or 0
+  std::function<int()> pending_signal; // the signal number that asks to stop, or 0
 };
 
 // Exported by the runner plugin with C linkage under runner_entry_symbol.
 using MeasureFunction = Measurement (*)(const MeasureRequest&);
 inline constexpr const char* runner_entry_symbol = "epochcost_runner_measure_v1";
 
-}  // namespace epochcost::measure
+} // namespace epochcost::measure

@@ -1,12 +1,11 @@
 #include "pipeline/build_result.hpp"
 
-#include <unistd.h>
+#include "util/clock.hpp"
+#include "util/errors.hpp"
 
 #include <cmath>
 #include <sstream>
-
-#include "util/clock.hpp"
-#include "util/errors.hpp"
+#include <unistd.h>
 
 namespace epochcost::pipeline {
 namespace {
@@ -57,7 +56,7 @@ void check_positive(std::optional<double> value, const char* flag) {
   }
 }
 
-}  // namespace
+} // namespace
 
 report::Environment local_environment() {
   report::Environment env;
@@ -125,7 +124,8 @@ report::Result build_run_result(const config::Config& config,
                            percent(result.timing->instrumentation_overhead_pct) +
                            "; T_batch comes from the uninstrumented pass");
   }
-  for (const auto& note : measurement.notes) result.notes.push_back(note);
+  for (const auto& note : measurement.notes)
+    result.notes.push_back(note);
   return result;
 }
 
@@ -158,4 +158,4 @@ report::Result build_estimate_result(const config::Config& config, const GivenTi
   return result;
 }
 
-}  // namespace epochcost::pipeline
+} // namespace epochcost::pipeline

@@ -1,11 +1,11 @@
 #pragma once
 // The "statistics → epoch & cost" stage: turns a runner's raw samples, or a step time the user
 // gives, into the Result that reporters print.
-#include <string>
-#include <vector>
-
 #include "measure/measurement.hpp"
 #include "report/result.hpp"
+
+#include <string>
+#include <vector>
 
 namespace epochcost::pipeline {
 
@@ -30,4 +30,4 @@ struct GivenTime {
 // Host, time and version figures every result carries.
 [[nodiscard]] report::Environment local_environment();
 
-}  // namespace epochcost::pipeline
+} // namespace epochcost::pipeline

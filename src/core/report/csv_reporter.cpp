@@ -1,7 +1,7 @@
-#include <nlohmann/json.hpp>
-
 #include "report/json_document.hpp"
 #include "report/reporter.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace epochcost::report {
 namespace {
@@ -30,11 +30,12 @@ void flatten(const nlohmann::json& node, const std::string& path,
 std::string csv_field(const std::string& field) {
   if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
   std::string out = "\"";
-  for (const char c : field) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (const char c : field)
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
 
-}  // namespace
+} // namespace
 
 std::string render_csv(const Result& result) {
   std::vector<std::pair<std::string, std::string>> columns;
@@ -47,4 +48,4 @@ std::string render_csv(const Result& result) {
   return header + "\n" + row + "\n";
 }
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

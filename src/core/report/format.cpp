@@ -1,7 +1,7 @@
 #include "report/format.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -40,4 +40,4 @@ std::string money(double amount, const std::string& currency) {
   return text + " " + currency;
 }
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

@@ -11,4 +11,4 @@ namespace epochcost::report {
 // "123.00 CNY", "0.50 USD", "0.02165 USD", "1.738e-05 USD".
 [[nodiscard]] std::string money(double amount, const std::string& currency);
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

@@ -1,28 +1,35 @@
-#include <nlohmann/json.hpp>
-
 #include "config/config_json.hpp"
 #include "report/json_document.hpp"
 #include "report/reporter.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace epochcost::report {
 namespace {
 
-template <typename T>
-nlohmann::json optional_json(const std::optional<T>& value) {
+template <typename T> nlohmann::json optional_json(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
 nlohmann::json summary_json(const stats::Summary& s) {
-  return {{"count", s.count},   {"mean", s.mean},          {"median", s.median},
-          {"stddev", s.stddev}, {"min", s.min},            {"max", s.max},
-          {"p05", s.p05},       {"p95", s.p95},            {"ci95_low", s.ci95_low},
-          {"ci95_high", s.ci95_high}, {"ci95_half_width_pct", s.ci95_half_width_pct()},
+  return {{"count", s.count},
+          {"mean", s.mean},
+          {"median", s.median},
+          {"stddev", s.stddev},
+          {"min", s.min},
+          {"max", s.max},
+          {"p05", s.p05},
+          {"p95", s.p95},
+          {"ci95_low", s.ci95_low},
+          {"ci95_high", s.ci95_high},
+          {"ci95_half_width_pct", s.ci95_half_width_pct()},
           {"relative_stddev", s.relative_stddev()}};
 }
 
 nlohmann::json timing_json(const TimingResult& t) {
   nlohmann::json phases = nlohmann::json::object();
-  for (const auto& [name, summary] : t.phases) phases[name] = summary_json(summary);
+  for (const auto& [name, summary] : t.phases)
+    phases[name] = summary_json(summary);
   return {{"clock", t.clock},
           {"warmup_steps", t.warmup_steps},
           {"measured_steps", t.measured_steps},
@@ -69,7 +76,7 @@ nlohmann::json cost_json(const cost::CostBreakdown& c, const config::PricingSpec
           {"total", c.total}};
 }
 
-}  // namespace
+} // namespace
 
 nlohmann::json to_json(const Result& r) {
   const auto& env = r.environment;
@@ -98,6 +105,8 @@ nlohmann::json to_json(const Result& r) {
   return out;
 }
 
-std::string render_json(const Result& result) { return to_json(result).dump(2) + "\n"; }
+std::string render_json(const Result& result) {
+  return to_json(result).dump(2) + "\n";
+}
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

@@ -15,12 +15,12 @@ Format parse_format(std::string_view name) {
 
 std::string render(const Result& result, Format format) {
   switch (format) {
-    case Format::table: return render_table(result);
-    case Format::json: return render_json(result);
-    case Format::csv: return render_csv(result);
-    case Format::md: return render_markdown(result);
+  case Format::table: return render_table(result);
+  case Format::json: return render_json(result);
+  case Format::csv: return render_csv(result);
+  case Format::md: return render_markdown(result);
   }
   return render_table(result);
 }
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

@@ -1,8 +1,8 @@
 #pragma once
+#include "report/result.hpp"
+
 #include <string>
 #include <string_view>
-
-#include "report/result.hpp"
 
 namespace epochcost::report {
 
@@ -16,7 +16,7 @@ enum class Format { table, json, csv, md };
 
 [[nodiscard]] std::string render_table(const Result& result);
 [[nodiscard]] std::string render_markdown(const Result& result);
-[[nodiscard]] std::string render_json(const Result& result);  // canonical and complete
-[[nodiscard]] std::string render_csv(const Result& result);   // the JSON, flattened to one row
+[[nodiscard]] std::string render_json(const Result& result); // canonical and complete
+[[nodiscard]] std::string render_csv(const Result& result);  // the JSON, flattened to one row
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

@@ -1,15 +1,15 @@
 #pragma once
 // Everything a reporter prints, already computed. Reporters format; they never compute.
+#include "config/config.hpp"
+#include "cost/cost_model.hpp"
+#include "measure/measurement.hpp"
+#include "stats/summary.hpp"
+
 #include <array>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "config/config.hpp"
-#include "cost/cost_model.hpp"
-#include "measure/measurement.hpp"
-#include "stats/summary.hpp"
 
 namespace epochcost::report {
 
@@ -23,7 +23,7 @@ struct Environment {
   std::optional<std::string> driver_version;
   std::optional<int> cpu_threads;
   std::string host;
-  std::string timestamp;  // RFC 3339 UTC
+  std::string timestamp; // RFC 3339 UTC
   std::string epochcost_version;
   std::string git_revision;
 };
@@ -35,26 +35,26 @@ struct TimingResult {
   bool stable = false;
   std::string stop_reason;
   double measure_wall_s = 0;
-  stats::Summary t_batch_s;             // uninstrumented pass
-  stats::Summary instrumented_step_s;   // the pass the phases come from
+  stats::Summary t_batch_s;           // uninstrumented pass
+  stats::Summary instrumented_step_s; // the pass the phases come from
   double instrumentation_overhead_pct = 0;
-  std::vector<std::pair<std::string, stats::Summary>> phases;  // data, forward, backward, optimizer
+  std::vector<std::pair<std::string, stats::Summary>> phases; // data, forward, backward, optimizer
 };
 
 struct ValidatedEpoch {
   std::int64_t steps = 0;
-  double predicted_seconds = 0;  // steps × measured T_batch on the measured device
+  double predicted_seconds = 0; // steps × measured T_batch on the measured device
   double actual_seconds = 0;
-  double error_pct = 0;          // (predicted - actual) / actual · 100
+  double error_pct = 0; // (predicted - actual) / actual · 100
 };
 
 struct EpochResult {
-  std::int64_t batches = 0;  // optimizer steps of the whole job per epoch
+  std::int64_t batches = 0; // optimizer steps of the whole job per epoch
   double seconds = 0;
   std::optional<std::array<double, 2>> seconds_ci95;
-  double t_batch_s = 0;     // job step time used
-  std::string t_batch_source;  // "measured", "--t-batch", "--t-epoch-hours"
-  std::int64_t devices_measured = 0;  // 0 when nothing was measured
+  double t_batch_s = 0;              // job step time used
+  std::string t_batch_source;        // "measured", "--t-batch", "--t-epoch-hours"
+  std::int64_t devices_measured = 0; // 0 when nothing was measured
   std::int64_t devices_billed = 1;
   bool scaled_by_assumption = false;
   double scaling_efficiency = 1.0;
@@ -62,7 +62,7 @@ struct EpochResult {
 };
 
 struct Result {
-  std::string command;  // "run" | "estimate"
+  std::string command; // "run" | "estimate"
   std::vector<std::string> argv;
   config::Config config;
   Environment environment;
@@ -70,7 +70,7 @@ struct Result {
   std::optional<TimingResult> timing;
   EpochResult epoch;
   cost::CostBreakdown cost;
-  std::vector<std::string> notes;  // warnings a reader must see next to the figures
+  std::vector<std::string> notes; // warnings a reader must see next to the figures
 };
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

@@ -1,10 +1,10 @@
 // Console table and Markdown: the same content, laid out for a terminal or for a CI log.
+#include "report/format.hpp"
+#include "report/reporter.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
-
-#include "report/format.hpp"
-#include "report/reporter.hpp"
 
 namespace epochcost::report {
 namespace {
@@ -41,7 +41,8 @@ std::string model_line(const config::Config& c) {
   std::visit(
       [&](const config::MlpSpec& mlp) {
         out << "mlp " << mlp.input_dim;
-        for (const auto width : mlp.hidden) out << "→" << width;
+        for (const auto width : mlp.hidden)
+          out << "→" << width;
         out << "→" << mlp.output_dim << " (" << config::to_string(mlp.loss) << ")";
       },
       *c.model);
@@ -56,11 +57,11 @@ Block measurement_block(const Result& r) {
   Block block{"Measurement", {}};
   block.rows.push_back({"device", r.environment.device.value_or("?") + " — " +
                                       r.environment.device_name.value_or("?")});
-  block.rows.push_back({"T_batch (mean)", duration(s.mean) + " ± " +
-                                              significant(s.ci95_half_width_pct(), 3) +
-                                              "% (95% CI)"});
-  block.rows.push_back({"median / p05 / p95", duration(s.median) + " / " + duration(s.p05) +
-                                                  " / " + duration(s.p95)});
+  block.rows.push_back(
+      {"T_batch (mean)",
+       duration(s.mean) + " ± " + significant(s.ci95_half_width_pct(), 3) + "% (95% CI)"});
+  block.rows.push_back({"median / p05 / p95",
+                        duration(s.median) + " / " + duration(s.p05) + " / " + duration(s.p95)});
   block.rows.push_back({"steps", std::to_string(t.measured_steps) + " measured after " +
                                      std::to_string(t.warmup_steps) + " warmup, " + t.clock});
   block.rows.push_back({"stable", std::string(t.stable ? "yes" : "NO") + " — " + t.stop_reason});
@@ -82,14 +83,15 @@ Grid phase_grid(const TimingResult& t) {
                          significant(s.mean / t.instrumented_step_s.mean * 100, 3) + "%"});
   }
   const auto& step = t.instrumented_step_s;
-  grid.rows.push_back({"step", duration(step.mean), duration(step.median), duration(step.p95),
-                       "100%"});
+  grid.rows.push_back(
+      {"step", duration(step.mean), duration(step.median), duration(step.p95), "100%"});
   return grid;
 }
 
 Document document(const Result& r) {
   Document doc;
-  doc.heading = "epochcost " + r.command + " — " + r.config.name + " (" + model_line(r.config) + ")";
+  doc.heading =
+      "epochcost " + r.command + " — " + r.config.name + " (" + model_line(r.config) + ")";
   if (r.timing) {
     doc.blocks.push_back(measurement_block(r));
     doc.phases = phase_grid(*r.timing);
@@ -100,17 +102,17 @@ Document document(const Result& r) {
                                  std::to_string(e.devices_billed) + " device(s)";
   epoch.rows.push_back({"batches", std::to_string(e.batches) + " steps of " + per_device +
                                        (r.config.data.drop_last ? ", drop_last" : "")});
-  epoch.rows.push_back({"T_batch used", duration(e.t_batch_s) + " (" + e.t_batch_source +
-                                            (e.scaled_by_assumption ? ", scaled by assumption"
-                                                                    : "") +
-                                            ")"});
-  epoch.rows.push_back({"epoch time", duration(e.seconds) + (e.seconds_ci95 ? "  (" + range(e.seconds_ci95, duration) + ")" : "")});
+  epoch.rows.push_back(
+      {"T_batch used", duration(e.t_batch_s) + " (" + e.t_batch_source +
+                           (e.scaled_by_assumption ? ", scaled by assumption" : "") + ")"});
+  epoch.rows.push_back(
+      {"epoch time", duration(e.seconds) +
+                         (e.seconds_ci95 ? "  (" + range(e.seconds_ci95, duration) + ")" : "")});
   if (e.validated) {
-    epoch.rows.push_back({"validated epoch", "actual " + duration(e.validated->actual_seconds) +
-                                                 ", predicted " +
-                                                 duration(e.validated->predicted_seconds) +
-                                                 ", error " +
-                                                 significant(e.validated->error_pct, 3) + "%"});
+    epoch.rows.push_back(
+        {"validated epoch", "actual " + duration(e.validated->actual_seconds) + ", predicted " +
+                                duration(e.validated->predicted_seconds) + ", error " +
+                                significant(e.validated->error_pct, 3) + "%"});
   }
   doc.blocks.push_back(epoch);
 
@@ -118,17 +120,16 @@ Document document(const Result& r) {
   const auto cur = [&](double x) { return money(x, c.currency); };
   Block cost{"Cost", {}};
   const bool per_gpu = r.config.pricing.unit == config::PriceUnit::gpu_hour;
-  cost.rows.push_back({"price", cur(c.price_per_hour) + (per_gpu ? " per GPU-hour × " :
-                                                                   " per instance-hour × ") +
-                                    std::to_string(c.billed_units) +
-                                    (per_gpu ? " GPU(s)" : " instance(s)")});
+  cost.rows.push_back(
+      {"price", cur(c.price_per_hour) + (per_gpu ? " per GPU-hour × " : " per instance-hour × ") +
+                    std::to_string(c.billed_units) + (per_gpu ? " GPU(s)" : " instance(s)")});
   cost.rows.push_back({"compute per epoch", cur(c.compute_per_epoch)});
   cost.rows.push_back({"storage/transfer per epoch", cur(c.storage_transfer_per_epoch)});
   cost.rows.push_back({"ops per epoch", cur(c.ops_per_epoch)});
   std::string per_epoch = cur(c.per_epoch);
   if (c.per_epoch_ci95) {
-    per_epoch += "  (95% CI " + cur((*c.per_epoch_ci95)[0]) + " – " + cur((*c.per_epoch_ci95)[1]) +
-                 ")";
+    per_epoch +=
+        "  (95% CI " + cur((*c.per_epoch_ci95)[0]) + " – " + cur((*c.per_epoch_ci95)[1]) + ")";
   }
   cost.rows.push_back({"cost per epoch", per_epoch});
   cost.rows.push_back({"total for " + std::to_string(c.epochs) + " epoch(s)", cur(c.total)});
@@ -140,7 +141,8 @@ Document document(const Result& r) {
 // Width in code points, so "µ" and "–" do not break alignment.
 std::size_t display_width(const std::string& text) {
   std::size_t length = 0;
-  for (const unsigned char ch : text) length += (ch & 0xC0) != 0x80;
+  for (const unsigned char ch : text)
+    length += (ch & 0xC0) != 0x80;
   return length;
 }
 
@@ -149,7 +151,7 @@ std::string pad(const std::string& text, std::size_t width) {
   return text + std::string(width > length ? width - length : 0, ' ');
 }
 
-}  // namespace
+} // namespace
 
 std::string render_table(const Result& result) {
   const Document doc = document(result);
@@ -157,9 +159,11 @@ std::string render_table(const Result& result) {
   out << doc.heading << "\n";
   const auto write_block = [&](const Block& block) {
     std::size_t width = 0;
-    for (const auto& row : block.rows) width = std::max(width, display_width(row.label));
+    for (const auto& row : block.rows)
+      width = std::max(width, display_width(row.label));
     out << "\n" << block.title << "\n";
-    for (const auto& row : block.rows) out << "  " << pad(row.label, width) << "  " << row.value << "\n";
+    for (const auto& row : block.rows)
+      out << "  " << pad(row.label, width) << "  " << row.value << "\n";
   };
   for (std::size_t i = 0; i < doc.blocks.size(); ++i) {
     write_block(doc.blocks[i]);
@@ -168,21 +172,25 @@ std::string render_table(const Result& result) {
       std::vector<std::size_t> widths(grid.header.size());
       for (std::size_t c = 0; c < widths.size(); ++c) {
         widths[c] = display_width(grid.header[c]);
-        for (const auto& row : grid.rows) widths[c] = std::max(widths[c], display_width(row[c]));
+        for (const auto& row : grid.rows)
+          widths[c] = std::max(widths[c], display_width(row[c]));
       }
       out << "\n" << grid.title << "\n";
       const auto line = [&](const std::vector<std::string>& cells) {
         out << " ";
-        for (std::size_t c = 0; c < cells.size(); ++c) out << " " << pad(cells[c], widths[c]) << " ";
+        for (std::size_t c = 0; c < cells.size(); ++c)
+          out << " " << pad(cells[c], widths[c]) << " ";
         out << "\n";
       };
       line(grid.header);
-      for (const auto& row : grid.rows) line(row);
+      for (const auto& row : grid.rows)
+        line(row);
     }
   }
   if (!doc.notes.empty()) {
     out << "\nNotes\n";
-    for (const auto& note : doc.notes) out << "  ! " << note << "\n";
+    for (const auto& note : doc.notes)
+      out << "  ! " << note << "\n";
   }
   return out.str();
 }
@@ -193,7 +201,8 @@ std::string render_markdown(const Result& result) {
   out << "## " << doc.heading << "\n";
   const auto escape = [](const std::string& text) {
     std::string escaped;
-    for (const char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
+    for (const char c : text)
+      escaped += c == '|' ? std::string("\\|") : std::string(1, c);
     return escaped;
   };
   const auto write_block = [&](const Block& block) {
@@ -206,22 +215,26 @@ std::string render_markdown(const Result& result) {
     write_block(doc.blocks[i]);
     if (i == 0 && doc.phases) {
       out << "\n### " << doc.phases->title << "\n\n|";
-      for (const auto& h : doc.phases->header) out << " " << h << " |";
+      for (const auto& h : doc.phases->header)
+        out << " " << h << " |";
       out << "\n|";
-      for (std::size_t c = 0; c < doc.phases->header.size(); ++c) out << (c ? "---:|" : "---|");
+      for (std::size_t c = 0; c < doc.phases->header.size(); ++c)
+        out << (c ? "---:|" : "---|");
       out << "\n";
       for (const auto& row : doc.phases->rows) {
         out << "|";
-        for (const auto& cell : row) out << " " << escape(cell) << " |";
+        for (const auto& cell : row)
+          out << " " << escape(cell) << " |";
         out << "\n";
       }
     }
   }
   if (!doc.notes.empty()) {
     out << "\n### Notes\n\n";
-    for (const auto& note : doc.notes) out << "- " << note << "\n";
+    for (const auto& note : doc.notes)
+      out << "- " << note << "\n";
   }
   return out.str();
 }
 
-}  // namespace epochcost::report
+} // namespace epochcost::report

@@ -36,4 +36,4 @@ std::string StoppingCriterion::reason(double elapsed_s) const {
   return out.str();
 }
 
-}  // namespace epochcost::stats
+} // namespace epochcost::stats

@@ -1,8 +1,8 @@
 #pragma once
+#include "stats/summary.hpp"
+
 #include <cstdint>
 #include <string>
-
-#include "stats/summary.hpp"
 
 namespace epochcost::stats {
 
@@ -20,7 +20,7 @@ struct StoppingSettings {
 // the clock rate, from deciding a result on a few milliseconds of samples.
 // The shape follows nvbench's stopping criteria: add samples, ask is_finished, ask why.
 class StoppingCriterion {
- public:
+public:
   explicit StoppingCriterion(StoppingSettings settings) : settings_(settings) {}
 
   void add_measurement(double seconds) { moments_.add(seconds); }
@@ -34,9 +34,9 @@ class StoppingCriterion {
   [[nodiscard]] double mean_s() const { return moments_.mean(); }
   [[nodiscard]] double ci95_half_width_pct() const { return moments_.ci95_half_width_pct(); }
 
- private:
+private:
   StoppingSettings settings_;
   RunningMoments moments_;
 };
 
-}  // namespace epochcost::stats
+} // namespace epochcost::stats

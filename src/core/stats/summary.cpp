@@ -39,7 +39,9 @@ double Summary::ci95_half_width_pct() const {
   return (ci95_high - ci95_low) / 2.0 / mean * 100.0;
 }
 
-double Summary::relative_stddev() const { return stddev / mean; }
+double Summary::relative_stddev() const {
+  return stddev / mean;
+}
 
 Summary summarize(std::span<const double> samples) {
   Summary s;
@@ -51,7 +53,8 @@ Summary summarize(std::span<const double> samples) {
   std::vector<double> sorted(samples.begin(), samples.end());
   std::sort(sorted.begin(), sorted.end());
   RunningMoments moments;
-  for (const double x : samples) moments.add(x);
+  for (const double x : samples)
+    moments.add(x);
   s.mean = moments.mean();
   s.stddev = std::sqrt(moments.variance());
   s.min = sorted.front();
@@ -83,4 +86,4 @@ double RunningMoments::ci95_half_width_pct() const {
   return half_width / mean_ * 100.0;
 }
 
-}  // namespace epochcost::stats
+} // namespace epochcost::stats

@@ -19,4 +19,4 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
   return out.str();
 }
 
-}  // namespace epochcost
+} // namespace epochcost

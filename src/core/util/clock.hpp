@@ -10,4 +10,4 @@ namespace epochcost {
   return rfc3339_utc(std::chrono::system_clock::now());
 }
 
-}  // namespace epochcost
+} // namespace epochcost

@@ -8,4 +8,4 @@ Interrupted::Interrupted(int signal_number)
     : Error(signal_number == SIGTERM ? ExitCode::terminated : ExitCode::interrupted,
             signal_number == SIGTERM ? "terminated (SIGTERM)" : "interrupted (SIGINT)") {}
 
-}  // namespace epochcost
+} // namespace epochcost

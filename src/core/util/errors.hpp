@@ -11,40 +11,38 @@ enum class ExitCode : int {
   bad_input = 2,
   out_of_memory = 3,
   runtime_failure = 4,
-  interrupted = 130,  // SIGINT
-  terminated = 143,   // SIGTERM
+  interrupted = 130, // SIGINT
+  terminated = 143,  // SIGTERM
 };
 
 class Error : public std::runtime_error {
- public:
+public:
   Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
   [[nodiscard]] ExitCode code() const noexcept { return code_; }
 
- private:
+private:
   ExitCode code_;
 };
 
 // A config, file, flag or value the user gave is wrong.
 class InputError : public Error {
- public:
+public:
   explicit InputError(const std::string& message) : Error(ExitCode::bad_input, message) {}
 };
 
 class OutOfMemoryError : public Error {
- public:
-  explicit OutOfMemoryError(const std::string& message)
-      : Error(ExitCode::out_of_memory, message) {}
+public:
+  explicit OutOfMemoryError(const std::string& message) : Error(ExitCode::out_of_memory, message) {}
 };
 
 class RuntimeFailure : public Error {
- public:
-  explicit RuntimeFailure(const std::string& message)
-      : Error(ExitCode::runtime_failure, message) {}
+public:
+  explicit RuntimeFailure(const std::string& message) : Error(ExitCode::runtime_failure, message) {}
 };
 
 class Interrupted : public Error {
- public:
+public:
   explicit Interrupted(int signal_number);
 };
 
-}  // namespace epochcost
+} // namespace epochcost

@@ -1,15 +1,14 @@
 #include "util/files.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
+#include "util/errors.hpp"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include "util/errors.hpp"
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace epochcost {
 
@@ -63,4 +62,4 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
   }
 }
 
-}  // namespace epochcost
+} // namespace epochcost

@@ -5,11 +5,12 @@
 
 namespace epochcost {
 
-// Reads a whole text file; a missing or unreadable file is an InputError naming `what` and the path.
+// Reads a whole text file; a missing or unreadable file is an InputError naming `what` and the
+// path.
 [[nodiscard]] std::string read_text_file(const std::filesystem::path& path, std::string_view what);
 
 // Writes through a temporary file in the same directory and renames it over `path`, so a reader
 // (or a crash) never sees a half-written report.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
-}  // namespace epochcost
+} // namespace epochcost
