@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
 #include <yaml-cpp/yaml.h>
 
 namespace epochcost::config {
@@ -259,6 +260,12 @@ public:
     return static_cast<std::size_t>(it - names.begin());
   }
 
+  // Stops finish() from reporting any key of this mapping.
+  void accept_all_keys() {
+    for (const auto& entry : entries_)
+      asked_.push_back(entry.first);
+  }
+
   // Reports keys nobody asked for, with the nearest known key.
   void finish() {
     for (const auto& [key, value] : entries_) {
@@ -319,34 +326,24 @@ MlpSpec read_mlp(Section& s) {
   return mlp;
 }
 
-std::optional<ModelSpec> read_model(Section& root, bool required) {
-  const YAML::Node* node = root.get("model", required);
-  if (!node) return std::nullopt;
-  Section s(*node, "model", root.diagnostics());
+std::optional<ModelSpec> read_model(Section& s) {
   const auto name = s.choice("name", true, model_names());
-  if (!name) return std::nullopt; // unknown model: its other keys cannot be checked
-  std::optional<ModelSpec> model;
-  if (model_names()[*name] == "mlp") model = read_mlp(s);
-  s.finish();
-  return model;
+  if (!name) {
+    s.accept_all_keys(); // an unknown model's other keys cannot be checked
+    return std::nullopt;
+  }
+  return read_mlp(s);
 }
 
-DataSpec read_data(Section& root) {
+DataSpec read_data(Section& s) {
   DataSpec data;
-  const YAML::Node* node = root.get("data", true);
-  if (!node) return data;
-  Section s(*node, "data", root.diagnostics());
   data.samples = s.integer("samples", true, 1).value_or(0);
   data.batch_size = s.integer("batch_size", true, 1).value_or(0);
   data.drop_last = s.boolean("drop_last").value_or(false);
-  s.finish();
   return data;
 }
 
-std::optional<OptimizerSpec> read_optimizer(Section& root, bool required) {
-  const YAML::Node* node = root.get("optimizer", required);
-  if (!node) return std::nullopt;
-  Section s(*node, "optimizer", root.diagnostics());
+OptimizerSpec read_optimizer(Section& s) {
   OptimizerSpec opt;
   opt.name = enum_choice<OptimizerKind>(s, "name", true, {"sgd", "adam", "adamw"})
                  .value_or(OptimizerKind::adam);
@@ -361,7 +358,6 @@ std::optional<OptimizerSpec> read_optimizer(Section& root, bool required) {
   }
   const double default_decay = opt.name == OptimizerKind::adamw ? 0.01 : 0.0;
   opt.weight_decay = s.number("weight_decay", false, 0.0).value_or(default_decay);
-  s.finish();
   return opt;
 }
 
@@ -391,11 +387,8 @@ DeviceSpec read_device(Section& root) {
   return device;
 }
 
-TimingSpec read_timing(Section& root) {
+TimingSpec read_timing(Section& s) {
   TimingSpec timing;
-  const YAML::Node* node = root.get("timing", false);
-  if (!node) return timing;
-  Section s(*node, "timing", root.diagnostics());
   timing.warmup_steps = s.integer("warmup_steps", false, 0).value_or(timing.warmup_steps);
   // Two samples is the least that gives a confidence interval.
   timing.min_steps = s.integer("min_steps", false, 2).value_or(timing.min_steps);
@@ -413,15 +406,11 @@ TimingSpec read_timing(Section& root) {
                                ") must be ≤ timing.max_steps (" + std::to_string(timing.max_steps) +
                                ")");
   }
-  s.finish();
   return timing;
 }
 
-PricingSpec read_pricing(Section& root) {
+PricingSpec read_pricing(Section& s) {
   PricingSpec pricing;
-  const YAML::Node* node = root.get("pricing", true);
-  if (!node) return pricing;
-  Section s(*node, "pricing", root.diagnostics());
   if (const auto currency = s.text("currency", true)) {
     const bool code =
         currency->size() == 3 && std::all_of(currency->begin(), currency->end(),
@@ -443,29 +432,33 @@ PricingSpec read_pricing(Section& root) {
   } else if (s.present("gpus_per_instance")) {
     s.invalid("gpus_per_instance", "applies only to unit: instance_hour (unit is gpu_hour)");
   }
-  s.finish();
   return pricing;
 }
 
-ParallelSpec read_parallel(Section& root) {
+ParallelSpec read_parallel(Section& s) {
   ParallelSpec parallel;
-  const YAML::Node* node = root.get("parallel", false);
-  if (!node) return parallel;
-  Section s(*node, "parallel", root.diagnostics());
   parallel.scaling_efficiency = s.number("scaling_efficiency", false, 0.0, true, 1.0).value_or(1.0);
-  s.finish();
   return parallel;
 }
 
-ExtraCostsSpec read_extra_costs(Section& root) {
+ExtraCostsSpec read_extra_costs(Section& s) {
   ExtraCostsSpec extra;
-  const YAML::Node* node = root.get("extra_costs", false);
-  if (!node) return extra;
-  Section s(*node, "extra_costs", root.diagnostics());
   extra.storage_transfer = s.number("storage_transfer", false, 0.0).value_or(0.0);
   extra.ops = s.number("ops", false, 0.0).value_or(0.0);
-  s.finish();
   return extra;
+}
+
+// Reads the mapping under `key` with `read`, then reports the keys `read` did not ask for.
+// Absent: an error when required, otherwise nullopt (the caller's defaults apply).
+template <typename Read>
+auto read_section(Section& root, const std::string& key, bool required, Read read)
+    -> std::optional<std::remove_cvref_t<decltype(read(root))>> {
+  const YAML::Node* node = root.get(key, required);
+  if (!node) return std::nullopt;
+  Section section(*node, key, root.diagnostics());
+  auto value = read(section);
+  section.finish();
+  return value;
 }
 
 // Splits "a.b.c=value" and writes value (parsed as YAML) into the document.
@@ -526,16 +519,17 @@ Config validate(const YAML::Node& document, const std::string& source,
   Config config;
   config.source = source;
   config.name = root.text("name", false).value_or(std::filesystem::path(source).stem().string());
-  config.model = read_model(root, run);
-  config.data = read_data(root);
-  config.optimizer = read_optimizer(root, run);
+  config.model = read_section(root, "model", run, read_model).value_or(std::nullopt);
+  config.data = read_section(root, "data", true, read_data).value_or(DataSpec{});
+  config.optimizer = read_section(root, "optimizer", run, read_optimizer);
   config.precision = enum_choice<Precision>(root, "precision", false, {"fp32", "tf32", "bf16"})
                          .value_or(Precision::fp32);
   config.device = read_device(root);
-  config.timing = read_timing(root);
-  config.pricing = read_pricing(root);
-  config.parallel = read_parallel(root);
-  config.extra_costs = read_extra_costs(root);
+  config.timing = read_section(root, "timing", false, read_timing).value_or(TimingSpec{});
+  config.pricing = read_section(root, "pricing", true, read_pricing).value_or(PricingSpec{});
+  config.parallel = read_section(root, "parallel", false, read_parallel).value_or(ParallelSpec{});
+  config.extra_costs =
+      read_section(root, "extra_costs", false, read_extra_costs).value_or(ExtraCostsSpec{});
   config.epochs = root.integer("epochs", false, 1).value_or(1);
   config.seed = static_cast<std::uint64_t>(root.integer("seed", false, 0).value_or(0));
   root.finish();
