@@ -56,6 +56,13 @@ endif()
 
 if(EPOCHCOST_ENABLE_TESTING)
   find_package(GTest QUIET)
+  if(NOT GTest_FOUND AND EXISTS /usr/src/googletest/CMakeLists.txt)
+    # Headers and sources without the built libraries (some images): build GoogleTest here.
+    add_subdirectory(/usr/src/googletest ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+    add_library(GTest::gtest_main ALIAS gtest_main)
+    set(GTest_FOUND ON)
+    message(STATUS "GoogleTest: built from /usr/src/googletest")
+  endif()
   if(NOT GTest_FOUND)
     message(WARNING "GoogleTest not found: the tests are not built (install libgtest-dev)")
     set(EPOCHCOST_ENABLE_TESTING OFF)

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <new>
 #include <sstream>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -218,8 +219,16 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
     throw OutOfMemoryError("out of memory on " + s.result.device.device + " with " +
                            describe_settings(config) + ": " + e.what_without_backtrace());
   } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    // The CPU allocator reports exhaustion as a plain c10::Error, not as OutOfMemoryError.
+    if (what.find("DefaultCPUAllocator") != std::string::npos) {
+      throw OutOfMemoryError("out of memory on " + s.result.device.device + " with " +
+                             describe_settings(config) + ": " + what);
+    }
     throw RuntimeFailure("LibTorch failed on " + s.result.device.device + " with " +
-                         describe_settings(config) + ": " + e.what_without_backtrace());
+                         describe_settings(config) + ": " + what);
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemoryError("out of host memory with " + describe_settings(config));
   }
   return std::move(s.result);
 }

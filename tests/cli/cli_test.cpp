@@ -264,6 +264,18 @@ TEST_F(RunTest, MoreBilledGpusThanMeasuredIsFlaggedAsAnAssumption) {
               j["timing"]["t_batch_s"]["mean"].get<double>() / 0.9, 1e-15);
 }
 
+TEST_F(RunTest, OutOfMemoryExitsThreeNamingTheSettings) {
+  const ScratchDir dir;
+  // 10^6 × 10^6 fp32 weights: 4 TB, refused by the allocator at once.
+  const auto output = run_cli("run " + default_config +
+                              " --set device=cpu --set model.input_dim=1000000"
+                              " --set model.hidden=[1000000] --output " + (dir / "r.json").string());
+  EXPECT_EQ(output.exit_code, 3) << output.err;
+  EXPECT_NE(output.err.find("out of memory on cpu with model mlp, batch_size 32"), std::string::npos)
+      << output.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));
+}
+
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
   const ScratchDir dir;
   const std::string command =

@@ -72,6 +72,18 @@ TEST_F(Gpu, MeasurementUsesCudaEventsAndPhasesAddUp) {
   }
 }
 
+TEST_F(Gpu, OutOfMemoryIsReportedAsSuch) {
+  // 10^6 × 10^6 fp32 weights (4 TB) cannot fit any GPU.
+  const config::Config config = config::parse_config(
+      "model: {name: mlp, input_dim: 1000000, hidden: [1000000], output_dim: 1}\n"
+      "data: {samples: 64, batch_size: 8}\noptimizer: {name: sgd}\ndevice: cuda\n"
+      "pricing: {currency: USD, amount: 1}\n",
+      "oom.yaml", {}, config::Purpose::run);
+  measure::MeasureRequest request;
+  request.config = &config;
+  EXPECT_THROW((void)measure(request), OutOfMemoryError);
+}
+
 TEST_F(Gpu, MissingDeviceIndexIsAnInputError) {
   config::DeviceSpec spec;
   spec.kind = config::DeviceSpec::Kind::cuda;

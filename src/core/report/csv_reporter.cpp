@@ -42,8 +42,12 @@ std::string render_csv(const Result& result) {
   flatten(to_json(result), "", columns);
   std::string header, row;
   for (std::size_t i = 0; i < columns.size(); ++i) {
-    header += (i ? "," : "") + csv_field(columns[i].first);
-    row += (i ? "," : "") + csv_field(columns[i].second);
+    if (i > 0) {
+      header += ',';
+      row += ',';
+    }
+    header += csv_field(columns[i].first);
+    row += csv_field(columns[i].second);
   }
   return header + "\n" + row + "\n";
 }

@@ -29,7 +29,11 @@ std::string read_text_file(const std::filesystem::path& path, std::string_view w
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::string pattern = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  // A hidden sibling, so the rename stays on one file system. (Built with append rather than
+  // "." + name, which trips a false -Wrestrict in GCC 12.)
+  std::string temporary_name(1, '.');
+  temporary_name.append(path.filename().string()).append(".tmp-XXXXXX");
+  std::string pattern = (dir / temporary_name).string();
   const int fd = ::mkstemp(pattern.data());
   if (fd < 0) {
     throw InputError("cannot write '" + path.string() + "': " + std::strerror(errno));
