@@ -83,7 +83,7 @@ if [[ -z $torch_python ]]; then
   fi
   index_args=()
   [[ -n ${EPOCHCOST_TORCH_INDEX_URL:-} ]] && index_args=(--index-url "$EPOCHCOST_TORCH_INDEX_URL")
-  say "installing torch==$torch_version into $venv (about 3 GB the first time; pip caches it in ~/.cache/pip)"
+  say "installing torch==$torch_version into $venv (about 3 GB; the env lives outside the clone, so later clones reuse it)"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "${index_args[@]}" "torch==$torch_version" >&2
   torch_python=$venv/bin/python
 fi
@@ -92,13 +92,25 @@ say "LibTorch from $torch_python (torch $found_version)"
 [[ $found_version == "$torch_version"* ]] ||
   say "note: torch $found_version is not the pinned $torch_version; set EPOCHCOST_TORCH_VERSION to silence this"
 
+# --- CMake 3.25 or newer (Ubuntu 22.04 ships 3.22): else the one from PyPI, in the virtual env.
+cmake=cmake
+cmake_version=$(cmake --version 2>/dev/null | awk 'NR==1 {print $3}')
+if [[ -z $cmake_version ]] || [[ $(printf '%s\n3.25\n' "$cmake_version" | sort -V | head -n 1) != 3.25 ]]; then
+  [[ -x $venv/bin/python ]] || python3 -m venv "$venv" >&2 || die "python3 -m venv $venv failed"
+  [[ -x $venv/bin/cmake ]] || {
+    say "CMake ${cmake_version:-none} is older than 3.25: installing cmake from PyPI into $venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "cmake>=3.25" >&2
+  }
+  cmake=$venv/bin/cmake
+fi
+
 # --- configure and build.
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 if [[ -f $build_dir/CMakeCache.txt ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${generator[1]:-Unix Makefiles}" "$build_dir/CMakeCache.txt"; then
   rm -rf "$build_dir"  # a build directory made by another generator cannot be reused
 fi
-cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+"$cmake" -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DEPOCHCOST_TORCH_PYTHON="$torch_python" >&2
-cmake --build "$build_dir" -j "$(nproc)" >&2
+"$cmake" --build "$build_dir" -j "$(nproc)" >&2
 say "built $build_dir/epochcost"

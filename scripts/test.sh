@@ -13,4 +13,8 @@ if [[ -x $build_dir/tests/epochcost_gpu_tests ]]; then
 else
   echo "gpu-labelled tests are not built (no LibTorch runner in this build)"
 fi
-ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" --timeout 600
+# The ctest that setup.sh put in the virtual env when the system's CMake was too old.
+venv=${EPOCHCOST_VENV:-${XDG_DATA_HOME:-$HOME/.local/share}/epochcost/venv}
+ctest=ctest
+[[ -x $venv/bin/ctest ]] && ctest=$venv/bin/ctest
+"$ctest" --test-dir "$build_dir" --output-on-failure -j "$(nproc)" --timeout 600

@@ -1,9 +1,11 @@
 // epochcost: measure a training step, price the epoch. This executable never links LibTorch;
 // `run` loads the runner plugin on demand so the other commands start in milliseconds.
 #include "config/loader.hpp"
+#include "hardware/gpu_specs.hpp"
 #include "log/log.hpp"
 #include "pipeline/build_result.hpp"
 #include "report/format.hpp"
+#include "report/gpu_reporter.hpp"
 #include "report/reporter.hpp"
 #include "runner_plugin.hpp"
 #include "util/errors.hpp"
@@ -67,8 +69,7 @@ void check_output_target(const std::string& output) {
   }
 }
 
-void emit(const report::Result& result, const OutputOptions& options) {
-  const std::string text = report::render(result, report::parse_format(options.format));
+void emit(const std::string& text, const OutputOptions& options) {
   if (options.output.empty()) {
     std::cout << text << std::flush;
   } else {
@@ -148,6 +149,9 @@ int run_main(int argc, char** argv) {
   validate->add_option("--for", purpose, "run | estimate")
       ->check(CLI::IsMember({"run", "estimate"}));
 
+  CLI::App* gpus = app.add_subcommand("gpus", "the GPU spec table: dense peaks, memory, sources");
+  add_output_options(*gpus, output);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -159,6 +163,12 @@ int run_main(int argc, char** argv) {
   const pipeline::Invocation invocation{app.get_subcommands().front()->get_name(),
                                         std::vector<std::string>(argv, argv + argc)};
 
+  const auto format = report::parse_format(output.format);
+  if (*gpus) {
+    check_output_target(output.output);
+    emit(report::render_gpus(hardware::gpu_specs(), format), output);
+    return 0;
+  }
   if (*validate) {
     const auto config =
         config::load_config(config_path, overrides,
@@ -169,7 +179,10 @@ int run_main(int argc, char** argv) {
   if (*estimate) {
     const auto config = config::load_config(config_path, overrides, config::Purpose::estimate);
     check_output_target(output.output);
-    emit(pipeline::build_estimate_result(config, {t_batch_s, t_epoch_hours}, invocation), output);
+    emit(report::render(
+             pipeline::build_estimate_result(config, {t_batch_s, t_epoch_hours}, invocation),
+             format),
+         output);
     return 0;
   }
   const auto config = config::load_config(config_path, overrides, config::Purpose::run);
@@ -184,7 +197,7 @@ int run_main(int argc, char** argv) {
   request.pending_signal = [] { return pending_signal.load(); };
   const measure::Measurement measurement = measure_fn(request);
   progress.clear();
-  emit(pipeline::build_run_result(config, measurement, invocation), output);
+  emit(report::render(pipeline::build_run_result(config, measurement, invocation), format), output);
   return 0;
 }
 

@@ -170,6 +170,25 @@ TEST(BadInput, CudaRequestedWithoutADevice) {
   EXPECT_NE(output.err.find("device: cuda:0 requested, but"), std::string::npos) << output.err;
 }
 
+TEST(Gpus, JsonIsABareListOfSourcedRows) {
+  const auto output = run_cli("gpus --format json");
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  const auto list = nlohmann::json::parse(output.out);
+  ASSERT_TRUE(list.is_array());
+  EXPECT_GE(list.size(), 13u);
+  for (const auto& gpu : list) {
+    for (const char* key :
+         {"name", "memory_gb", "bandwidth_gbs", "peak_tflops", "tdp_w", "source"}) {
+      EXPECT_TRUE(gpu.contains(key)) << key;
+    }
+    for (const char* precision : {"fp32", "tf32", "fp16", "bf16"}) {
+      EXPECT_TRUE(gpu["peak_tflops"].contains(precision)) << precision;
+    }
+  }
+  const auto table = run_cli("gpus");
+  EXPECT_NE(table.out.find("H100-SXM5-80GB"), std::string::npos) << table.out;
+}
+
 TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(run_cli("--help").exit_code, 0);
   const auto version = run_cli("--version");
@@ -269,9 +288,11 @@ TEST_F(RunTest, OutOfMemoryExitsThreeNamingTheSettings) {
   // 10^6 × 10^6 fp32 weights: 4 TB, refused by the allocator at once.
   const auto output = run_cli("run " + default_config +
                               " --set device=cpu --set model.input_dim=1000000"
-                              " --set model.hidden=[1000000] --output " + (dir / "r.json").string());
+                              " --set model.hidden=[1000000] --output " +
+                              (dir / "r.json").string());
   EXPECT_EQ(output.exit_code, 3) << output.err;
-  EXPECT_NE(output.err.find("out of memory on cpu with model mlp, batch_size 32"), std::string::npos)
+  EXPECT_NE(output.err.find("out of memory on cpu with model mlp, batch_size 32"),
+            std::string::npos)
       << output.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));
 }

@@ -1,5 +1,6 @@
 // Console table and Markdown: the same content, laid out for a terminal or for a CI log.
 #include "report/format.hpp"
+#include "report/grid.hpp"
 #include "report/reporter.hpp"
 
 #include <cmath>
@@ -23,14 +24,10 @@ struct Block {
   std::string title;
   std::vector<Row> rows;
 };
-struct Grid {
-  std::string title;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
 struct Document {
   std::string heading;
   std::vector<Block> blocks;
+  std::string phases_title;
   std::optional<Grid> phases;
   std::vector<std::string> notes;
 };
@@ -73,11 +70,13 @@ Block measurement_block(const Result& r) {
   return block;
 }
 
+std::string phase_title(const TimingResult& t) {
+  return "Phases (instrumented pass, " + std::to_string(t.instrumented_step_s.count) +
+         " steps, overhead " + significant(t.instrumentation_overhead_pct, 3) + "%)";
+}
+
 Grid phase_grid(const TimingResult& t) {
-  Grid grid{"Phases (instrumented pass, " + std::to_string(t.instrumented_step_s.count) +
-                " steps, overhead " + significant(t.instrumentation_overhead_pct, 3) + "%)",
-            {"phase", "mean", "median", "p95", "share"},
-            {}};
+  Grid grid{{"phase", "mean", "median", "p95", "share"}, {}};
   for (const auto& [name, s] : t.phases) {
     grid.rows.push_back({name, duration(s.mean), duration(s.median), duration(s.p95),
                          significant(s.mean / t.instrumented_step_s.mean * 100, 3) + "%"});
@@ -94,6 +93,7 @@ Document document(const Result& r) {
       "epochcost " + r.command + " — " + r.config.name + " (" + model_line(r.config) + ")";
   if (r.timing) {
     doc.blocks.push_back(measurement_block(r));
+    doc.phases_title = phase_title(*r.timing);
     doc.phases = phase_grid(*r.timing);
   }
   const auto& e = r.epoch;
@@ -138,17 +138,11 @@ Document document(const Result& r) {
   return doc;
 }
 
-// Width in code points, so "µ" and "–" do not break alignment.
-std::size_t display_width(const std::string& text) {
-  std::size_t length = 0;
-  for (const unsigned char ch : text)
-    length += (ch & 0xC0) != 0x80;
-  return length;
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  const std::size_t length = display_width(text);
-  return text + std::string(width > length ? width - length : 0, ' ');
+Grid rows_of(const Block& block) {
+  Grid grid;
+  for (const auto& row : block.rows)
+    grid.rows.push_back({row.label, row.value});
+  return grid;
 }
 
 } // namespace
@@ -157,35 +151,9 @@ std::string render_table(const Result& result) {
   const Document doc = document(result);
   std::ostringstream out;
   out << doc.heading << "\n";
-  const auto write_block = [&](const Block& block) {
-    std::size_t width = 0;
-    for (const auto& row : block.rows)
-      width = std::max(width, display_width(row.label));
-    out << "\n" << block.title << "\n";
-    for (const auto& row : block.rows)
-      out << "  " << pad(row.label, width) << "  " << row.value << "\n";
-  };
   for (std::size_t i = 0; i < doc.blocks.size(); ++i) {
-    write_block(doc.blocks[i]);
-    if (i == 0 && doc.phases) {
-      const Grid& grid = *doc.phases;
-      std::vector<std::size_t> widths(grid.header.size());
-      for (std::size_t c = 0; c < widths.size(); ++c) {
-        widths[c] = display_width(grid.header[c]);
-        for (const auto& row : grid.rows)
-          widths[c] = std::max(widths[c], display_width(row[c]));
-      }
-      out << "\n" << grid.title << "\n";
-      const auto line = [&](const std::vector<std::string>& cells) {
-        out << " ";
-        for (std::size_t c = 0; c < cells.size(); ++c)
-          out << " " << pad(cells[c], widths[c]) << " ";
-        out << "\n";
-      };
-      line(grid.header);
-      for (const auto& row : grid.rows)
-        line(row);
-    }
+    out << "\n" << doc.blocks[i].title << "\n" << grid_text(rows_of(doc.blocks[i]));
+    if (i == 0 && doc.phases) out << "\n" << doc.phases_title << "\n" << grid_text(*doc.phases);
   }
   if (!doc.notes.empty()) {
     out << "\nNotes\n";
@@ -199,40 +167,18 @@ std::string render_markdown(const Result& result) {
   const Document doc = document(result);
   std::ostringstream out;
   out << "## " << doc.heading << "\n";
-  const auto escape = [](const std::string& text) {
-    std::string escaped;
-    for (const char c : text)
-      escaped += c == '|' ? std::string("\\|") : std::string(1, c);
-    return escaped;
-  };
-  const auto write_block = [&](const Block& block) {
-    out << "\n### " << block.title << "\n\n| | |\n|---|---|\n";
-    for (const auto& row : block.rows) {
-      out << "| " << escape(row.label) << " | " << escape(row.value) << " |\n";
-    }
-  };
   for (std::size_t i = 0; i < doc.blocks.size(); ++i) {
-    write_block(doc.blocks[i]);
+    Grid block = rows_of(doc.blocks[i]);
+    block.header = {"", ""};
+    out << "\n### " << doc.blocks[i].title << "\n\n" << grid_markdown(block, false);
     if (i == 0 && doc.phases) {
-      out << "\n### " << doc.phases->title << "\n\n|";
-      for (const auto& h : doc.phases->header)
-        out << " " << h << " |";
-      out << "\n|";
-      for (std::size_t c = 0; c < doc.phases->header.size(); ++c)
-        out << (c ? "---:|" : "---|");
-      out << "\n";
-      for (const auto& row : doc.phases->rows) {
-        out << "|";
-        for (const auto& cell : row)
-          out << " " << escape(cell) << " |";
-        out << "\n";
-      }
+      out << "\n### " << doc.phases_title << "\n\n" << grid_markdown(*doc.phases);
     }
   }
   if (!doc.notes.empty()) {
     out << "\n### Notes\n\n";
     for (const auto& note : doc.notes)
-      out << "- " << note << "\n";
+      out << "- " << markdown_escape(note) << "\n";
   }
   return out.str();
 }

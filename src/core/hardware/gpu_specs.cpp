@@ -1,0 +1,102 @@
+#include "hardware/gpu_specs.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <yaml-cpp/yaml.h>
+
+namespace epochcost::hardware {
+
+extern const char* const gpu_table_yaml; // generated from configs/hardware/gpus.yaml
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::optional<double> optional_number(const YAML::Node& node) {
+  if (!node || node.IsNull()) return std::nullopt;
+  return node.as<double>();
+}
+
+} // namespace
+
+std::vector<GpuSpec> parse_gpu_table(const std::string& yaml_text) {
+  std::vector<GpuSpec> table;
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    for (const auto& row : root["gpus"]) {
+      GpuSpec gpu;
+      gpu.name = row["name"].as<std::string>();
+      for (const auto& m : row["match"])
+        gpu.match.push_back(lower(m.as<std::string>()));
+      gpu.memory_gb = row["memory_gb"].as<double>();
+      gpu.bandwidth_gbs = row["bandwidth_gbs"].as<double>();
+      const YAML::Node peaks = row["peak_tflops"];
+      gpu.peak_tflops = {optional_number(peaks["fp32"]), optional_number(peaks["tf32"]),
+                         optional_number(peaks["fp16"]), optional_number(peaks["bf16"])};
+      gpu.tdp_w = row["tdp_w"].as<double>();
+      if (row["unverified"]) {
+        for (const auto& u : row["unverified"])
+          gpu.unverified.push_back(u.as<std::string>());
+      }
+      gpu.source = row["source"].as<std::string>();
+      table.push_back(std::move(gpu));
+    }
+  } catch (const YAML::Exception& e) {
+    throw std::logic_error(std::string("GPU spec table: ") + e.what());
+  }
+  return table;
+}
+
+const std::vector<GpuSpec>& gpu_specs() {
+  static const std::vector<GpuSpec> table = parse_gpu_table(gpu_table_yaml);
+  return table;
+}
+
+namespace {
+
+// `word` occurs in `text` with no letter or digit right before or after it.
+bool contains_word(const std::string& text, const std::string& word) {
+  const auto is_word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    const auto end = at + word.size();
+    if ((at == 0 || !is_word_char(text[at - 1])) &&
+        (end == text.size() || !is_word_char(text[end]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+const GpuSpec* find_gpu(std::string_view device_name) {
+  const std::string name = lower(device_name);
+  const GpuSpec* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& gpu : gpu_specs()) {
+    for (const auto& m : gpu.match) {
+      if (m.size() > best_length && contains_word(name, m)) {
+        best = &gpu;
+        best_length = m.size();
+      }
+    }
+  }
+  return best;
+}
+
+std::optional<double> peak_tflops(const GpuSpec& gpu, config::Precision precision) {
+  switch (precision) {
+  case config::Precision::fp32: return gpu.peak_tflops.fp32;
+  case config::Precision::tf32: return gpu.peak_tflops.tf32;
+  case config::Precision::bf16: return gpu.peak_tflops.bf16;
+  }
+  return std::nullopt;
+}
+
+} // namespace epochcost::hardware
