@@ -6,6 +6,7 @@
 #include "pipeline/build_result.hpp"
 #include "report/format.hpp"
 #include "report/gpu_reporter.hpp"
+#include "report/info_reporter.hpp"
 #include "report/reporter.hpp"
 #include "runner_plugin.hpp"
 #include "util/errors.hpp"
@@ -149,6 +150,13 @@ int run_main(int argc, char** argv) {
   validate->add_option("--for", purpose, "run | estimate")
       ->check(CLI::IsMember({"run", "estimate"}));
 
+  CLI::App* info = app.add_subcommand(
+      "info", "parameters, model FLOPs and a memory estimate, by formula (nothing runs)");
+  add_config(*info);
+  add_output_options(*info, output);
+  std::string gpu_name;
+  info->add_option("--gpu", gpu_name, "compare the memory estimate with this GPU (see gpus)");
+
   CLI::App* gpus = app.add_subcommand("gpus", "the GPU spec table: dense peaks, memory, sources");
   add_output_options(*gpus, output);
 
@@ -167,6 +175,18 @@ int run_main(int argc, char** argv) {
   if (*gpus) {
     check_output_target(output.output);
     emit(report::render_gpus(hardware::gpu_specs(), format), output);
+    return 0;
+  }
+  if (*info) {
+    const auto config = config::load_config(config_path, overrides, config::Purpose::run);
+    const hardware::GpuSpec* gpu = nullptr;
+    if (!gpu_name.empty()) {
+      gpu = hardware::find_gpu(gpu_name);
+      if (!gpu)
+        throw InputError("--gpu: '" + gpu_name + "' is not in the GPU spec table (epochcost gpus)");
+    }
+    check_output_target(output.output);
+    emit(report::render_info(report::make_info(config, gpu), format), output);
     return 0;
   }
   if (*validate) {

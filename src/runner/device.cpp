@@ -12,6 +12,7 @@
 
 #ifdef EPOCHCOST_HAS_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <cuda_runtime_api.h>
 #endif
 
@@ -127,6 +128,27 @@ ResolvedDevice resolve_device(const config::DeviceSpec& spec) {
 #else
   return cpu_device(); // unreachable: without CUDA support is_available() is false
 #endif
+}
+
+void reset_memory_peaks(const torch::Device& device) {
+#ifdef EPOCHCOST_HAS_CUDA
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#else
+  (void)device;
+#endif
+}
+
+std::optional<MemoryPeaks> memory_peaks(const torch::Device& device) {
+#ifdef EPOCHCOST_HAS_CUDA
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    // Index 0 is the aggregate over the small and large pools.
+    return MemoryPeaks{stats.allocated_bytes[0].peak, stats.reserved_bytes[0].peak};
+  }
+#else
+  (void)device;
+#endif
+  return std::nullopt;
 }
 
 void apply_math_mode(config::Precision precision) {

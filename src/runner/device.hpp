@@ -2,6 +2,8 @@
 #include "config/config.hpp"
 #include "measure/measurement.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <torch/types.h>
 
 namespace epochcost::runner {
@@ -15,6 +17,14 @@ struct ResolvedDevice {
 // exist is an InputError; one that this LibTorch build cannot drive (no kernels for its
 // architecture, driver too old) is a RuntimeFailure that says what build it needs.
 [[nodiscard]] ResolvedDevice resolve_device(const config::DeviceSpec& spec);
+
+struct MemoryPeaks {
+  std::int64_t allocated_bytes = 0;
+  std::int64_t reserved_bytes = 0;
+};
+// The CUDA caching allocator's peaks since the last reset; nullopt on the CPU.
+void reset_memory_peaks(const torch::Device& device);
+[[nodiscard]] std::optional<MemoryPeaks> memory_peaks(const torch::Device& device);
 
 // Applies fp32 / tf32 math settings for the device (TF32 is off for fp32, so fp32 means fp32).
 void apply_math_mode(config::Precision precision);

@@ -72,6 +72,7 @@ void prepare(Session& s) {
   s.device = resolve_device(config.device);
   s.result.device = s.device.info;
   s.result.device.devices_measured = 1;
+  reset_memory_peaks(s.device.device);
   log::info("measuring on " + s.device.info.device + " (" + s.device.info.device_name + ")");
   torch::manual_seed(config.seed);
   apply_math_mode(config.precision);
@@ -215,6 +216,10 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
     // The real epoch follows the timed pass directly, so both see the machine in the same state.
     if (request.validate_epoch) run_epoch(s);
     run_phase_steps(s);
+    if (const auto peaks = memory_peaks(s.device.device)) {
+      s.result.peak_allocated_bytes = peaks->allocated_bytes;
+      s.result.peak_reserved_bytes = peaks->reserved_bytes;
+    }
   } catch (const c10::OutOfMemoryError& e) {
     throw OutOfMemoryError("out of memory on " + s.result.device.device + " with " +
                            describe_settings(config) + ": " + e.what_without_backtrace());

@@ -189,6 +189,31 @@ TEST(Gpus, JsonIsABareListOfSourcedRows) {
   EXPECT_NE(table.out.find("H100-SXM5-80GB"), std::string::npos) << table.out;
 }
 
+TEST(Info, ParamsFlopsAndMemoryWithoutRunning) {
+  const auto output =
+      run_cli("info " + default_config + " --format json", "EPOCHCOST_RUNNER=/nonexistent");
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  const auto j = nlohmann::json::parse(output.out);
+  EXPECT_EQ(j["params"]["total"], 101);
+  EXPECT_EQ(j["params"]["trainable"], 101);
+  EXPECT_DOUBLE_EQ(j["flops"]["per_step"].get<double>(), 6.0 * 100 * 32);
+  EXPECT_GT(j["memory"]["estimate_bytes"].get<double>(), 0);
+  EXPECT_TRUE(j["memory"]["fits"].is_null());
+  const auto on_gpu = nlohmann::json::parse(
+      run_cli("info " + default_config + " --gpu 'NVIDIA L4' --format json").out);
+  EXPECT_EQ(on_gpu["memory"]["gpu"], "L4");
+  EXPECT_TRUE(on_gpu["memory"]["fits"].get<bool>());
+  // A model that cannot fit is reported, not an error.
+  const auto huge =
+      run_cli("info " + default_config +
+              " --set model.input_dim=100000 --set model.hidden=[100000] --gpu L4 --format json");
+  EXPECT_EQ(huge.exit_code, 0) << huge.err;
+  EXPECT_FALSE(nlohmann::json::parse(huge.out)["memory"]["fits"].get<bool>());
+  const auto unknown = run_cli("info " + default_config + " --gpu 'Voodoo 3'");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--gpu: 'Voodoo 3' is not in the GPU spec table"), std::string::npos);
+}
+
 TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(run_cli("--help").exit_code, 0);
   const auto version = run_cli("--version");
@@ -239,6 +264,12 @@ TEST_F(RunTest, DefaultJobGivesACompleteResult) {
               j["epoch"]["seconds"].get<double>() / 3600 * 2.49, 1e-15);
   EXPECT_LE(j["cost"]["per_epoch_ci95"][0].get<double>(), j["cost"]["per_epoch"].get<double>());
   EXPECT_EQ(j["params"]["total"], 101);
+  EXPECT_GT(j["throughput"]["samples_per_s_per_device"].get<double>(), 0);
+  EXPECT_DOUBLE_EQ(j["flops"]["per_step"].get<double>(), 6.0 * 100 * 32);
+  EXPECT_GT(j["flops"]["achieved_tflops"].get<double>(), 0);
+  EXPECT_TRUE(j["flops"]["mfu"].is_null()); // a CPU has no peak in the GPU table
+  EXPECT_TRUE(j["memory"]["peak_allocated_bytes"].is_null());
+  EXPECT_GT(j["memory"]["estimate_bytes"].get<double>(), 0);
 }
 
 TEST_F(RunTest, ValidateEpochReportsPredictedAndActual) {

@@ -2,6 +2,7 @@
 #include "config/loader.hpp"
 #include "device.hpp"
 #include "measure.hpp"
+#include "model/analysis.hpp"
 #include "phase_clock.hpp"
 #include "training_step.hpp"
 #include "util/errors.hpp"
@@ -38,6 +39,9 @@ TEST(Mlp, ShapesAndParameterCountFollowTheSpec) {
   const auto deep =
       models::build_workload(config::MlpSpec{100, {64, 32}, 10, config::Loss::cross_entropy});
   EXPECT_EQ(count_parameters(deep->module()), 100 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10);
+  // The analytic count that `info` and the cost side use agrees with the built model.
+  const config::MlpSpec deep_spec{100, {64, 32}, 10, config::Loss::cross_entropy};
+  EXPECT_EQ(model::analyze(deep_spec).params_total, count_parameters(deep->module()));
   const models::Batch batch = deep->synthetic_samples(5);
   EXPECT_EQ(batch.inputs.sizes(), (std::vector<std::int64_t>{5, 100}));
   EXPECT_EQ(batch.targets.sizes(), (std::vector<std::int64_t>{5}));

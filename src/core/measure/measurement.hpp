@@ -47,6 +47,8 @@ struct Measurement {
   double measure_wall_s = 0; // wall time of the uninstrumented pass
   PhaseSeries phases;
   std::optional<double> epoch_actual_s; // --validate-epoch: one real epoch, synchronised
+  std::optional<std::int64_t> peak_allocated_bytes; // CUDA only: the caching allocator's peaks
+  std::optional<std::int64_t> peak_reserved_bytes;
   std::vector<std::string> notes;
 };
 

@@ -1,5 +1,7 @@
 #include "pipeline/build_result.hpp"
 
+#include "hardware/gpu_specs.hpp"
+#include "model/analysis.hpp"
 #include "util/clock.hpp"
 #include "util/errors.hpp"
 
@@ -48,6 +50,55 @@ void fill_epoch(report::Result& result, const cost::EpochTime& epoch,
   result.cost = cost::price_epoch(epoch, result.config);
 }
 
+// Throughput, model FLOPs, MFU and memory, from the analytic model and the step time of one
+// device (measured, or the given job step time for estimate).
+void fill_model_figures(report::Result& result, double device_step_s, bool measured) {
+  const auto& config = result.config;
+  if (!config.model) return;
+  const model::Analysis analysis = model::analyze(*config.model);
+  const auto batch = static_cast<double>(config.data.batch_size);
+  const auto devices = static_cast<double>(config.pricing.gpus);
+
+  report::Throughput throughput;
+  throughput.samples_per_s = batch * devices / result.epoch.t_batch_s;
+  throughput.samples_per_s_per_device = batch / device_step_s;
+  report::FlopsResult flops;
+  flops.per_sample = analysis.flops_per_sample;
+  flops.per_step = analysis.flops_per_sample * batch;
+  if (analysis.tokens_per_sample) {
+    const auto tokens = static_cast<double>(*analysis.tokens_per_sample);
+    throughput.tokens_per_s = throughput.samples_per_s * tokens;
+    throughput.tokens_per_s_per_device = throughput.samples_per_s_per_device * tokens;
+    flops.per_token = analysis.flops_per_sample / tokens;
+  }
+  if (measured) {
+    flops.achieved_tflops = flops.per_step / device_step_s / 1e12;
+    const auto& env = result.environment;
+    if (env.device && env.device->starts_with("cuda")) {
+      const std::string name = env.device_name.value_or("");
+      if (const hardware::GpuSpec* gpu = hardware::find_gpu(name)) {
+        flops.gpu_spec = gpu->name;
+        flops.peak_tflops = hardware::peak_tflops(*gpu, config.precision);
+        if (flops.peak_tflops) {
+          flops.mfu = *flops.achieved_tflops / *flops.peak_tflops;
+        } else {
+          result.notes.push_back(std::string("MFU: ") + gpu->name + " has no " +
+                                 config::to_string(config.precision) + " mode in the spec table");
+        }
+      } else {
+        result.notes.push_back("MFU: '" + name +
+                               "' is not in the GPU spec table (epochcost gpus); "
+                               "no peak is guessed");
+      }
+    }
+  }
+  result.throughput = throughput;
+  result.flops = flops;
+  report::MemoryResult memory;
+  memory.estimate = model::estimate_memory(config);
+  result.memory = memory;
+}
+
 void check_positive(std::optional<double> value, const char* flag) {
   if (value && (!std::isfinite(*value) || *value <= 0)) {
     std::ostringstream out;
@@ -94,6 +145,9 @@ report::Result build_run_result(const config::Config& config,
   fill_epoch(result, cost::epoch_time(batches, step), step);
   result.epoch.t_batch_source = "measured";
   result.epoch.devices_measured = device.devices_measured;
+  fill_model_figures(result, t.mean, true);
+  result.memory->peak_allocated_bytes = measurement.peak_allocated_bytes;
+  result.memory->peak_reserved_bytes = measurement.peak_reserved_bytes;
 
   if (step.scaled) {
     std::ostringstream note;
@@ -155,6 +209,7 @@ report::Result build_estimate_result(const config::Config& config, const GivenTi
     result.epoch.t_batch_source = "--t-epoch-hours";
   }
   fill_epoch(result, epoch, step);
+  fill_model_figures(result, step.t_batch_s, false);
   return result;
 }
 

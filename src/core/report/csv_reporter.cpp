@@ -37,9 +37,9 @@ std::string csv_field(const std::string& field) {
 
 } // namespace
 
-std::string render_csv(const Result& result) {
+std::string csv_from_json(const nlohmann::json& document) {
   std::vector<std::pair<std::string, std::string>> columns;
-  flatten(to_json(result), "", columns);
+  flatten(document, "", columns);
   std::string header, row;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) {
@@ -50,6 +50,10 @@ std::string render_csv(const Result& result) {
     row += csv_field(columns[i].second);
   }
   return header + "\n" + row + "\n";
+}
+
+std::string render_csv(const Result& result) {
+  return csv_from_json(to_json(result));
 }
 
 } // namespace epochcost::report

@@ -40,4 +40,14 @@ std::string money(double amount, const std::string& currency) {
   return text + " " + currency;
 }
 
+std::string bytes(double count) {
+  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  std::size_t unit = 0;
+  while (std::abs(count) >= 1024 && unit + 1 < std::size(units)) {
+    count /= 1024;
+    ++unit;
+  }
+  return significant(count, 4) + " " + units[unit];
+}
+
 } // namespace epochcost::report

@@ -11,4 +11,7 @@ namespace epochcost::report {
 // "123.00 CNY", "0.50 USD", "0.02165 USD", "1.738e-05 USD".
 [[nodiscard]] std::string money(double amount, const std::string& currency);
 
+// Binary units: "512 B", "1.5 KiB", "27.9 GiB".
+[[nodiscard]] std::string bytes(double count);
+
 } // namespace epochcost::report

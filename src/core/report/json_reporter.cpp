@@ -98,6 +98,36 @@ nlohmann::json to_json(const Result& r) {
   out["params"] = r.params ? nlohmann::json{{"total", r.params->params_total},
                                             {"trainable", r.params->params_trainable}}
                            : nlohmann::json(nullptr);
+  out["throughput"] = nullptr;
+  if (r.throughput) {
+    out["throughput"] = {
+        {"samples_per_s", r.throughput->samples_per_s},
+        {"samples_per_s_per_device", r.throughput->samples_per_s_per_device},
+        {"tokens_per_s", optional_json(r.throughput->tokens_per_s)},
+        {"tokens_per_s_per_device", optional_json(r.throughput->tokens_per_s_per_device)}};
+  }
+  out["flops"] = nullptr;
+  if (r.flops) {
+    out["flops"] = {{"per_step", r.flops->per_step},
+                    {"per_sample", r.flops->per_sample},
+                    {"per_token", optional_json(r.flops->per_token)},
+                    {"achieved_tflops", optional_json(r.flops->achieved_tflops)},
+                    {"mfu", optional_json(r.flops->mfu)},
+                    {"peak_tflops", optional_json(r.flops->peak_tflops)},
+                    {"gpu_spec", optional_json(r.flops->gpu_spec)}};
+  }
+  out["memory"] = nullptr;
+  if (r.memory) {
+    const auto& e = r.memory->estimate;
+    out["memory"] = {{"peak_allocated_bytes", optional_json(r.memory->peak_allocated_bytes)},
+                     {"peak_reserved_bytes", optional_json(r.memory->peak_reserved_bytes)},
+                     {"estimate_bytes", e.total_bytes()},
+                     {"estimate",
+                      {{"weights_bytes", e.weights_bytes},
+                       {"gradients_bytes", e.gradients_bytes},
+                       {"optimizer_bytes", e.optimizer_bytes},
+                       {"activations_bytes", e.activations_bytes}}}};
+  }
   out["timing"] = r.timing ? timing_json(*r.timing) : nlohmann::json(nullptr);
   out["epoch"] = epoch_json(r.epoch);
   out["cost"] = cost_json(r.cost, r.config.pricing);

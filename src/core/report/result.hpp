@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "cost/cost_model.hpp"
 #include "measure/measurement.hpp"
+#include "model/analysis.hpp"
 #include "stats/summary.hpp"
 
 #include <array>
@@ -61,12 +62,38 @@ struct EpochResult {
   std::optional<ValidatedEpoch> validated;
 };
 
+struct Throughput {
+  double samples_per_s = 0; // the whole job (all billed devices)
+  double samples_per_s_per_device = 0;
+  std::optional<double> tokens_per_s; // language models
+  std::optional<double> tokens_per_s_per_device;
+};
+
+struct FlopsResult {
+  double per_step = 0; // model FLOPs of one optimizer step, per device
+  double per_sample = 0;
+  std::optional<double> per_token;
+  std::optional<double> achieved_tflops; // per device, from the measured step
+  std::optional<double> mfu;             // achieved / dense peak of the GPU at this precision
+  std::optional<double> peak_tflops;
+  std::optional<std::string> gpu_spec; // the spec-table row used for the peak
+};
+
+struct MemoryResult {
+  std::optional<std::int64_t> peak_allocated_bytes; // CUDA caching allocator
+  std::optional<std::int64_t> peak_reserved_bytes;
+  model::MemoryEstimate estimate;
+};
+
 struct Result {
   std::string command; // "run" | "estimate"
   std::vector<std::string> argv;
   config::Config config;
   Environment environment;
   std::optional<measure::ModelFacts> params;
+  std::optional<Throughput> throughput;
+  std::optional<FlopsResult> flops;
+  std::optional<MemoryResult> memory;
   std::optional<TimingResult> timing;
   EpochResult epoch;
   cost::CostBreakdown cost;

@@ -62,6 +62,31 @@ Block measurement_block(const Result& r) {
   block.rows.push_back({"steps", std::to_string(t.measured_steps) + " measured after " +
                                      std::to_string(t.warmup_steps) + " warmup, " + t.clock});
   block.rows.push_back({"stable", std::string(t.stable ? "yes" : "NO") + " — " + t.stop_reason});
+  if (r.throughput) {
+    std::string text =
+        significant(r.throughput->samples_per_s_per_device, 4) + " samples/s per device";
+    if (r.throughput->tokens_per_s_per_device) {
+      text += ", " + significant(*r.throughput->tokens_per_s_per_device, 4) + " tokens/s";
+    }
+    block.rows.push_back({"throughput", text});
+  }
+  if (r.flops && r.flops->achieved_tflops) {
+    std::string text = significant(r.flops->per_step, 4) + " model FLOPs/step, " +
+                       significant(*r.flops->achieved_tflops, 4) + " TFLOP/s";
+    text += r.flops->mfu
+                ? ", MFU " + significant(*r.flops->mfu * 100, 3) + "% of " +
+                      significant(*r.flops->peak_tflops, 5) + " (" + *r.flops->gpu_spec + ")"
+                : ", MFU n/a";
+    block.rows.push_back({"compute", text});
+  }
+  if (r.memory) {
+    std::string text = "estimate " + bytes(r.memory->estimate.total_bytes());
+    if (r.memory->peak_allocated_bytes) {
+      text = "peak allocated " + bytes(double(*r.memory->peak_allocated_bytes)) + ", reserved " +
+             bytes(double(*r.memory->peak_reserved_bytes)) + "; " + text;
+    }
+    block.rows.push_back({"memory", text});
+  }
   if (r.params) {
     block.rows.push_back({"parameters", std::to_string(r.params->params_total) + " (" +
                                             std::to_string(r.params->params_trainable) +

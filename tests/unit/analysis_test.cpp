@@ -1,0 +1,41 @@
+#include "config/loader.hpp"
+#include "model/analysis.hpp"
+
+#include <gtest/gtest.h>
+
+namespace epochcost::model {
+namespace {
+
+TEST(Analysis, MlpParametersAndFlops) {
+  const Analysis linear = analyze(config::MlpSpec{100, {}, 1});
+  EXPECT_EQ(linear.params_total, 101);
+  EXPECT_EQ(linear.params_trainable, 101);
+  EXPECT_DOUBLE_EQ(linear.flops_per_sample, 6 * 100);
+  const Analysis deep = analyze(config::MlpSpec{784, {512, 256}, 10});
+  EXPECT_EQ(deep.params_total, 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10);
+  EXPECT_DOUBLE_EQ(deep.flops_per_sample, 6.0 * (784 * 512 + 512 * 256 + 256 * 10));
+  EXPECT_FALSE(deep.tokens_per_sample.has_value());
+}
+
+TEST(Analysis, MemoryEstimateFollowsOptimizerAndPrecision) {
+  auto config =
+      config::parse_config("model: {name: mlp, input_dim: 1000, hidden: [1000], output_dim: 10}\n"
+                           "data: {samples: 100, batch_size: 50}\noptimizer: {name: adam}\n"
+                           "pricing: {currency: USD, amount: 1}\n",
+                           "m.yaml", {}, config::Purpose::run);
+  const double params = 1000 * 1000 + 1000 + 1000 * 10 + 10;
+  MemoryEstimate m = estimate_memory(config);
+  EXPECT_DOUBLE_EQ(m.weights_bytes, params * 4);
+  EXPECT_DOUBLE_EQ(m.gradients_bytes, params * 4);
+  EXPECT_DOUBLE_EQ(m.optimizer_bytes, params * 8); // Adam: two fp32 states
+  EXPECT_DOUBLE_EQ(m.activations_bytes, (1000 + 10 + 2 * 1000) * 50 * 4.0);
+  config.optimizer->name = config::OptimizerKind::sgd;
+  EXPECT_DOUBLE_EQ(estimate_memory(config).optimizer_bytes, 0);
+  config.optimizer->momentum = 0.9;
+  EXPECT_DOUBLE_EQ(estimate_memory(config).optimizer_bytes, params * 4);
+  config.precision = config::Precision::bf16;
+  EXPECT_DOUBLE_EQ(estimate_memory(config).activations_bytes, (1000 + 10 + 2 * 1000) * 50 * 2.0);
+}
+
+} // namespace
+} // namespace epochcost::model
