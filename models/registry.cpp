@@ -1,14 +1,15 @@
+#include "decoder.hpp"
 #include "mlp.hpp"
 #include "workload.hpp"
 
 namespace epochcost::models {
 
-std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec) {
-  return std::visit(
-      [](const config::MlpSpec& mlp) -> std::unique_ptr<Workload> {
-        return std::make_unique<MlpWorkload>(mlp);
-      },
-      spec);
+std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec,
+                                         const config::DataSpec& data) {
+  if (const auto* mlp = std::get_if<config::MlpSpec>(&spec)) {
+    return std::make_unique<MlpWorkload>(*mlp);
+  }
+  return std::make_unique<DecoderWorkload>(std::get<config::DecoderSpec>(spec), data.seq_len);
 }
 
 } // namespace epochcost::models

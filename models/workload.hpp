@@ -25,7 +25,8 @@ public:
   [[nodiscard]] virtual torch::Tensor loss(const Batch& batch) = 0;
 };
 
-// The model registry: builds the family named by the spec.
-[[nodiscard]] std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec);
+// The model registry: builds the family named by the spec (data gives the sequence length).
+[[nodiscard]] std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec,
+                                                       const config::DataSpec& data = {});
 
 } // namespace epochcost::models

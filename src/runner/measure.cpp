@@ -76,7 +76,7 @@ void prepare(Session& s) {
   log::info("measuring on " + s.device.info.device + " (" + s.device.info.device_name + ")");
   torch::manual_seed(config.seed);
   apply_math_mode(config.precision);
-  s.workload = models::build_workload(*config.model);
+  s.workload = models::build_workload(*config.model, config.data);
   s.workload->module().to(s.device.device);
   for (const auto& p : s.workload->module().parameters()) {
     s.result.model.params_total += p.numel();

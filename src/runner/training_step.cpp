@@ -9,7 +9,8 @@ namespace epochcost::runner {
 namespace {
 
 std::int64_t bytes_per_sample(const models::Batch& one) {
-  return static_cast<std::int64_t>(one.inputs.nbytes() + one.targets.nbytes());
+  return static_cast<std::int64_t>(one.inputs.nbytes() +
+                                   (one.targets.defined() ? one.targets.nbytes() : 0));
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tensor> parameters,
@@ -75,22 +76,21 @@ SyntheticDataset::SyntheticDataset(const models::Workload& workload, const confi
   order_ = torch::cat({permutation, permutation.slice(0, 0, std::min(batch_size_, pool_samples_))});
   if (device_.is_cuda()) {
     pool_.inputs = pool_.inputs.pin_memory();
-    pool_.targets = pool_.targets.pin_memory();
+    if (pool_.targets.defined()) pool_.targets = pool_.targets.pin_memory();
   }
 }
 
 models::Batch SyntheticDataset::batch(std::int64_t step, std::int64_t size) const {
   const std::int64_t start = (step * batch_size_) % pool_samples_;
   const torch::Tensor indices = order_.slice(0, start, start + size);
-  models::Batch batch{pool_.inputs.index_select(0, indices),
-                      pool_.targets.index_select(0, indices)};
-  if (device_.is_cuda()) {
-    // Pinned staging from the caching host allocator, then an asynchronous copy, as a DataLoader
-    // with pin_memory=True does.
-    batch.inputs = batch.inputs.pin_memory().to(device_, /*non_blocking=*/true);
-    batch.targets = batch.targets.pin_memory().to(device_, /*non_blocking=*/true);
-  }
-  return batch;
+  // Pinned staging from the caching host allocator, then an asynchronous copy, as a DataLoader
+  // with pin_memory=True does. Language models carry no separate targets.
+  const auto gather = [&](const torch::Tensor& pool) {
+    if (!pool.defined()) return pool;
+    torch::Tensor part = pool.index_select(0, indices);
+    return device_.is_cuda() ? part.pin_memory().to(device_, /*non_blocking=*/true) : part;
+  };
+  return {gather(pool_.inputs), gather(pool_.targets)};
 }
 
 TrainingStep::TrainingStep(models::Workload& workload, const config::Config& config,

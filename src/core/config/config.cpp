@@ -47,7 +47,7 @@ const char* to_string(PriceUnit unit) {
 }
 
 const char* model_name(const ModelSpec& model) {
-  return std::visit([](const MlpSpec&) { return "mlp"; }, model);
+  return std::holds_alternative<MlpSpec>(model) ? "mlp" : "decoder";
 }
 
 } // namespace epochcost::config

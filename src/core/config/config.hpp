@@ -21,13 +21,42 @@ struct MlpSpec {
   Activation activation = Activation::relu;
 };
 
-// One alternative per registered model family; later families add alternatives here.
-using ModelSpec = std::variant<MlpSpec>;
+// LoRA adapters on the named projections; the base weights are frozen. rank 0 = full fine-tuning.
+struct LoraSpec {
+  std::int64_t rank = 0;
+  double alpha = 16;
+  double dropout = 0;
+  std::vector<std::string> targets = {"q", "v"}; // of q, k, v, o, gate, up, down
+};
+
+// A decoder-only transformer of the LLaMA family (DeepSeek LLM, Mistral, Qwen2): token
+// embedding, RMSNorm, rotary positions, causal grouped-query attention, SwiGLU MLP, untied head.
+struct DecoderSpec {
+  std::string preset;    // "" when the shape is given key by key or by hf_config
+  std::string hf_config; // a Hugging Face config.json the shape came from
+  std::int64_t layers = 0;
+  std::int64_t hidden = 0;
+  std::int64_t intermediate = 0;
+  std::int64_t heads = 0;
+  std::int64_t kv_heads = 0;
+  std::int64_t vocab = 0;
+  std::int64_t context = 0; // max_position_embeddings
+  double rope_theta = 10000;
+  double norm_eps = 1e-6;
+  bool attention_bias = false; // Qwen2 has biases on q, k, v
+  bool tie_embeddings = false;
+  LoraSpec lora;
+  [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
+};
+
+// One alternative per registered model family.
+using ModelSpec = std::variant<MlpSpec, DecoderSpec>;
 
 struct DataSpec {
   std::int64_t samples = 0;    // D: samples per epoch
   std::int64_t batch_size = 0; // B: samples per device per optimizer step
   bool drop_last = false;
+  std::int64_t seq_len = 0; // tokens per sample, language models only
 };
 
 enum class OptimizerKind { sgd, adam, adamw };

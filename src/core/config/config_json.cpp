@@ -5,17 +5,40 @@
 namespace epochcost::config {
 namespace {
 
+nlohmann::json model_json(const MlpSpec& mlp) {
+  return {{"name", "mlp"},
+          {"input_dim", mlp.input_dim},
+          {"hidden", mlp.hidden},
+          {"output_dim", mlp.output_dim},
+          {"loss", to_string(mlp.loss)},
+          {"activation", to_string(mlp.activation)}};
+}
+
+nlohmann::json model_json(const DecoderSpec& d) {
+  nlohmann::json out = {
+      {"name", "decoder"},
+      {"preset", d.preset.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.preset)},
+      {"hf_config", d.hf_config.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.hf_config)},
+      {"layers", d.layers},
+      {"hidden", d.hidden},
+      {"intermediate", d.intermediate},
+      {"heads", d.heads},
+      {"kv_heads", d.kv_heads},
+      {"vocab", d.vocab},
+      {"context", d.context},
+      {"rope_theta", d.rope_theta},
+      {"norm_eps", d.norm_eps},
+      {"attention_bias", d.attention_bias},
+      {"tie_embeddings", d.tie_embeddings}};
+  out["lora"] = {{"rank", d.lora.rank},
+                 {"alpha", d.lora.alpha},
+                 {"dropout", d.lora.dropout},
+                 {"targets", d.lora.targets}};
+  return out;
+}
+
 nlohmann::json model_json(const ModelSpec& model) {
-  return std::visit(
-      [](const MlpSpec& mlp) {
-        return nlohmann::json{{"name", "mlp"},
-                              {"input_dim", mlp.input_dim},
-                              {"hidden", mlp.hidden},
-                              {"output_dim", mlp.output_dim},
-                              {"loss", to_string(mlp.loss)},
-                              {"activation", to_string(mlp.activation)}};
-      },
-      model);
+  return std::visit([](const auto& spec) { return model_json(spec); }, model);
 }
 
 } // namespace
@@ -25,9 +48,11 @@ nlohmann::json to_json(const Config& c) {
   out["name"] = c.name;
   out["source"] = c.source;
   out["model"] = c.model ? model_json(*c.model) : nlohmann::json(nullptr);
-  out["data"] = {{"samples", c.data.samples},
-                 {"batch_size", c.data.batch_size},
-                 {"drop_last", c.data.drop_last}};
+  out["data"] = {
+      {"samples", c.data.samples},
+      {"batch_size", c.data.batch_size},
+      {"drop_last", c.data.drop_last},
+      {"seq_len", c.data.seq_len > 0 ? nlohmann::json(c.data.seq_len) : nlohmann::json(nullptr)}};
   if (c.optimizer) {
     const auto& o = *c.optimizer;
     out["optimizer"] = {

@@ -1,5 +1,7 @@
 #include "config/loader.hpp"
 
+#include "config/decoder_config.hpp"
+#include "config/section.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
@@ -15,293 +17,7 @@
 namespace epochcost::config {
 namespace {
 
-constexpr std::int64_t max_count = std::int64_t{1} << 53; // exactly representable as a double
-constexpr double infinity = HUGE_VAL;
-
-// Problems are collected, then reported together: unknown keys first (a misspelt key is usually
-// also the cause of a "missing" error), then invalid values, then missing keys.
-enum class Rank { unknown_key = 0, invalid_value = 1, missing_key = 2 };
-
-class Diagnostics {
-public:
-  Diagnostics(std::string source, std::map<std::string, std::string> override_origins)
-      : source_(std::move(source)), override_origins_(std::move(override_origins)) {}
-
-  void add(Rank rank, const std::string& path, const YAML::Node& near, const std::string& text) {
-    items_.push_back({rank, line_of(near), where(path, near) + ": " + path + ": " + text});
-  }
-  // A problem with the document itself rather than one key.
-  void add_document(const std::string& text) {
-    items_.push_back({Rank::invalid_value, 0, source_ + ": " + text});
-  }
-  [[nodiscard]] bool empty() const { return items_.empty(); }
-
-  [[noreturn]] void raise() const {
-    auto sorted = items_;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Item& a, const Item& b) {
-      return a.rank != b.rank ? a.rank < b.rank : a.line < b.line;
-    });
-    std::ostringstream out;
-    if (sorted.size() > 1) out << sorted.size() << " errors in config " << source_ << ":\n";
-    for (std::size_t i = 0; i < sorted.size(); ++i) {
-      if (i > 0) out << '\n';
-      out << (sorted.size() > 1 ? "  " : "") << sorted[i].text;
-    }
-    throw InputError(out.str());
-  }
-
-private:
-  struct Item {
-    Rank rank;
-    int line;
-    std::string text;
-  };
-
-  static int line_of(const YAML::Node& node) {
-    return node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-  }
-
-  std::string where(const std::string& path, const YAML::Node& near) const {
-    // The longest --set path that is this key or one of its parents explains the value.
-    const std::string* origin = nullptr;
-    std::size_t best = 0;
-    for (const auto& [key, text] : override_origins_) {
-      const bool covers = path == key || path.starts_with(key + ".") || key.starts_with(path + ".");
-      if (covers && key.size() >= best) {
-        best = key.size();
-        origin = &text;
-      }
-    }
-    if (origin) return *origin;
-    const int line = line_of(near);
-    return line > 0 ? source_ + ":" + std::to_string(line) : source_;
-  }
-
-  std::string source_;
-  std::map<std::string, std::string> override_origins_;
-  std::vector<Item> items_;
-};
-
-std::string join(const std::vector<std::string>& words, const char* separator = ", ") {
-  std::string out;
-  for (const auto& w : words)
-    out += (out.empty() ? "" : separator) + w;
-  return out;
-}
-
-std::string suggestion(const std::string& given, const std::vector<std::string>& candidates) {
-  const std::string* best = nullptr;
-  std::size_t best_distance = 0;
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(given, c);
-    if (!best || d < best_distance) {
-      best = &c;
-      best_distance = d;
-    }
-  }
-  const std::size_t tolerated = std::max<std::size_t>(2, given.size() / 3);
-  return best && best_distance <= tolerated ? " (did you mean '" + *best + "'?)" : "";
-}
-
-std::string describe(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Tag() == "!" ? "'" + node.Scalar() + "'" : node.Scalar();
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a mapping";
-  return "nothing (null)";
-}
-
-// Numbers as YAML 1.2 core writes them; quoted scalars are strings, not numbers.
-std::optional<double> as_number(const YAML::Node& node) {
-  if (!node.IsScalar() || node.Tag() == "!") return std::nullopt;
-  std::string text = node.Scalar();
-  if (text == ".inf" || text == "+.inf" || text == ".Inf") return infinity;
-  if (text == "-.inf" || text == "-.Inf") return -infinity;
-  if (text == ".nan" || text == ".NaN" || text == ".NAN") return std::nan("");
-  if (!text.empty() && text.front() == '+') text.erase(0, 1);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
-}
-
-// A YAML mapping being read: every key the schema asks for is remembered, so that whatever is
-// left over at finish() is an unknown key.
-class Section {
-public:
-  Section(const YAML::Node& node, std::string path, Diagnostics& diagnostics)
-      : node_(node), path_(std::move(path)), diagnostics_(diagnostics) {
-    if (!node.IsDefined() || node.IsNull()) return;
-    if (!node.IsMap()) {
-      diagnostics_.add(Rank::invalid_value, path_.empty() ? "(top level)" : path_, node,
-                       "must be a mapping of keys to values, got " + describe(node));
-      return;
-    }
-    std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (!it->first.IsScalar()) {
-        diagnostics_.add(Rank::invalid_value, path_, it->first, "keys must be plain names");
-        continue;
-      }
-      const std::string key = it->first.Scalar();
-      if (!seen.insert(key).second) {
-        diagnostics_.add(Rank::invalid_value, child_path(key), it->first,
-                         "duplicate key (each key may appear once)");
-        continue;
-      }
-      entries_.emplace_back(key, it->second);
-    }
-  }
-
-  [[nodiscard]] bool present(const std::string& key) {
-    asked_.push_back(key);
-    return find(key) != nullptr;
-  }
-  [[nodiscard]] const YAML::Node& node() const { return node_; }
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string child_path(const std::string& key) const {
-    return path_.empty() ? key : path_ + "." + key;
-  }
-  Diagnostics& diagnostics() { return diagnostics_; }
-
-  // The value node of `key`, or nullptr (after reporting it when required).
-  const YAML::Node* get(const std::string& key, bool required) {
-    asked_.push_back(key);
-    const YAML::Node* found = find(key);
-    if (!found && required) {
-      diagnostics_.add(Rank::missing_key, child_path(key), node_, "required key is missing");
-    }
-    return found;
-  }
-
-  void invalid(const std::string& key, const std::string& text) {
-    const YAML::Node* found = find(key);
-    diagnostics_.add(Rank::invalid_value, child_path(key), found ? *found : node_, text);
-  }
-
-  std::optional<std::int64_t> integer(const std::string& key, bool required, std::int64_t min,
-                                      std::int64_t max = max_count) {
-    const YAML::Node* node = get(key, required);
-    if (!node) return std::nullopt;
-    return read_integer(*node, child_path(key), min, max);
-  }
-
-  std::optional<std::int64_t> read_integer(const YAML::Node& node, const std::string& path,
-                                           std::int64_t min, std::int64_t max) {
-    const auto value = as_number(node);
-    if (!value || !std::isfinite(*value) || std::trunc(*value) != *value) {
-      diagnostics_.add(Rank::invalid_value, path, node,
-                       "must be an integer, got " + describe(node));
-      return std::nullopt;
-    }
-    if (*value < static_cast<double>(min)) {
-      diagnostics_.add(Rank::invalid_value, path, node,
-                       "must be ≥ " + std::to_string(min) + ", got " + node.Scalar());
-      return std::nullopt;
-    }
-    if (*value > static_cast<double>(max)) {
-      diagnostics_.add(Rank::invalid_value, path, node,
-                       "must be ≤ " + std::to_string(max) + (max == max_count ? " (2^53)" : "") +
-                           ", got " + node.Scalar());
-      return std::nullopt;
-    }
-    return static_cast<std::int64_t>(*value);
-  }
-
-  // A finite number in [min, max]; `min_exclusive` makes the lower bound strict.
-  std::optional<double> number(const std::string& key, bool required, double min,
-                               bool min_exclusive = false, double max = infinity) {
-    const YAML::Node* node = get(key, required);
-    if (!node) return std::nullopt;
-    const auto value = as_number(*node);
-    const std::string bound = std::string(min_exclusive ? "> " : "≥ ") + format(min) +
-                              (max < infinity ? " and ≤ " + format(max) : "");
-    if (!value || !std::isfinite(*value)) {
-      invalid(key, "must be a finite number " + bound + ", got " + describe(*node));
-      return std::nullopt;
-    }
-    if (*value < min || (min_exclusive && *value == min) || *value > max) {
-      invalid(key, "must be " + bound + ", got " + node->Scalar());
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  std::optional<bool> boolean(const std::string& key) {
-    const YAML::Node* node = get(key, false);
-    if (!node) return std::nullopt;
-    const std::string text = node->IsScalar() && node->Tag() != "!" ? node->Scalar() : "";
-    if (text == "true" || text == "True") return true;
-    if (text == "false" || text == "False") return false;
-    invalid(key, "must be true or false, got " + describe(*node));
-    return std::nullopt;
-  }
-
-  std::optional<std::string> text(const std::string& key, bool required) {
-    const YAML::Node* node = get(key, required);
-    if (!node) return std::nullopt;
-    if (!node->IsScalar() || node->Scalar().empty()) {
-      invalid(key, "must be a non-empty string, got " + describe(*node));
-      return std::nullopt;
-    }
-    return node->Scalar();
-  }
-
-  // One of `names`; returns its index.
-  std::optional<std::size_t> choice(const std::string& key, bool required,
-                                    const std::vector<std::string>& names) {
-    const auto given = text(key, required);
-    if (!given) return std::nullopt;
-    const auto it = std::find(names.begin(), names.end(), *given);
-    if (it == names.end()) {
-      invalid(key, "must be one of " + join(names) + "; got '" + *given + "'" +
-                       suggestion(*given, names));
-      return std::nullopt;
-    }
-    return static_cast<std::size_t>(it - names.begin());
-  }
-
-  // Stops finish() from reporting any key of this mapping.
-  void accept_all_keys() {
-    for (const auto& entry : entries_)
-      asked_.push_back(entry.first);
-  }
-
-  // Reports keys nobody asked for, with the nearest known key.
-  void finish() {
-    for (const auto& [key, value] : entries_) {
-      if (std::find(asked_.begin(), asked_.end(), key) != asked_.end()) continue;
-      diagnostics_.add(Rank::unknown_key, child_path(key), value,
-                       "unknown key" + (asked_.empty() ? std::string() : suggestion(key, asked_)));
-    }
-  }
-
-  static std::string format(double x) {
-    std::ostringstream out;
-    out << x;
-    return out.str();
-  }
-
-private:
-  const YAML::Node* find(const std::string& key) const {
-    for (const auto& [name, value] : entries_) {
-      if (name == key) return &value;
-    }
-    return nullptr;
-  }
-
-  YAML::Node node_;
-  std::string path_;
-  Diagnostics& diagnostics_;
-  std::vector<std::pair<std::string, YAML::Node>> entries_;
-  std::vector<std::string> asked_;
-};
-
-template <typename Enum>
-std::optional<Enum> enum_choice(Section& s, const std::string& key, bool required,
-                                const std::vector<std::string>& names) {
-  const auto index = s.choice(key, required, names);
-  return index ? std::optional<Enum>(static_cast<Enum>(*index)) : std::nullopt;
-}
+using namespace detail;
 
 MlpSpec read_mlp(Section& s) {
   MlpSpec mlp;
@@ -326,12 +42,13 @@ MlpSpec read_mlp(Section& s) {
   return mlp;
 }
 
-std::optional<ModelSpec> read_model(Section& s) {
+std::optional<ModelSpec> read_model(Section& s, const std::filesystem::path& config_dir) {
   const auto name = s.choice("name", true, model_names());
   if (!name) {
     s.accept_all_keys(); // an unknown model's other keys cannot be checked
     return std::nullopt;
   }
+  if (model_names()[*name] == "decoder") return read_decoder(s, config_dir);
   return read_mlp(s);
 }
 
@@ -340,6 +57,7 @@ DataSpec read_data(Section& s) {
   data.samples = s.integer("samples", true, 1).value_or(0);
   data.batch_size = s.integer("batch_size", true, 1).value_or(0);
   data.drop_last = s.boolean("drop_last").value_or(false);
+  data.seq_len = s.integer("seq_len", false, 2, std::int64_t{1} << 24).value_or(0);
   return data;
 }
 
@@ -505,6 +223,28 @@ void apply_override(YAML::Node& root, const std::string& assignment,
   origins[path] = origin;
 }
 
+// Keys that depend on the model family: seq_len and lora belong to the decoder.
+void check_model_data(Section& root, Config& config, const std::optional<LoraSpec>& lora) {
+  auto* decoder = config.model ? std::get_if<DecoderSpec>(&*config.model) : nullptr;
+  if (decoder) {
+    if (lora) decoder->lora = *lora;
+    if (config.data.seq_len == 0) {
+      root.invalid("data", "data.seq_len is required for model decoder (tokens per sample)");
+    } else if (decoder->context > 0 && config.data.seq_len > decoder->context) {
+      root.invalid("data", "data.seq_len (" + std::to_string(config.data.seq_len) +
+                               ") must be ≤ model.context (" + std::to_string(decoder->context) +
+                               ")");
+    }
+    return;
+  }
+  if (config.model && config.data.seq_len > 0) {
+    root.invalid("data", "data.seq_len applies only to model decoder");
+  }
+  if (config.model && lora && lora->rank > 0) {
+    root.invalid("lora", "lora applies only to model decoder");
+  }
+}
+
 Config validate(const YAML::Node& document, const std::string& source,
                 std::map<std::string, std::string> origins, Purpose purpose) {
   Diagnostics diagnostics(source, std::move(origins));
@@ -519,7 +259,11 @@ Config validate(const YAML::Node& document, const std::string& source,
   Config config;
   config.source = source;
   config.name = root.text("name", false).value_or(std::filesystem::path(source).stem().string());
-  config.model = read_section(root, "model", run, read_model).value_or(std::nullopt);
+  const auto config_dir = std::filesystem::path(source).parent_path();
+  config.model = read_section(root, "model", run, [&](Section& s) {
+                   return read_model(s, config_dir);
+                 }).value_or(std::nullopt);
+  const auto lora = read_section(root, "lora", false, read_lora);
   config.data = read_section(root, "data", true, read_data).value_or(DataSpec{});
   config.optimizer = read_section(root, "optimizer", run, read_optimizer);
   config.precision = enum_choice<Precision>(root, "precision", false, {"fp32", "tf32", "bf16"})
@@ -533,6 +277,8 @@ Config validate(const YAML::Node& document, const std::string& source,
   config.epochs = root.integer("epochs", false, 1).value_or(1);
   config.seed = static_cast<std::uint64_t>(root.integer("seed", false, 0).value_or(0));
   root.finish();
+
+  check_model_data(root, config, lora);
 
   const std::int64_t per_step = config.data.batch_size * config.pricing.gpus;
   if (config.data.drop_last && per_step > 0 && config.data.samples > 0 &&
@@ -549,7 +295,7 @@ Config validate(const YAML::Node& document, const std::string& source,
 } // namespace
 
 const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names = {"mlp"};
+  static const std::vector<std::string> names = {"mlp", "decoder"};
   return names;
 }
 

@@ -1,5 +1,8 @@
 #include "model/analysis.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace epochcost::model {
 namespace {
 
@@ -28,15 +31,75 @@ double activations_mlp(const config::MlpSpec& mlp, std::int64_t batch, double by
   return elements * static_cast<double>(batch) * bytes;
 }
 
+struct Linear {
+  const char* name; // the LoRA target name
+  double in, out;
+};
+
+// The projections of one decoder layer.
+std::vector<Linear> layer_linears(const config::DecoderSpec& d) {
+  const double h = double(d.hidden), i = double(d.intermediate);
+  const double q_dim = double(d.heads * d.head_dim()), kv_dim = double(d.kv_heads * d.head_dim());
+  return {{"q", h, q_dim}, {"k", h, kv_dim}, {"v", h, kv_dim}, {"o", q_dim, h},
+          {"gate", h, i},  {"up", h, i},     {"down", i, h}};
+}
+
+bool is_target(const config::LoraSpec& lora, const char* name) {
+  return lora.rank > 0 &&
+         std::find(lora.targets.begin(), lora.targets.end(), name) != lora.targets.end();
+}
+
+Analysis analyze_decoder(const config::DecoderSpec& d, std::int64_t seq_len) {
+  const double h = double(d.hidden), layers = double(d.layers), vocab = double(d.vocab);
+  const double r = double(d.lora.rank);
+  double layer_matmul = 0, layer_lora = 0;
+  for (const auto& linear : layer_linears(d)) {
+    layer_matmul += linear.in * linear.out;
+    if (is_target(d.lora, linear.name)) layer_lora += r * (linear.in + linear.out);
+  }
+  const double bias = d.attention_bias ? double((d.heads + 2 * d.kv_heads) * d.head_dim()) : 0;
+  const double head = vocab * h; // the LM head is a matmul even when tied to the embedding
+  const double base_params =
+      vocab * h + layers * (layer_matmul + bias + 2 * h) + h + (d.tie_embeddings ? 0 : head);
+  const double lora_params = layers * layer_lora;
+  Analysis a;
+  a.params_total = static_cast<std::int64_t>(base_params + lora_params);
+  a.params_trainable = static_cast<std::int64_t>(d.lora.rank > 0 ? lora_params : base_params);
+
+  // Per token: forward 2 FLOPs per multiply-add, input gradients 2 more, weight gradients 2 more
+  // only for weights that train (LoRA freezes the base), attention scores and values 12·L·H·Q·T
+  // (PaLM appendix B; causal masking not discounted, recomputation not counted).
+  const double matmul = layers * layer_matmul + head;
+  const double trainable_matmul = d.lora.rank > 0 ? 0 : matmul;
+  const double attention = 12 * layers * double(d.heads) * double(d.head_dim()) * double(seq_len);
+  const double per_token = 4 * matmul + 2 * trainable_matmul + 6 * lora_params + attention;
+  a.flops_per_sample = per_token * double(seq_len);
+  a.tokens_per_sample = seq_len;
+  return a;
+}
+
+double activations_decoder(const config::DecoderSpec& d, std::int64_t seq_len, std::int64_t batch,
+                           double bytes) {
+  // Saved for backward per token and layer: the two norm inputs, the inputs of q/k/v, o, gate/up
+  // and down, q, k and v for attention and its output, gate and up outputs; then the logits in
+  // the activation dtype and in fp32 for the loss. Attention probabilities are not stored (SDPA).
+  const double h = double(d.hidden), i = double(d.intermediate);
+  const double q_dim = double(d.heads * d.head_dim()), kv_dim = double(d.kv_heads * d.head_dim());
+  const double per_layer = 4 * h + 2 * q_dim + 2 * kv_dim + 3 * i;
+  const double tokens = double(seq_len) * double(batch);
+  return tokens * (double(d.layers) * per_layer * bytes + double(d.vocab) * (bytes + 4));
+}
+
 } // namespace
 
-Analysis analyze(const config::ModelSpec& model) {
-  return std::visit([](const config::MlpSpec& mlp) { return analyze_mlp(mlp); }, model);
+Analysis analyze(const config::ModelSpec& model, std::int64_t seq_len) {
+  if (const auto* mlp = std::get_if<config::MlpSpec>(&model)) return analyze_mlp(*mlp);
+  return analyze_decoder(std::get<config::DecoderSpec>(model), seq_len);
 }
 
 MemoryEstimate estimate_memory(const config::Config& config) {
   MemoryEstimate m;
-  const Analysis a = analyze(*config.model);
+  const Analysis a = analyze(*config.model, config.data.seq_len);
   const double weight_bytes = 4; // fp32 master weights (autocast keeps them fp32)
   m.weights_bytes = static_cast<double>(a.params_total) * weight_bytes;
   m.gradients_bytes = static_cast<double>(a.params_trainable) * weight_bytes;
@@ -50,11 +113,13 @@ MemoryEstimate estimate_memory(const config::Config& config) {
   }
   m.optimizer_bytes = states * static_cast<double>(a.params_trainable) * 4;
   const double activation_bytes = config.precision == config::Precision::bf16 ? 2 : 4;
-  m.activations_bytes = std::visit(
-      [&](const config::MlpSpec& mlp) {
-        return activations_mlp(mlp, config.data.batch_size, activation_bytes);
-      },
-      *config.model);
+  if (const auto* mlp = std::get_if<config::MlpSpec>(&*config.model)) {
+    m.activations_bytes = activations_mlp(*mlp, config.data.batch_size, activation_bytes);
+  } else {
+    m.activations_bytes =
+        activations_decoder(std::get<config::DecoderSpec>(*config.model), config.data.seq_len,
+                            config.data.batch_size, activation_bytes);
+  }
   return m;
 }
 

@@ -19,7 +19,8 @@ struct Analysis {
   std::optional<std::int64_t> tokens_per_sample; // language models: the sequence length
 };
 
-[[nodiscard]] Analysis analyze(const config::ModelSpec& model);
+// `seq_len` (data.seq_len) is the tokens per sample of a language model; ignored otherwise.
+[[nodiscard]] Analysis analyze(const config::ModelSpec& model, std::int64_t seq_len = 0);
 
 struct MemoryEstimate {
   double weights_bytes = 0;

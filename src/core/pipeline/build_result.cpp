@@ -55,7 +55,7 @@ void fill_epoch(report::Result& result, const cost::EpochTime& epoch,
 void fill_model_figures(report::Result& result, double device_step_s, bool measured) {
   const auto& config = result.config;
   if (!config.model) return;
-  const model::Analysis analysis = model::analyze(*config.model);
+  const model::Analysis analysis = model::analyze(*config.model, config.data.seq_len);
   const auto batch = static_cast<double>(config.data.batch_size);
   const auto devices = static_cast<double>(config.pricing.gpus);
 

@@ -35,14 +35,16 @@ struct Document {
 std::string model_line(const config::Config& c) {
   if (!c.model) return "cost only";
   std::ostringstream out;
-  std::visit(
-      [&](const config::MlpSpec& mlp) {
-        out << "mlp " << mlp.input_dim;
-        for (const auto width : mlp.hidden)
-          out << "→" << width;
-        out << "→" << mlp.output_dim << " (" << config::to_string(mlp.loss) << ")";
-      },
-      *c.model);
+  if (const auto* mlp = std::get_if<config::MlpSpec>(&*c.model)) {
+    out << "mlp " << mlp->input_dim;
+    for (const auto width : mlp->hidden) out << "→" << width;
+    out << "→" << mlp->output_dim << " (" << config::to_string(mlp->loss) << ")";
+  } else {
+    const auto& d = std::get<config::DecoderSpec>(*c.model);
+    out << "decoder " << (d.preset.empty() ? "" : d.preset + " ") << d.layers << "×" << d.hidden
+        << ", seq " << c.data.seq_len;
+    if (d.lora.rank > 0) out << ", LoRA r=" << d.lora.rank;
+  }
   if (c.optimizer) out << ", " << config::to_string(c.optimizer->name);
   out << ", " << config::to_string(c.precision);
   return out.str();

@@ -1,0 +1,149 @@
+#include "decoder.hpp"
+
+#include <ATen/ops/scaled_dot_product_attention.h>
+#include <algorithm>
+#include <torch/nn/functional/dropout.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/init.h>
+
+namespace epochcost::models {
+namespace {
+
+const config::LoraSpec* lora_for(const config::DecoderSpec& spec, const char* target) {
+  const auto& t = spec.lora.targets;
+  const bool adapted = spec.lora.rank > 0 && std::find(t.begin(), t.end(), target) != t.end();
+  return adapted ? &spec.lora : nullptr;
+}
+
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  const auto half = x.size(-1) / 2;
+  return torch::cat({-x.slice(-1, half), x.slice(-1, 0, half)}, -1);
+}
+
+} // namespace
+
+ProjectionImpl::ProjectionImpl(std::int64_t in, std::int64_t out, bool bias,
+                               const config::LoraSpec* lora)
+    : base_(register_module("base",
+                            torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias)))) {
+  if (!lora) return;
+  lora_a_ = register_module(
+      "lora_a", torch::nn::Linear(torch::nn::LinearOptions(in, lora->rank).bias(false)));
+  lora_b_ = register_module(
+      "lora_b", torch::nn::Linear(torch::nn::LinearOptions(lora->rank, out).bias(false)));
+  torch::NoGradGuard no_grad;
+  lora_b_->weight.zero_();
+  scaling_ = lora->alpha / static_cast<double>(lora->rank);
+  dropout_ = lora->dropout;
+}
+
+torch::Tensor ProjectionImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = base_->forward(x);
+  if (!lora_a_) return y;
+  const torch::Tensor dropped =
+      dropout_ > 0
+          ? torch::nn::functional::dropout(
+                x, torch::nn::functional::DropoutFuncOptions().p(dropout_).training(is_training()))
+          : x;
+  return y + lora_b_->forward(lora_a_->forward(dropped)) * scaling_;
+}
+
+RMSNormImpl::RMSNormImpl(std::int64_t dim, double eps)
+    : weight_(register_parameter("weight", torch::ones({dim}))), eps_(eps) {}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  // In fp32 whatever the activation dtype, as the LLaMA reference does.
+  const torch::Tensor x32 = x.to(torch::kFloat);
+  const torch::Tensor normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, true) + eps_);
+  return weight_ * normed.to(x.scalar_type());
+}
+
+DecoderLayerImpl::DecoderLayerImpl(const config::DecoderSpec& spec)
+    : heads_(spec.heads), kv_heads_(spec.kv_heads), head_dim_(spec.head_dim()) {
+  const std::int64_t h = spec.hidden, i = spec.intermediate;
+  const std::int64_t q_dim = heads_ * head_dim_, kv_dim = kv_heads_ * head_dim_;
+  attention_norm_ = register_module("attention_norm", RMSNorm(h, spec.norm_eps));
+  mlp_norm_ = register_module("mlp_norm", RMSNorm(h, spec.norm_eps));
+  q_ = register_module("q", Projection(h, q_dim, spec.attention_bias, lora_for(spec, "q")));
+  k_ = register_module("k", Projection(h, kv_dim, spec.attention_bias, lora_for(spec, "k")));
+  v_ = register_module("v", Projection(h, kv_dim, spec.attention_bias, lora_for(spec, "v")));
+  o_ = register_module("o", Projection(q_dim, h, false, lora_for(spec, "o")));
+  gate_ = register_module("gate", Projection(h, i, false, lora_for(spec, "gate")));
+  up_ = register_module("up", Projection(h, i, false, lora_for(spec, "up")));
+  down_ = register_module("down", Projection(i, h, false, lora_for(spec, "down")));
+}
+
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                        const torch::Tensor& sin) {
+  const auto batch = x.size(0), seq = x.size(1);
+  const torch::Tensor a = attention_norm_->forward(x);
+  const auto heads_first = [&](const torch::Tensor& t, std::int64_t heads) {
+    return t.view({batch, seq, heads, head_dim_}).transpose(1, 2);
+  };
+  torch::Tensor q = heads_first(q_->forward(a), heads_);
+  torch::Tensor k = heads_first(k_->forward(a), kv_heads_);
+  const torch::Tensor v = heads_first(v_->forward(a), kv_heads_);
+  q = q * cos + rotate_half(q) * sin;
+  k = k * cos + rotate_half(k) * sin;
+  const torch::Tensor attended = at::scaled_dot_product_attention(
+      q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true, /*scale=*/std::nullopt,
+      /*enable_gqa=*/kv_heads_ != heads_);
+  const torch::Tensor h =
+      x + o_->forward(attended.transpose(1, 2).reshape({batch, seq, heads_ * head_dim_}));
+  const torch::Tensor m = mlp_norm_->forward(h);
+  return h + down_->forward(torch::silu(gate_->forward(m)) * up_->forward(m));
+}
+
+DecoderImpl::DecoderImpl(const config::DecoderSpec& spec) : spec_(spec) {
+  embed_ = register_module("embed", torch::nn::Embedding(spec.vocab, spec.hidden));
+  for (std::int64_t l = 0; l < spec.layers; ++l)
+    layers_->push_back(DecoderLayer(spec));
+  register_module("layers", layers_);
+  norm_ = register_module("norm", RMSNorm(spec.hidden, spec.norm_eps));
+  if (!spec.tie_embeddings) {
+    head_ = register_module(
+        "head", torch::nn::Linear(torch::nn::LinearOptions(spec.hidden, spec.vocab).bias(false)));
+  }
+  if (spec.lora.rank > 0) {
+    // LoRA trains the adapters only: every base weight is frozen, adapted or not.
+    for (auto& item : named_parameters()) {
+      item.value().requires_grad_(item.key().find("lora_") != std::string::npos);
+    }
+  }
+  const auto dim = spec.head_dim();
+  const torch::Tensor inv_freq =
+      1.0 / torch::pow(spec.rope_theta, torch::arange(0, dim, 2, torch::kFloat) / double(dim));
+  const torch::Tensor freqs = torch::outer(torch::arange(spec.context, torch::kFloat), inv_freq);
+  const torch::Tensor angles = torch::cat({freqs, freqs}, -1);
+  cos_ = register_buffer("rope_cos", angles.cos());
+  sin_ = register_buffer("rope_sin", angles.sin());
+}
+
+torch::Tensor DecoderImpl::forward(const torch::Tensor& ids) {
+  const auto seq = ids.size(1);
+  torch::Tensor x = embed_->forward(ids);
+  const torch::Tensor cos = cos_.slice(0, 0, seq).to(x.scalar_type());
+  const torch::Tensor sin = sin_.slice(0, 0, seq).to(x.scalar_type());
+  for (auto& layer : *layers_)
+    x = layer->as<DecoderLayer>()->forward(x, cos, sin);
+  x = norm_->forward(x);
+  return head_ ? head_->forward(x) : torch::matmul(x, embed_->weight.t());
+}
+
+DecoderWorkload::DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len)
+    : spec_(spec), seq_len_(seq_len), model_(spec) {}
+
+Batch DecoderWorkload::synthetic_samples(std::int64_t count) const {
+  // The targets are the inputs shifted by one token, taken inside the loss: no second tensor.
+  return {torch::randint(spec_.vocab, {count, seq_len_}, torch::kLong), torch::Tensor()};
+}
+
+torch::Tensor DecoderWorkload::loss(const Batch& batch) {
+  const torch::Tensor logits = model_->forward(batch.inputs);
+  const auto seq = batch.inputs.size(1);
+  const torch::Tensor predicted = logits.slice(1, 0, seq - 1).reshape({-1, spec_.vocab});
+  const torch::Tensor next = batch.inputs.slice(1, 1, seq).reshape({-1});
+  return torch::nn::functional::cross_entropy(predicted.to(torch::kFloat), next);
+}
+
+} // namespace epochcost::models

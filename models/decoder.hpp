@@ -1,0 +1,85 @@
+#pragma once
+// A LLaMA-family decoder as DeepSeek LLM uses it: token embedding, RMSNorm, rotary position
+// embedding, causal grouped-query attention through at::scaled_dot_product_attention (flash /
+// memory-efficient kernels on CUDA), SwiGLU MLP, untied LM head; optional LoRA adapters.
+#include "workload.hpp"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+namespace epochcost::models {
+
+// y = W x (+ b), plus (alpha / r) · B A dropout(x) when the LoRA rank is positive. B starts at
+// zero, as in LoRA, so the adapted model starts as the base model; the Decoder freezes W.
+class ProjectionImpl : public torch::nn::Module {
+public:
+  ProjectionImpl(std::int64_t in, std::int64_t out, bool bias, const config::LoraSpec* lora);
+  torch::Tensor forward(const torch::Tensor& x);
+
+private:
+  torch::nn::Linear base_{nullptr};
+  torch::nn::Linear lora_a_{nullptr};
+  torch::nn::Linear lora_b_{nullptr};
+  double scaling_ = 0;
+  double dropout_ = 0;
+};
+TORCH_MODULE(Projection);
+
+class RMSNormImpl : public torch::nn::Module {
+public:
+  RMSNormImpl(std::int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+
+private:
+  torch::Tensor weight_;
+  double eps_;
+};
+TORCH_MODULE(RMSNorm);
+
+class DecoderLayerImpl : public torch::nn::Module {
+public:
+  explicit DecoderLayerImpl(const config::DecoderSpec& spec);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
+private:
+  std::int64_t heads_, kv_heads_, head_dim_;
+  RMSNorm attention_norm_{nullptr}, mlp_norm_{nullptr};
+  Projection q_{nullptr}, k_{nullptr}, v_{nullptr}, o_{nullptr};
+  Projection gate_{nullptr}, up_{nullptr}, down_{nullptr};
+};
+TORCH_MODULE(DecoderLayer);
+
+class DecoderImpl : public torch::nn::Module {
+public:
+  explicit DecoderImpl(const config::DecoderSpec& spec);
+  // Token ids [batch, seq] → logits [batch, seq, vocab].
+  torch::Tensor forward(const torch::Tensor& ids);
+
+private:
+  config::DecoderSpec spec_;
+  torch::nn::Embedding embed_{nullptr};
+  torch::nn::ModuleList layers_;
+  RMSNorm norm_{nullptr};
+  torch::nn::Linear head_{nullptr};
+  torch::Tensor cos_, sin_; // rotary tables [context, head_dim]
+};
+TORCH_MODULE(Decoder);
+
+class DecoderWorkload : public Workload {
+public:
+  DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len);
+  torch::nn::Module& module() override { return *model_; }
+  [[nodiscard]] Batch synthetic_samples(std::int64_t count) const override;
+  // Next-token cross-entropy over the sequence.
+  [[nodiscard]] torch::Tensor loss(const Batch& batch) override;
+
+private:
+  config::DecoderSpec spec_;
+  std::int64_t seq_len_;
+  Decoder model_;
+};
+
+} // namespace epochcost::models

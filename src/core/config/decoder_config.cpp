@@ -1,0 +1,166 @@
+#include "config/decoder_config.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace epochcost::config::detail {
+namespace {
+
+struct Preset {
+  const char* name;
+  std::int64_t layers, hidden, intermediate, heads, kv_heads, vocab, context;
+  double rope_theta, norm_eps;
+};
+
+// DeepSeek LLM shapes from the Hugging Face configs of deepseek-ai/deepseek-llm-{7b,67b}-base
+// (arXiv:2401.02954): 7B = 6,910,365,696 parameters, 67B = 67,425,001,472 (GQA, 8 kv heads).
+// The tiny presets run a CPU step in milliseconds for tests and smoke runs.
+constexpr Preset presets[] = {
+    {"deepseek-llm-7b", 30, 4096, 11008, 32, 32, 102400, 4096, 10000.0, 1e-6},
+    {"deepseek-llm-67b", 95, 8192, 22016, 64, 8, 102400, 4096, 10000.0, 1e-6},
+    {"tiny", 2, 64, 176, 4, 2, 512, 256, 10000.0, 1e-6},
+    {"tiny-mha", 2, 64, 176, 4, 4, 512, 256, 10000.0, 1e-6},
+};
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const auto& p : presets)
+    names.emplace_back(p.name);
+  return names;
+}
+
+void apply(DecoderSpec& d, const Preset& p) {
+  d.preset = p.name;
+  d.layers = p.layers;
+  d.hidden = p.hidden;
+  d.intermediate = p.intermediate;
+  d.heads = p.heads;
+  d.kv_heads = p.kv_heads;
+  d.vocab = p.vocab;
+  d.context = p.context;
+  d.rope_theta = p.rope_theta;
+  d.norm_eps = p.norm_eps;
+}
+
+// LLaMA, Mistral and Qwen2 config.json files, read offline. Returns false after reporting.
+bool apply_hf_config(DecoderSpec& d, Section& s, const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    s.invalid("hf_config", "cannot open '" + path.string() + "'");
+    return false;
+  }
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    s.invalid("hf_config", "'" + path.string() + "' is not valid JSON: " + e.what());
+    return false;
+  }
+  const std::string type = j.value("model_type", "");
+  if (type != "llama" && type != "mistral" && type != "qwen2") {
+    s.invalid("hf_config", "'" + path.string() + "': model_type '" + type +
+                               "' is not a LLaMA-family model (llama, mistral, qwen2)");
+    return false;
+  }
+  const auto integer = [&](const char* key, std::int64_t& into) {
+    if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<std::int64_t>() < 1) {
+      s.invalid("hf_config",
+                "'" + path.string() + "': " + key + " is missing or not a positive integer");
+      return false;
+    }
+    into = j[key].get<std::int64_t>();
+    return true;
+  };
+  bool ok = integer("num_hidden_layers", d.layers) & integer("hidden_size", d.hidden) &
+            integer("intermediate_size", d.intermediate) & integer("num_attention_heads", d.heads) &
+            integer("vocab_size", d.vocab) & integer("max_position_embeddings", d.context);
+  d.kv_heads = d.heads;
+  if (j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null()) {
+    ok &= integer("num_key_value_heads", d.kv_heads);
+  }
+  d.rope_theta = j.value("rope_theta", 10000.0);
+  d.norm_eps = j.value("rms_norm_eps", 1e-6);
+  d.tie_embeddings = j.value("tie_word_embeddings", false);
+  // Qwen2 puts biases on q, k and v; LLaMA and Mistral configs say so with attention_bias.
+  d.attention_bias = j.value("attention_bias", type == "qwen2");
+  d.hf_config = path.string();
+  return ok;
+}
+
+} // namespace
+
+const std::vector<std::string>& lora_target_names() {
+  static const std::vector<std::string> names = {"q", "k", "v", "o", "gate", "up", "down"};
+  return names;
+}
+
+DecoderSpec read_decoder(Section& s, const std::filesystem::path& config_dir) {
+  DecoderSpec d;
+  bool based = false;
+  if (const auto preset = s.choice("preset", false, preset_names())) {
+    apply(d, presets[*preset]);
+    based = true;
+  }
+  if (const auto file = s.text("hf_config", false)) {
+    const std::filesystem::path path = std::filesystem::path(*file).is_absolute()
+                                           ? std::filesystem::path(*file)
+                                           : config_dir / *file;
+    based |= apply_hf_config(d, s, path);
+  }
+  // Keys override the preset / config.json one by one; without either, all are required.
+  constexpr std::int64_t max_dim = std::int64_t{1} << 24;
+  d.layers = s.integer("layers", !based, 1, 4096).value_or(d.layers);
+  d.hidden = s.integer("hidden", !based, 1, max_dim).value_or(d.hidden);
+  d.intermediate = s.integer("intermediate", !based, 1, max_dim).value_or(d.intermediate);
+  d.heads = s.integer("heads", !based, 1, 4096).value_or(d.heads);
+  d.kv_heads = s.integer("kv_heads", false, 1, 4096).value_or(d.kv_heads ? d.kv_heads : d.heads);
+  d.vocab = s.integer("vocab", !based, 2, max_dim).value_or(d.vocab);
+  d.context = s.integer("context", !based, 2, max_dim).value_or(d.context);
+  d.rope_theta = s.number("rope_theta", false, 0.0, true).value_or(d.rope_theta);
+  d.norm_eps = s.number("norm_eps", false, 0.0, true).value_or(d.norm_eps);
+  d.attention_bias = s.boolean("attention_bias").value_or(d.attention_bias);
+  d.tie_embeddings = s.boolean("tie_embeddings").value_or(d.tie_embeddings);
+  if (d.heads > 0 && d.hidden > 0 && d.hidden % d.heads != 0) {
+    s.invalid("heads", "model.hidden (" + std::to_string(d.hidden) +
+                           ") must be a multiple of model.heads (" + std::to_string(d.heads) + ")");
+  } else if (d.heads > 0 && d.hidden > 0 && d.head_dim() % 2 != 0) {
+    s.invalid("heads", "the head dimension hidden / heads (" + std::to_string(d.head_dim()) +
+                           ") must be even for rotary embeddings");
+  }
+  if (d.kv_heads > 0 && d.heads % d.kv_heads != 0) {
+    s.invalid("kv_heads", "model.heads (" + std::to_string(d.heads) +
+                              ") must be a multiple of model.kv_heads (" +
+                              std::to_string(d.kv_heads) + ")");
+  }
+  return d;
+}
+
+LoraSpec read_lora(Section& s) {
+  LoraSpec lora;
+  lora.rank = s.integer("rank", true, 0, 1 << 16).value_or(0);
+  lora.alpha = s.number("alpha", false, 0.0, true).value_or(lora.alpha);
+  lora.dropout = s.number("dropout", false, 0.0, false, 0.999).value_or(0.0);
+  if (const YAML::Node* targets = s.get("targets", false)) {
+    lora.targets.clear();
+    if (!targets->IsSequence() || targets->size() == 0) {
+      s.invalid("targets", "must be a non-empty list of q, k, v, o, gate, up, down");
+      return lora;
+    }
+    for (std::size_t i = 0; i < targets->size(); ++i) {
+      const YAML::Node& t = (*targets)[i];
+      const std::string name = t.IsScalar() ? t.Scalar() : "";
+      const auto& known = lora_target_names();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        s.invalid("targets", "must name q, k, v, o, gate, up or down; got '" + name + "'" +
+                                 suggestion(name, known));
+      } else if (std::find(lora.targets.begin(), lora.targets.end(), name) != lora.targets.end()) {
+        s.invalid("targets", "'" + name + "' is listed twice");
+      } else {
+        lora.targets.push_back(name);
+      }
+    }
+  }
+  return lora;
+}
+
+} // namespace epochcost::config::detail

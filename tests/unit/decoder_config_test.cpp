@@ -1,0 +1,149 @@
+#include "config/loader.hpp"
+#include "model/analysis.hpp"
+#include "util/errors.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+
+namespace epochcost::config {
+namespace {
+
+const std::string tail = "optimizer: {name: adamw}\npricing: {currency: USD, amount: 1}\n";
+
+Config decoder(const std::string& model,
+               const std::string& data = "{samples: 1000, batch_size: 2, seq_len: 128}",
+               const std::string& extra = "") {
+  return parse_config("model: " + model + "\ndata: " + data + "\n" + tail + extra, "d.yaml", {},
+                      Purpose::run);
+}
+
+std::string error_of(const std::string& model,
+                     const std::string& data = "{samples: 1000, batch_size: 2, seq_len: 128}",
+                     const std::string& extra = "") {
+  try {
+    (void)decoder(model, data, extra);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(DecoderConfig, DeepSeekPresetsMatchThePublishedParameterCounts) {
+  const Config seven = decoder("{name: decoder, preset: deepseek-llm-7b}");
+  const auto& d = std::get<DecoderSpec>(*seven.model);
+  EXPECT_EQ(d.layers, 30);
+  EXPECT_EQ(d.hidden, 4096);
+  EXPECT_EQ(d.kv_heads, 32);
+  EXPECT_EQ(model::analyze(*seven.model, 128).params_total, 6910365696);
+  const Config sixty_seven = decoder("{name: decoder, preset: deepseek-llm-67b}");
+  EXPECT_EQ(model::analyze(*sixty_seven.model, 128).params_total, 67425001472);
+}
+
+TEST(DecoderConfig, FlopsFollowThePalmConvention) {
+  const Config c = decoder("{name: decoder, preset: deepseek-llm-7b}",
+                           "{samples: 10, batch_size: 1, seq_len: 2048}");
+  const auto a = model::analyze(*c.model, 2048);
+  // Matmul weights: 30 layers × (4·4096² + 3·4096·11008) + the 102400×4096 head.
+  const double matmul = 30.0 * (4.0 * 4096 * 4096 + 3.0 * 4096 * 11008) + 102400.0 * 4096;
+  const double attention = 12.0 * 30 * 32 * 128 * 2048;
+  EXPECT_DOUBLE_EQ(a.flops_per_sample, (6 * matmul + attention) * 2048);
+  EXPECT_EQ(a.tokens_per_sample, 2048);
+
+  // LoRA r=8 on q and v: base weights skip their weight gradients (≈ 4N instead of 6N).
+  const Config lora = decoder("{name: decoder, preset: deepseek-llm-7b}",
+                              "{samples: 10, batch_size: 1, seq_len: 2048}",
+                              "lora: {rank: 8, alpha: 16, targets: [q, v]}\n");
+  const auto l = model::analyze(*lora.model, 2048);
+  const double adapters = 30.0 * 2 * 8 * (4096 + 4096);
+  EXPECT_EQ(l.params_trainable, static_cast<std::int64_t>(adapters));
+  EXPECT_EQ(l.params_total, 6910365696 + static_cast<std::int64_t>(adapters));
+  EXPECT_DOUBLE_EQ(l.flops_per_sample, (4 * matmul + 6 * adapters + attention) * 2048);
+}
+
+TEST(DecoderConfig, KeysOverrideThePreset) {
+  const Config c = decoder("{name: decoder, preset: deepseek-llm-7b, layers: 2, kv_heads: 8}");
+  const auto& d = std::get<DecoderSpec>(*c.model);
+  EXPECT_EQ(d.layers, 2);
+  EXPECT_EQ(d.kv_heads, 8);
+  EXPECT_EQ(d.hidden, 4096);
+  EXPECT_EQ(d.preset, "deepseek-llm-7b");
+}
+
+TEST(DecoderConfig, ShapeErrors) {
+  EXPECT_NE(error_of("{name: decoder, preset: deepseek-7b}").find("model.preset: must be one of"),
+            std::string::npos);
+  const std::string missing = error_of("{name: decoder, hidden: 64}");
+  EXPECT_NE(missing.find("model.layers: required key is missing"), std::string::npos) << missing;
+  EXPECT_NE(
+      error_of("{name: decoder, preset: tiny, heads: 5}").find("must be a multiple of model.heads"),
+      std::string::npos);
+  EXPECT_NE(error_of("{name: decoder, preset: tiny, kv_heads: 3}")
+                .find("must be a multiple of model.kv_heads"),
+            std::string::npos);
+  EXPECT_NE(error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2}")
+                .find("data.seq_len is required"),
+            std::string::npos);
+  EXPECT_NE(error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2, seq_len: 4096}")
+                .find("data.seq_len (4096) must be ≤ model.context (256)"),
+            std::string::npos);
+  EXPECT_NE(error_of("{name: mlp, input_dim: 4, output_dim: 1}",
+                     "{samples: 10, batch_size: 2, seq_len: 8}")
+                .find("data.seq_len applies only to model decoder"),
+            std::string::npos);
+  EXPECT_NE(error_of("{name: mlp, input_dim: 4, output_dim: 1}", "{samples: 10, batch_size: 2}",
+                     "lora: {rank: 8}\n")
+                .find("lora applies only to model decoder"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2, seq_len: 8}",
+               "lora: {rank: 8, targets: [q, vv]}\n")
+          .find(
+              "lora.targets: must name q, k, v, o, gate, up or down; got 'vv' (did you mean 'v'?)"),
+      std::string::npos);
+}
+
+class HfConfig : public ::testing::Test {
+protected:
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "epochcost-hf-test";
+  void SetUp() override { std::filesystem::create_directories(dir); }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  Config load(const std::string& json) {
+    std::ofstream(dir / "config.json") << json;
+    std::ofstream(dir / "job.yaml") << "model: {name: decoder, hf_config: config.json}\n"
+                                       "data: {samples: 10, batch_size: 1, seq_len: 64}\n" +
+                                           tail;
+    return load_config(dir / "job.yaml", {}, Purpose::run);
+  }
+};
+
+TEST_F(HfConfig, ReadsLlamaFamilyShapesOffline) {
+  const Config c = load(R"({"model_type": "llama", "hidden_size": 4096, "intermediate_size": 11008,
+      "num_hidden_layers": 30, "num_attention_heads": 32, "num_key_value_heads": 32,
+      "vocab_size": 102400, "max_position_embeddings": 4096, "rms_norm_eps": 1e-06,
+      "rope_theta": 10000.0, "tie_word_embeddings": false})");
+  EXPECT_EQ(model::analyze(*c.model, 64).params_total, 6910365696);
+  // Qwen2: biases on q, k and v, tied embeddings in the small sizes.
+  const Config qwen = load(R"({"model_type": "qwen2", "hidden_size": 896, "intermediate_size": 4864,
+      "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2,
+      "vocab_size": 151936, "max_position_embeddings": 32768, "tie_word_embeddings": true})");
+  const auto& q = std::get<DecoderSpec>(*qwen.model);
+  EXPECT_TRUE(q.attention_bias);
+  EXPECT_TRUE(q.tie_embeddings);
+  EXPECT_EQ(model::analyze(*qwen.model, 64).params_total, 494032768); // Qwen2-0.5B
+}
+
+TEST_F(HfConfig, RefusesWhatItCannotRead) {
+  EXPECT_THROW(load(R"({"model_type": "gpt2", "n_embd": 768})"), InputError);
+  EXPECT_THROW(load("not json"), InputError);
+  try {
+    load(R"({"model_type": "llama", "hidden_size": 64})");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("num_hidden_layers is missing"), std::string::npos)
+        << e.what();
+  }
+}
+
+} // namespace
+} // namespace epochcost::config
