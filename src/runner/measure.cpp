@@ -38,8 +38,8 @@ struct Session {
   std::unique_ptr<SyntheticDataset> data;
   std::unique_ptr<TrainingStep> step;
   std::unique_ptr<PhaseClock> clock;
-  std::int64_t next_batch = 0; // position in the epoch order, so batches differ step to step
-  std::int64_t full_batches = 1;
+  std::int64_t next_batch = 0; // step in the epoch order, so batches differ step to step
+  std::int64_t full_batches = 1; // full optimizer steps in one epoch
   measure::Measurement result;
 
   void check_interrupt() const {
@@ -49,7 +49,7 @@ struct Session {
   }
   void run_step(PhaseClock* phases) {
     check_interrupt();
-    step->run(*data, next_batch, config.data.batch_size, phases);
+    step->run(*data, next_batch, step->samples_per_step(), phases);
     next_batch = (next_batch + 1) % full_batches;
   }
   void synchronize() const {
@@ -88,7 +88,8 @@ void prepare(Session& s) {
                              " samples stands for the " + std::to_string(config.data.samples) +
                              " of the epoch (the epoch order wraps around it)");
   }
-  s.full_batches = std::max<std::int64_t>(1, config.data.samples / config.data.batch_size);
+  s.full_batches = std::max<std::int64_t>(
+      1, config.data.samples / (config.data.batch_size * config.train.accumulation_steps));
   s.step = std::make_unique<TrainingStep>(*s.workload, config, s.device.device);
   s.clock = s.device.device.is_cuda() ? make_cuda_event_clock() : make_steady_clock();
   s.result.clock = s.clock->name();
@@ -151,14 +152,22 @@ void run_phase_steps(Session& s) {
     s.clock->mark();
     for (std::int64_t i = 0; i < window; ++i)
       s.run_step(s.clock.get());
+    // Per step: data, forward, backward of each micro-batch, then the optimizer.
     const std::vector<double> intervals = s.clock->read_intervals_s();
-    for (std::size_t i = 0; i + 4 <= intervals.size(); i += 4) {
-      phases.data_s.push_back(intervals[i]);
-      phases.forward_s.push_back(intervals[i + 1]);
-      phases.backward_s.push_back(intervals[i + 2]);
-      phases.optimizer_s.push_back(intervals[i + 3]);
-      phases.step_s.push_back(intervals[i] + intervals[i + 1] + intervals[i + 2] +
-                              intervals[i + 3]);
+    const auto per_step = static_cast<std::size_t>(s.step->marks_per_full_step());
+    for (std::size_t first = 0; first + per_step <= intervals.size(); first += per_step) {
+      double data = 0, forward = 0, backward = 0;
+      for (std::size_t k = first; k + 1 < first + per_step; k += 3) {
+        data += intervals[k];
+        forward += intervals[k + 1];
+        backward += intervals[k + 2];
+      }
+      const double optimizer = intervals[first + per_step - 1];
+      phases.data_s.push_back(data);
+      phases.forward_s.push_back(forward);
+      phases.backward_s.push_back(backward);
+      phases.optimizer_s.push_back(optimizer);
+      phases.step_s.push_back(data + forward + backward + optimizer);
     }
     done += window;
     const double elapsed = seconds_since(start);
@@ -173,18 +182,19 @@ void run_phase_steps(Session& s) {
 void run_epoch(Session& s) {
   const auto& data = s.config.data;
   const std::int64_t devices = s.config.pricing.gpus;
-  const std::int64_t steps = cost::steps_per_epoch(data, devices);
+  const std::int64_t accumulation = s.config.train.accumulation_steps;
+  const std::int64_t steps = cost::steps_per_epoch(data, devices, accumulation);
+  const std::int64_t per_step = data.batch_size * accumulation;
   s.synchronize();
   const auto start = Clock::now();
   auto last_report = start;
   for (std::int64_t k = 0; k < steps; ++k) {
     // This device's share of step k: the last step of an epoch without drop_last is partial.
-    const std::int64_t remaining = data.samples - k * data.batch_size * devices;
-    const std::int64_t size = data.drop_last
-                                  ? data.batch_size
-                                  : std::min(data.batch_size, (remaining + devices - 1) / devices);
+    const std::int64_t remaining = data.samples - k * per_step * devices;
+    const std::int64_t samples =
+        data.drop_last ? per_step : std::min(per_step, (remaining + devices - 1) / devices);
     s.check_interrupt();
-    s.step->run(*s.data, k, size, nullptr);
+    s.step->run(*s.data, k, samples, nullptr);
     if (Clock::now() - last_report > std::chrono::milliseconds(200)) {
       last_report = Clock::now();
       s.progress("epoch", k + 1, steps, 0, 0, seconds_since(start));

@@ -3,6 +3,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/sgd.h>
 
 namespace epochcost::runner {
@@ -95,34 +96,51 @@ models::Batch SyntheticDataset::batch(std::int64_t step, std::int64_t size) cons
 
 TrainingStep::TrainingStep(models::Workload& workload, const config::Config& config,
                            torch::Device device)
-    : workload_(workload), device_(device), precision_(config.precision) {
-  std::vector<torch::Tensor> trainable;
+    : workload_(workload), device_(device), precision_(config.precision),
+      batch_size_(config.data.batch_size), accumulation_(config.train.accumulation_steps),
+      grad_clip_(config.train.grad_clip) {
   for (const auto& p : workload_.module().parameters()) {
-    if (p.requires_grad()) trainable.push_back(p);
+    if (p.requires_grad()) trainable_.push_back(p);
   }
-  optimizer_ = make_optimizer(std::move(trainable), *config.optimizer);
+  optimizer_ = make_optimizer(trainable_, *config.optimizer);
 }
 
 TrainingStep::~TrainingStep() = default;
 
-void TrainingStep::run(const SyntheticDataset& data, std::int64_t step, std::int64_t size,
-                       PhaseClock* phases) {
+void TrainingStep::accumulate_gradients(const SyntheticDataset& data, std::int64_t step,
+                                        std::int64_t samples, PhaseClock* phases) {
   const auto mark = [phases] {
     if (phases) phases->mark();
   };
-  const models::Batch batch = data.batch(step, size);
-  mark();
-  torch::Tensor loss;
-  {
-    AutocastRegion autocast(precision_ == config::Precision::bf16, device_.type(), at::kBFloat16);
-    loss = workload_.loss(batch);
+  for (std::int64_t k = 0, done = 0; done < samples; ++k) {
+    const std::int64_t size = std::min(batch_size_, samples - done);
+    const models::Batch batch = data.batch(step * accumulation_ + k, size);
+    mark();
+    torch::Tensor loss;
+    {
+      AutocastRegion autocast(precision_ == config::Precision::bf16, device_.type(),
+                              at::kBFloat16);
+      // Weighted so the accumulated gradient is that of the mean loss over the step's samples.
+      loss = workload_.loss(batch) * (static_cast<double>(size) / static_cast<double>(samples));
+    }
+    mark();
+    loss.backward();
+    mark();
+    done += size;
   }
-  mark();
-  loss.backward();
-  mark();
+}
+
+void TrainingStep::apply_update(PhaseClock* phases) {
+  if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(trainable_, grad_clip_);
   optimizer_->step();
   optimizer_->zero_grad();
-  mark();
+  if (phases) phases->mark();
+}
+
+void TrainingStep::run(const SyntheticDataset& data, std::int64_t step, std::int64_t samples,
+                       PhaseClock* phases) {
+  accumulate_gradients(data, step, samples, phases);
+  apply_update(phases);
 }
 
 } // namespace epochcost::runner

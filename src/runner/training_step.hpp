@@ -37,15 +37,29 @@ public:
   TrainingStep(models::Workload& workload, const config::Config& config, torch::Device device);
   ~TrainingStep();
 
-  // Runs one step on batch `step` of `size` samples. With `phases`, marks the end of each phase
-  // (the caller marks the start of the step).
-  void run(const SyntheticDataset& data, std::int64_t step, std::int64_t size, PhaseClock* phases);
+  // One optimizer step over `samples` samples of this device (at most accumulation × batch),
+  // from micro-batch step × accumulation on in the epoch order. With `phases`, marks the end of
+  // the data, forward and backward phase of each micro-batch and of the optimizer phase (the
+  // caller marks the start of the step): 3 × micro-batches + 1 marks.
+  void run(const SyntheticDataset& data, std::int64_t step, std::int64_t samples,
+           PhaseClock* phases);
+  // The two halves of run(): gradients of the step's mean loss, then the update.
+  void accumulate_gradients(const SyntheticDataset& data, std::int64_t step, std::int64_t samples,
+                            PhaseClock* phases);
+  void apply_update(PhaseClock* phases);
+
+  [[nodiscard]] std::int64_t samples_per_step() const { return batch_size_ * accumulation_; }
+  [[nodiscard]] std::int64_t marks_per_full_step() const { return 3 * accumulation_ + 1; }
 
 private:
   models::Workload& workload_;
+  std::vector<torch::Tensor> trainable_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   torch::Device device_;
   config::Precision precision_;
+  std::int64_t batch_size_;
+  std::int64_t accumulation_;
+  double grad_clip_;
 };
 
 } // namespace epochcost::runner

@@ -84,6 +84,42 @@ TEST(TrainingStep, MarksEveryPhaseAndLearns) {
   EXPECT_LT(workload->loss(data.batch(0, 8)).item<float>(), before);
 }
 
+TEST(TrainingStep, AccumulationGivesTheGradientsOfOneBigBatch) {
+  // The same 8 samples as one batch of 8, and as 4 micro-batches of 2.
+  const auto gradients = [](int batch, int accumulation) {
+    torch::manual_seed(3);
+    const config::Config config = cpu_job({"data.batch_size=" + std::to_string(batch),
+                                           "train.accumulation_steps=" + std::to_string(accumulation)});
+    auto workload = models::build_workload(*config.model);
+    const SyntheticDataset data(*workload, config.data, torch::kCPU);
+    TrainingStep step(*workload, config, torch::kCPU);
+    EXPECT_EQ(step.samples_per_step(), 8);
+    step.accumulate_gradients(data, 0, 8, nullptr);
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : workload->module().parameters()) grads.push_back(p.grad().clone());
+    return grads;
+  };
+  const auto whole = gradients(8, 1);
+  const auto accumulated = gradients(2, 4);
+  ASSERT_EQ(whole.size(), accumulated.size());
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(whole[i], accumulated[i], 1e-5, 1e-7)) << "parameter " << i;
+    EXPECT_GT(whole[i].abs().sum().item<float>(), 0);
+  }
+}
+
+TEST(TrainingStep, AccumulationMarksEveryMicroBatch) {
+  const config::Config config = cpu_job({"train.accumulation_steps=3", "train.grad_clip=1.0"});
+  auto workload = models::build_workload(*config.model);
+  const SyntheticDataset data(*workload, config.data, torch::kCPU);
+  TrainingStep step(*workload, config, torch::kCPU);
+  const auto clock = make_steady_clock();
+  clock->mark();
+  step.run(data, 0, step.samples_per_step(), clock.get());
+  EXPECT_EQ(clock->read_intervals_s().size(), static_cast<std::size_t>(step.marks_per_full_step()));
+  EXPECT_EQ(step.marks_per_full_step(), 10);
+}
+
 TEST(TrainingStep, Bf16AutocastRunsOnTheCpu) {
   const config::Config config = cpu_job({"precision=bf16"});
   auto workload = models::build_workload(*config.model);

@@ -53,6 +53,9 @@ TEST(CostModel, StepsCountDataParallelDevices) {
   EXPECT_EQ(steps_per_epoch(data, 4), 79); // ceil(10000 / 128)
   EXPECT_EQ(steps_per_epoch({10000, 32, true}, 4), 78);
   EXPECT_EQ(steps_per_epoch({10000, 32, true}, 1), 312);
+  // Gradient accumulation: an optimizer step takes 4 micro-batches of 32 per device.
+  EXPECT_EQ(steps_per_epoch({10000, 32, false}, 1, 4), 79);
+  EXPECT_EQ(steps_per_epoch({10000, 32, false}, 2, 4), 40);
 }
 
 TEST(CostModel, EpochWithoutAStepIsAnInputError) {

@@ -106,6 +106,11 @@ struct ExtraCostsSpec {
   double ops = 0.0;              // per epoch, in pricing.currency
 };
 
+struct TrainSpec {
+  std::int64_t accumulation_steps = 1;  // micro-batches per optimizer step
+  double grad_clip = 0;                 // max global gradient norm; 0 = no clipping
+};
+
 struct Config {
   std::string source; // the file it came from
   std::string name;
@@ -118,6 +123,7 @@ struct Config {
   PricingSpec pricing;
   ParallelSpec parallel;
   ExtraCostsSpec extra_costs;
+  TrainSpec train;
   std::int64_t epochs = 1;
   std::uint64_t seed = 0;
 };

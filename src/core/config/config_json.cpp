@@ -83,6 +83,8 @@ nlohmann::json to_json(const Config& c) {
   out["parallel"] = {{"scaling_efficiency", c.parallel.scaling_efficiency}};
   out["extra_costs"] = {{"storage_transfer", c.extra_costs.storage_transfer},
                         {"ops", c.extra_costs.ops}};
+  out["train"] = {{"accumulation_steps", c.train.accumulation_steps},
+                  {"grad_clip", c.train.grad_clip}};
   out["epochs"] = c.epochs;
   out["seed"] = c.seed;
   return out;

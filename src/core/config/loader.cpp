@@ -159,6 +159,13 @@ ParallelSpec read_parallel(Section& s) {
   return parallel;
 }
 
+TrainSpec read_train(Section& s) {
+  TrainSpec train;
+  train.accumulation_steps = s.integer("accumulation_steps", false, 1, 1 << 20).value_or(1);
+  train.grad_clip = s.number("grad_clip", false, 0.0).value_or(0.0);
+  return train;
+}
+
 ExtraCostsSpec read_extra_costs(Section& s) {
   ExtraCostsSpec extra;
   extra.storage_transfer = s.number("storage_transfer", false, 0.0).value_or(0.0);
@@ -272,6 +279,7 @@ Config validate(const YAML::Node& document, const std::string& source,
   config.timing = read_section(root, "timing", false, read_timing).value_or(TimingSpec{});
   config.pricing = read_section(root, "pricing", true, read_pricing).value_or(PricingSpec{});
   config.parallel = read_section(root, "parallel", false, read_parallel).value_or(ParallelSpec{});
+  config.train = read_section(root, "train", false, read_train).value_or(TrainSpec{});
   config.extra_costs =
       read_section(root, "extra_costs", false, read_extra_costs).value_or(ExtraCostsSpec{});
   config.epochs = root.integer("epochs", false, 1).value_or(1);
@@ -280,12 +288,15 @@ Config validate(const YAML::Node& document, const std::string& source,
 
   check_model_data(root, config, lora);
 
-  const std::int64_t per_step = config.data.batch_size * config.pricing.gpus;
+  const std::int64_t per_step =
+      config.data.batch_size * config.pricing.gpus * config.train.accumulation_steps;
   if (config.data.drop_last && per_step > 0 && config.data.samples > 0 &&
       config.data.samples < per_step) {
     root.invalid("data", "with drop_last, data.samples (" + std::to_string(config.data.samples) +
                              ") < data.batch_size (" + std::to_string(config.data.batch_size) +
                              ") × pricing.gpus (" + std::to_string(config.pricing.gpus) +
+                             ") × train.accumulation_steps (" +
+                             std::to_string(config.train.accumulation_steps) +
                              "): the epoch would have no step");
   }
   if (!diagnostics.empty()) diagnostics.raise();

@@ -4,8 +4,9 @@
 
 namespace epochcost::cost {
 
-std::int64_t steps_per_epoch(const config::DataSpec& data, std::int64_t devices) {
-  const std::int64_t per_step = data.batch_size * devices;
+std::int64_t steps_per_epoch(const config::DataSpec& data, std::int64_t devices,
+                             std::int64_t accumulation_steps) {
+  const std::int64_t per_step = data.batch_size * devices * accumulation_steps;
   if (per_step <= 0) throw InputError("data.batch_size × devices must be ≥ 1");
   const std::int64_t steps =
       data.drop_last ? data.samples / per_step : (data.samples + per_step - 1) / per_step;

@@ -56,7 +56,8 @@ void fill_model_figures(report::Result& result, double device_step_s, bool measu
   const auto& config = result.config;
   if (!config.model) return;
   const model::Analysis analysis = model::analyze(*config.model, config.data.seq_len);
-  const auto batch = static_cast<double>(config.data.batch_size);
+  // Samples one device processes per optimizer step: micro-batch × accumulation steps.
+  const auto batch = static_cast<double>(config.data.batch_size * config.train.accumulation_steps);
   const auto devices = static_cast<double>(config.pricing.gpus);
 
   report::Throughput throughput;
@@ -140,7 +141,7 @@ report::Result build_run_result(const config::Config& config,
 
   std::optional<std::array<double, 2>> ci;
   if (std::isfinite(t.ci95_low) && std::isfinite(t.ci95_high)) ci = {t.ci95_low, t.ci95_high};
-  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus);
+  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
   const auto step = cost::job_step_time(t.mean, ci, device.devices_measured, config);
   fill_epoch(result, cost::epoch_time(batches, step), step);
   result.epoch.t_batch_source = "measured";
@@ -195,7 +196,7 @@ report::Result build_estimate_result(const config::Config& config, const GivenTi
   result.argv = invocation.argv;
   result.config = config;
   result.environment = local_environment();
-  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus);
+  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
   // A given time is the whole job's: no device was measured, so no scaling applies.
   cost::JobStepTime step;
   cost::EpochTime epoch;

@@ -19,7 +19,8 @@ std::optional<bool> fits(const Info& info) {
 
 nlohmann::json info_json(const Info& info) {
   const auto& a = info.analysis;
-  const auto batch = static_cast<double>(info.config.data.batch_size);
+  const auto batch =
+      static_cast<double>(info.config.data.batch_size * info.config.train.accumulation_steps);
   nlohmann::json per_token = nullptr;
   if (a.tokens_per_sample)
     per_token = a.flops_per_sample / static_cast<double>(*a.tokens_per_sample);
@@ -53,7 +54,9 @@ Grid info_grid(const Info& info) {
       {"parameters",
        std::to_string(a.params_total) + " (" + std::to_string(a.params_trainable) + " trainable)"},
       {"model FLOPs per step",
-       significant(a.flops_per_sample * static_cast<double>(info.config.data.batch_size), 4) +
+       significant(a.flops_per_sample * static_cast<double>(info.config.data.batch_size *
+                                                            info.config.train.accumulation_steps),
+                   4) +
            " (" + significant(a.flops_per_sample, 4) + " per sample)"},
       {"memory estimate", bytes(m.total_bytes()) + " = weights " + bytes(m.weights_bytes) +
                               " + gradients " + bytes(m.gradients_bytes) + " + optimizer " +

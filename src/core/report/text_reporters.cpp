@@ -125,10 +125,13 @@ Document document(const Result& r) {
   }
   const auto& e = r.epoch;
   Block epoch{"Epoch", {}};
-  const std::string per_device = std::to_string(r.config.data.batch_size) + " per device × " +
-                                 std::to_string(e.devices_billed) + " device(s)";
-  epoch.rows.push_back({"batches", std::to_string(e.batches) + " steps of " + per_device +
-                                       (r.config.data.drop_last ? ", drop_last" : "")});
+  const auto accumulation = r.config.train.accumulation_steps;
+  const std::string per_device =
+      std::to_string(r.config.data.batch_size) + " per device" +
+      (accumulation > 1 ? " × " + std::to_string(accumulation) + " micro-batches" : "") + " × " +
+      std::to_string(e.devices_billed) + " device(s)";
+  epoch.rows.push_back({"batches", std::to_string(e.batches) + " optimizer steps of " +
+                                       per_device + (r.config.data.drop_last ? ", drop_last" : "")});
   epoch.rows.push_back(
       {"T_batch used", duration(e.t_batch_s) + " (" + e.t_batch_source +
                            (e.scaled_by_assumption ? ", scaled by assumption" : "") + ")"});
