@@ -38,7 +38,7 @@ struct Session {
   std::unique_ptr<SyntheticDataset> data;
   std::unique_ptr<TrainingStep> step;
   std::unique_ptr<PhaseClock> clock;
-  std::int64_t next_batch = 0; // step in the epoch order, so batches differ step to step
+  std::int64_t next_batch = 0;   // step in the epoch order, so batches differ step to step
   std::int64_t full_batches = 1; // full optimizer steps in one epoch
   measure::Measurement result;
 
@@ -78,6 +78,7 @@ void prepare(Session& s) {
   apply_math_mode(config.precision);
   s.workload = models::build_workload(*config.model, config.data);
   s.workload->module().to(s.device.device);
+  if (config.precision == config::Precision::bf16_pure) s.workload->module().to(torch::kBFloat16);
   for (const auto& p : s.workload->module().parameters()) {
     s.result.model.params_total += p.numel();
     if (p.requires_grad()) s.result.model.params_trainable += p.numel();
@@ -226,6 +227,7 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
     // The real epoch follows the timed pass directly, so both see the machine in the same state.
     if (request.validate_epoch) run_epoch(s);
     run_phase_steps(s);
+    s.result.skipped_steps = s.step->skipped_steps();
     if (const auto peaks = memory_peaks(s.device.device)) {
       s.result.peak_allocated_bytes = peaks->allocated_bytes;
       s.result.peak_reserved_bytes = peaks->reserved_bytes;

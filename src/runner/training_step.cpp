@@ -1,9 +1,9 @@
 #include "training_step.hpp"
 
 #include <ATen/autocast_mode.h>
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
-#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/sgd.h>
 
 namespace epochcost::runner {
@@ -103,6 +103,11 @@ TrainingStep::TrainingStep(models::Workload& workload, const config::Config& con
     if (p.requires_grad()) trainable_.push_back(p);
   }
   optimizer_ = make_optimizer(trainable_, *config.optimizer);
+  if (precision_ == config::Precision::fp16) scaler_ = std::make_unique<LossScaler>(device);
+}
+
+std::int64_t TrainingStep::skipped_steps() const {
+  return scaler_ ? scaler_->skipped_steps() : 0;
 }
 
 TrainingStep::~TrainingStep() = default;
@@ -114,25 +119,35 @@ void TrainingStep::accumulate_gradients(const SyntheticDataset& data, std::int64
   };
   for (std::int64_t k = 0, done = 0; done < samples; ++k) {
     const std::int64_t size = std::min(batch_size_, samples - done);
-    const models::Batch batch = data.batch(step * accumulation_ + k, size);
+    models::Batch batch = data.batch(step * accumulation_ + k, size);
+    if (precision_ == config::Precision::bf16_pure && batch.inputs.is_floating_point()) {
+      batch.inputs = batch.inputs.to(torch::kBFloat16);
+    }
     mark();
     torch::Tensor loss;
     {
-      AutocastRegion autocast(precision_ == config::Precision::bf16, device_.type(),
-                              at::kBFloat16);
+      const bool autocast =
+          precision_ == config::Precision::bf16 || precision_ == config::Precision::fp16;
+      AutocastRegion region(autocast, device_.type(),
+                            precision_ == config::Precision::fp16 ? at::kHalf : at::kBFloat16);
       // Weighted so the accumulated gradient is that of the mean loss over the step's samples.
       loss = workload_.loss(batch) * (static_cast<double>(size) / static_cast<double>(samples));
     }
     mark();
-    loss.backward();
+    (scaler_ ? scaler_->scale(loss) : loss).backward();
     mark();
     done += size;
   }
 }
 
 void TrainingStep::apply_update(PhaseClock* phases) {
+  if (scaler_) scaler_->unscale(trainable_); // clipping must see true gradient norms
   if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(trainable_, grad_clip_);
-  optimizer_->step();
+  if (scaler_) {
+    (void)scaler_->step(*optimizer_);
+  } else {
+    optimizer_->step();
+  }
   optimizer_->zero_grad();
   if (phases) phases->mark();
 }

@@ -2,6 +2,7 @@
 // One real optimizer step, split into the phases the report breaks down:
 // data (the batch made ready on the device) → forward+loss → backward → optimizer.
 #include "config/config.hpp"
+#include "loss_scaler.hpp"
 #include "phase_clock.hpp"
 #include "workload.hpp"
 
@@ -50,6 +51,8 @@ public:
 
   [[nodiscard]] std::int64_t samples_per_step() const { return batch_size_ * accumulation_; }
   [[nodiscard]] std::int64_t marks_per_full_step() const { return 3 * accumulation_ + 1; }
+  // fp16 only: optimizer steps the loss scaler skipped for inf/NaN gradients.
+  [[nodiscard]] std::int64_t skipped_steps() const;
 
 private:
   models::Workload& workload_;
@@ -60,6 +63,7 @@ private:
   std::int64_t batch_size_;
   std::int64_t accumulation_;
   double grad_clip_;
+  std::unique_ptr<LossScaler> scaler_; // fp16 only
 };
 
 } // namespace epochcost::runner

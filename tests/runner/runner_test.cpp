@@ -1,6 +1,7 @@
 // The LibTorch runner on the CPU: models, data, the training step and the measurement method.
 #include "config/loader.hpp"
 #include "device.hpp"
+#include "loss_scaler.hpp"
 #include "measure.hpp"
 #include "model/analysis.hpp"
 #include "phase_clock.hpp"
@@ -88,15 +89,17 @@ TEST(TrainingStep, AccumulationGivesTheGradientsOfOneBigBatch) {
   // The same 8 samples as one batch of 8, and as 4 micro-batches of 2.
   const auto gradients = [](int batch, int accumulation) {
     torch::manual_seed(3);
-    const config::Config config = cpu_job({"data.batch_size=" + std::to_string(batch),
-                                           "train.accumulation_steps=" + std::to_string(accumulation)});
+    const config::Config config =
+        cpu_job({"data.batch_size=" + std::to_string(batch),
+                 "train.accumulation_steps=" + std::to_string(accumulation)});
     auto workload = models::build_workload(*config.model);
     const SyntheticDataset data(*workload, config.data, torch::kCPU);
     TrainingStep step(*workload, config, torch::kCPU);
     EXPECT_EQ(step.samples_per_step(), 8);
     step.accumulate_gradients(data, 0, 8, nullptr);
     std::vector<torch::Tensor> grads;
-    for (const auto& p : workload->module().parameters()) grads.push_back(p.grad().clone());
+    for (const auto& p : workload->module().parameters())
+      grads.push_back(p.grad().clone());
     return grads;
   };
   const auto whole = gradients(8, 1);
@@ -118,6 +121,44 @@ TEST(TrainingStep, AccumulationMarksEveryMicroBatch) {
   step.run(data, 0, step.samples_per_step(), clock.get());
   EXPECT_EQ(clock->read_intervals_s().size(), static_cast<std::size_t>(step.marks_per_full_step()));
   EXPECT_EQ(step.marks_per_full_step(), 10);
+}
+
+TEST(LossScaler, SkipsTheStepOnInfAndHalvesTheScale) {
+  torch::Tensor weight = torch::ones({2}, torch::requires_grad());
+  torch::optim::SGD sgd({weight}, torch::optim::SGDOptions(0.1));
+  LossScaler scaler(torch::kCPU, 1024.0);
+  // A clean step: the gradient comes back unscaled and the weight moves.
+  scaler.scale(weight.sum()).backward();
+  EXPECT_TRUE(torch::allclose(weight.grad(), torch::full({2}, 1024.0)));
+  scaler.unscale({weight});
+  EXPECT_TRUE(torch::allclose(weight.grad(), torch::ones({2})));
+  EXPECT_TRUE(scaler.step(sgd));
+  EXPECT_FLOAT_EQ(weight[0].item<float>(), 0.9f);
+  EXPECT_DOUBLE_EQ(scaler.current_scale(), 1024.0);
+  // An inf gradient: no update, the scale halves, the skip is counted.
+  sgd.zero_grad();
+  (weight * std::numeric_limits<float>::infinity()).sum().backward();
+  scaler.unscale({weight});
+  EXPECT_FALSE(scaler.step(sgd));
+  EXPECT_FLOAT_EQ(weight[0].item<float>(), 0.9f);
+  EXPECT_DOUBLE_EQ(scaler.current_scale(), 512.0);
+  EXPECT_EQ(scaler.skipped_steps(), 1);
+}
+
+TEST(TrainingStep, Fp16AndBf16PureRunOnTheCpu) {
+  for (const std::string precision : {"fp16", "bf16-pure"}) {
+    const config::Config config = cpu_job({"precision=" + precision});
+    auto workload = models::build_workload(*config.model);
+    if (precision == "bf16-pure") workload->module().to(torch::kBFloat16);
+    const SyntheticDataset data(*workload, config.data, torch::kCPU);
+    TrainingStep step(*workload, config, torch::kCPU);
+    step.run(data, 0, step.samples_per_step(), nullptr);
+    for (const auto& p : workload->module().parameters()) {
+      EXPECT_EQ(p.scalar_type(), precision == "bf16-pure" ? torch::kBFloat16 : torch::kFloat);
+      EXPECT_TRUE(torch::isfinite(p).all().item<bool>()) << precision;
+    }
+    EXPECT_EQ(step.skipped_steps(), 0) << precision;
+  }
 }
 
 TEST(TrainingStep, Bf16AutocastRunsOnTheCpu) {

@@ -61,6 +61,27 @@ TEST(DecoderConfig, FlopsFollowThePalmConvention) {
   EXPECT_DOUBLE_EQ(l.flops_per_sample, (4 * matmul + 6 * adapters + attention) * 2048);
 }
 
+TEST(DecoderConfig, PrecisionsAndMemory) {
+  for (const auto& [name, precision] : std::vector<std::pair<std::string, Precision>>{
+           {"fp16", Precision::fp16}, {"bf16-pure", Precision::bf16_pure}}) {
+    const Config c =
+        decoder("{name: decoder, preset: tiny}", "{samples: 8, batch_size: 2, seq_len: 32}",
+                "precision: " + name + "\n");
+    EXPECT_EQ(c.precision, precision);
+  }
+  const Config pure = decoder("{name: decoder, preset: tiny}",
+                              "{samples: 8, batch_size: 2, seq_len: 32}", "precision: bf16-pure\n");
+  const Config mixed = decoder("{name: decoder, preset: tiny}",
+                               "{samples: 8, batch_size: 2, seq_len: 32}", "precision: bf16\n");
+  // Pure bf16 halves weights, gradients and Adam state; autocast keeps them in fp32.
+  EXPECT_DOUBLE_EQ(model::estimate_memory(pure).weights_bytes * 2,
+                   model::estimate_memory(mixed).weights_bytes);
+  EXPECT_DOUBLE_EQ(model::estimate_memory(pure).optimizer_bytes * 2,
+                   model::estimate_memory(mixed).optimizer_bytes);
+  EXPECT_DOUBLE_EQ(model::estimate_memory(pure).activations_bytes,
+                   model::estimate_memory(mixed).activations_bytes);
+}
+
 TEST(DecoderConfig, KeysOverrideThePreset) {
   const Config c = decoder("{name: decoder, preset: deepseek-llm-7b, layers: 2, kv_heads: 8}");
   const auto& d = std::get<DecoderSpec>(*c.model);

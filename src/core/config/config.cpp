@@ -38,6 +38,8 @@ const char* to_string(Precision precision) {
   case Precision::fp32: return "fp32";
   case Precision::tf32: return "tf32";
   case Precision::bf16: return "bf16";
+  case Precision::fp16: return "fp16";
+  case Precision::bf16_pure: return "bf16-pure";
   }
   return "fp32";
 }

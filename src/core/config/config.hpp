@@ -70,7 +70,9 @@ struct OptimizerSpec {
   double eps = 1e-8;
 };
 
-enum class Precision { fp32, tf32, bf16 };
+// fp32 (TF32 off), tf32, bf16 / fp16 autocast with fp32 master weights (fp16 with dynamic loss
+// scaling), bf16-pure: weights, gradients and optimizer state in bf16.
+enum class Precision { fp32, tf32, bf16, fp16, bf16_pure };
 
 struct DeviceSpec {
   enum class Kind { automatic, cpu, cuda };

@@ -273,7 +273,8 @@ Config validate(const YAML::Node& document, const std::string& source,
   const auto lora = read_section(root, "lora", false, read_lora);
   config.data = read_section(root, "data", true, read_data).value_or(DataSpec{});
   config.optimizer = read_section(root, "optimizer", run, read_optimizer);
-  config.precision = enum_choice<Precision>(root, "precision", false, {"fp32", "tf32", "bf16"})
+  config.precision = enum_choice<Precision>(root, "precision", false,
+                                            {"fp32", "tf32", "bf16", "fp16", "bf16-pure"})
                          .value_or(Precision::fp32);
   config.device = read_device(root);
   config.timing = read_section(root, "timing", false, read_timing).value_or(TimingSpec{});

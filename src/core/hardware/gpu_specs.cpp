@@ -94,7 +94,9 @@ std::optional<double> peak_tflops(const GpuSpec& gpu, config::Precision precisio
   switch (precision) {
   case config::Precision::fp32: return gpu.peak_tflops.fp32;
   case config::Precision::tf32: return gpu.peak_tflops.tf32;
-  case config::Precision::bf16: return gpu.peak_tflops.bf16;
+  case config::Precision::bf16:
+  case config::Precision::bf16_pure: return gpu.peak_tflops.bf16;
+  case config::Precision::fp16: return gpu.peak_tflops.fp16;
   }
   return std::nullopt;
 }

@@ -49,6 +49,7 @@ struct Measurement {
   std::optional<double> epoch_actual_s; // --validate-epoch: one real epoch, synchronised
   std::optional<std::int64_t> peak_allocated_bytes; // CUDA only: the caching allocator's peaks
   std::optional<std::int64_t> peak_reserved_bytes;
+  std::int64_t skipped_steps = 0; // fp16: optimizer steps skipped by the loss scaler
   std::vector<std::string> notes;
 };
 

@@ -100,7 +100,9 @@ Analysis analyze(const config::ModelSpec& model, std::int64_t seq_len) {
 MemoryEstimate estimate_memory(const config::Config& config) {
   MemoryEstimate m;
   const Analysis a = analyze(*config.model, config.data.seq_len);
-  const double weight_bytes = 4; // fp32 master weights (autocast keeps them fp32)
+  // Autocast keeps fp32 master weights, gradients and optimizer state; bf16-pure halves them.
+  const bool pure = config.precision == config::Precision::bf16_pure;
+  const double weight_bytes = pure ? 2 : 4;
   m.weights_bytes = static_cast<double>(a.params_total) * weight_bytes;
   m.gradients_bytes = static_cast<double>(a.params_trainable) * weight_bytes;
   double states = 0;
@@ -111,8 +113,10 @@ MemoryEstimate estimate_memory(const config::Config& config) {
     case config::OptimizerKind::adamw: states = 2; break; // exp_avg and exp_avg_sq
     }
   }
-  m.optimizer_bytes = states * static_cast<double>(a.params_trainable) * 4;
-  const double activation_bytes = config.precision == config::Precision::bf16 ? 2 : 4;
+  m.optimizer_bytes = states * static_cast<double>(a.params_trainable) * weight_bytes;
+  const bool half = config.precision == config::Precision::bf16 ||
+                    config.precision == config::Precision::fp16 || pure;
+  const double activation_bytes = half ? 2 : 4;
   if (const auto* mlp = std::get_if<config::MlpSpec>(&*config.model)) {
     m.activations_bytes = activations_mlp(*mlp, config.data.batch_size, activation_bytes);
   } else {

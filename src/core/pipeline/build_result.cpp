@@ -20,6 +20,7 @@ report::TimingResult summarise_timing(const measure::Measurement& m) {
   timing.stable = m.stable;
   timing.stop_reason = m.stop_reason;
   timing.measure_wall_s = m.measure_wall_s;
+  timing.skipped_steps = m.skipped_steps;
   timing.t_batch_s = stats::summarize(m.step_s);
   timing.instrumented_step_s = stats::summarize(m.phases.step_s);
   timing.instrumentation_overhead_pct =
@@ -141,7 +142,8 @@ report::Result build_run_result(const config::Config& config,
 
   std::optional<std::array<double, 2>> ci;
   if (std::isfinite(t.ci95_low) && std::isfinite(t.ci95_high)) ci = {t.ci95_low, t.ci95_high};
-  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+  const std::int64_t batches =
+      cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
   const auto step = cost::job_step_time(t.mean, ci, device.devices_measured, config);
   fill_epoch(result, cost::epoch_time(batches, step), step);
   result.epoch.t_batch_source = "measured";
@@ -179,6 +181,12 @@ report::Result build_run_result(const config::Config& config,
                            percent(result.timing->instrumentation_overhead_pct) +
                            "; T_batch comes from the uninstrumented pass");
   }
+  if (measurement.skipped_steps > 0) {
+    result.notes.push_back("fp16: the loss scaler skipped " +
+                           std::to_string(measurement.skipped_steps) +
+                           " optimizer steps for inf/NaN gradients (their time is in T_batch, as "
+                           "in real training)");
+  }
   for (const auto& note : measurement.notes)
     result.notes.push_back(note);
   return result;
@@ -196,7 +204,8 @@ report::Result build_estimate_result(const config::Config& config, const GivenTi
   result.argv = invocation.argv;
   result.config = config;
   result.environment = local_environment();
-  const std::int64_t batches = cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+  const std::int64_t batches =
+      cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
   // A given time is the whole job's: no device was measured, so no scaling applies.
   cost::JobStepTime step;
   cost::EpochTime epoch;

@@ -73,7 +73,8 @@ Grid info_grid(const Info& info) {
 } // namespace
 
 Info make_info(const config::Config& config, const hardware::GpuSpec* gpu) {
-  return {config, model::analyze(*config.model, config.data.seq_len), model::estimate_memory(config), gpu};
+  return {config, model::analyze(*config.model, config.data.seq_len),
+          model::estimate_memory(config), gpu};
 }
 
 std::string render_info(const Info& info, Format format) {

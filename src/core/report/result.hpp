@@ -39,6 +39,7 @@ struct TimingResult {
   stats::Summary t_batch_s;           // uninstrumented pass
   stats::Summary instrumented_step_s; // the pass the phases come from
   double instrumentation_overhead_pct = 0;
+  std::int64_t skipped_steps = 0;  // fp16: steps the loss scaler skipped
   std::vector<std::pair<std::string, stats::Summary>> phases; // data, forward, backward, optimizer
 };
 

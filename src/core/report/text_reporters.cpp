@@ -37,7 +37,8 @@ std::string model_line(const config::Config& c) {
   std::ostringstream out;
   if (const auto* mlp = std::get_if<config::MlpSpec>(&*c.model)) {
     out << "mlp " << mlp->input_dim;
-    for (const auto width : mlp->hidden) out << "→" << width;
+    for (const auto width : mlp->hidden)
+      out << "→" << width;
     out << "→" << mlp->output_dim << " (" << config::to_string(mlp->loss) << ")";
   } else {
     const auto& d = std::get<config::DecoderSpec>(*c.model);
@@ -130,8 +131,8 @@ Document document(const Result& r) {
       std::to_string(r.config.data.batch_size) + " per device" +
       (accumulation > 1 ? " × " + std::to_string(accumulation) + " micro-batches" : "") + " × " +
       std::to_string(e.devices_billed) + " device(s)";
-  epoch.rows.push_back({"batches", std::to_string(e.batches) + " optimizer steps of " +
-                                       per_device + (r.config.data.drop_last ? ", drop_last" : "")});
+  epoch.rows.push_back({"batches", std::to_string(e.batches) + " optimizer steps of " + per_device +
+                                       (r.config.data.drop_last ? ", drop_last" : "")});
   epoch.rows.push_back(
       {"T_batch used", duration(e.t_batch_s) + " (" + e.t_batch_source +
                            (e.scaled_by_assumption ? ", scaled by assumption" : "") + ")"});

@@ -1,0 +1,35 @@
+#include "loss_scaler.hpp"
+
+#include <ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>
+#include <ATen/ops/_amp_update_scale.h>
+
+namespace epochcost::runner {
+
+LossScaler::LossScaler(torch::Device device, double initial_scale, double growth, double backoff,
+                       std::int64_t growth_interval)
+    : scale_(torch::full({1}, initial_scale, torch::TensorOptions(device).dtype(torch::kFloat))),
+      growth_tracker_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kInt))),
+      found_inf_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kFloat))),
+      growth_(growth), backoff_(backoff), growth_interval_(growth_interval) {}
+
+void LossScaler::unscale(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params) {
+    if (p.grad().defined()) grads.push_back(p.mutable_grad());
+  }
+  found_inf_.zero_();
+  at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf_, scale_.reciprocal());
+}
+
+bool LossScaler::step(torch::optim::Optimizer& optimizer) {
+  const bool finite = found_inf_.item<float>() == 0.0f;
+  if (finite) {
+    optimizer.step();
+  } else {
+    ++skipped_steps_;
+  }
+  at::_amp_update_scale_(scale_, growth_tracker_, found_inf_, growth_, backoff_, growth_interval_);
+  return finite;
+}
+
+} // namespace epochcost::runner
