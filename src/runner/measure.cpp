@@ -228,6 +228,7 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
     if (request.validate_epoch) run_epoch(s);
     run_phase_steps(s);
     s.result.skipped_steps = s.step->skipped_steps();
+    s.result.optimizer_implementation = s.step->optimizer_implementation();
     if (const auto peaks = memory_peaks(s.device.device)) {
       s.result.peak_allocated_bytes = peaks->allocated_bytes;
       s.result.peak_reserved_bytes = peaks->reserved_bytes;

@@ -1,5 +1,7 @@
 #include "training_step.hpp"
 
+#include "fused_adam.hpp"
+
 #include <ATen/autocast_mode.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
@@ -15,18 +17,24 @@ std::int64_t bytes_per_sample(const models::Batch& one) {
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tensor> parameters,
-                                                        const config::OptimizerSpec& spec) {
+                                                        const config::OptimizerSpec& spec,
+                                                        torch::Device device) {
   switch (spec.name) {
   case config::OptimizerKind::sgd:
     return std::make_unique<torch::optim::SGD>(
         parameters,
         torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));
   case config::OptimizerKind::adam:
-    return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(spec.lr)
-                                                                .betas({spec.beta1, spec.beta2})
-                                                                .eps(spec.eps)
-                                                                .weight_decay(spec.weight_decay));
   case config::OptimizerKind::adamw:
+    if (spec.fused.value_or(device.is_cuda())) {
+      return std::make_unique<FusedAdam>(std::move(parameters), spec);
+    }
+    if (spec.name == config::OptimizerKind::adam) {
+      return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(spec.lr)
+                                                                  .betas({spec.beta1, spec.beta2})
+                                                                  .eps(spec.eps)
+                                                                  .weight_decay(spec.weight_decay));
+    }
     return std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(spec.lr)
                                                                  .betas({spec.beta1, spec.beta2})
                                                                  .eps(spec.eps)
@@ -102,8 +110,15 @@ TrainingStep::TrainingStep(models::Workload& workload, const config::Config& con
   for (const auto& p : workload_.module().parameters()) {
     if (p.requires_grad()) trainable_.push_back(p);
   }
-  optimizer_ = make_optimizer(trainable_, *config.optimizer);
+  optimizer_ = make_optimizer(trainable_, *config.optimizer, device);
   if (precision_ == config::Precision::fp16) scaler_ = std::make_unique<LossScaler>(device);
+}
+
+std::string TrainingStep::optimizer_implementation() const {
+  if (const auto* fused = dynamic_cast<const FusedAdam*>(optimizer_.get())) {
+    return fused->implementation();
+  }
+  return "plain";
 }
 
 std::int64_t TrainingStep::skipped_steps() const {

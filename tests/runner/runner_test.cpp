@@ -1,6 +1,7 @@
 // The LibTorch runner on the CPU: models, data, the training step and the measurement method.
 #include "config/loader.hpp"
 #include "device.hpp"
+#include "fused_adam.hpp"
 #include "loss_scaler.hpp"
 #include "measure.hpp"
 #include "model/analysis.hpp"
@@ -158,6 +159,39 @@ TEST(TrainingStep, Fp16AndBf16PureRunOnTheCpu) {
       EXPECT_TRUE(torch::isfinite(p).all().item<bool>()) << precision;
     }
     EXPECT_EQ(step.skipped_steps(), 0) << precision;
+  }
+}
+
+TEST(FusedAdam, MatchesThePlainOptimizer) {
+  for (const auto kind : {config::OptimizerKind::adam, config::OptimizerKind::adamw}) {
+    config::OptimizerSpec spec;
+    spec.name = kind;
+    spec.lr = 0.01;
+    spec.weight_decay = 0.1;
+    torch::manual_seed(1);
+    torch::Tensor fused_weight = torch::randn({5, 3}).requires_grad_();
+    torch::Tensor plain_weight = fused_weight.detach().clone().requires_grad_();
+    FusedAdam fused({fused_weight}, spec);
+    std::unique_ptr<torch::optim::Optimizer> plain;
+    if (kind == config::OptimizerKind::adam) {
+      plain =
+          std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{plain_weight},
+                                               torch::optim::AdamOptions(0.01).weight_decay(0.1));
+    } else {
+      plain =
+          std::make_unique<torch::optim::AdamW>(std::vector<torch::Tensor>{plain_weight},
+                                                torch::optim::AdamWOptions(0.01).weight_decay(0.1));
+    }
+    for (int i = 0; i < 5; ++i) {
+      const torch::Tensor grad = torch::randn({5, 3});
+      fused_weight.mutable_grad() = grad.clone();
+      plain_weight.mutable_grad() = grad.clone();
+      fused.step();
+      plain->step();
+    }
+    EXPECT_EQ(fused.implementation(), "fused");
+    EXPECT_TRUE(torch::allclose(fused_weight, plain_weight, 1e-5, 1e-6))
+        << (kind == config::OptimizerKind::adam ? "adam" : "adamw");
   }
 }
 

@@ -68,6 +68,7 @@ struct OptimizerSpec {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
+  std::optional<bool> fused;  // adam/adamw: ATen's fused kernels; unset = on CUDA only
 };
 
 // fp32 (TF32 off), tf32, bf16 / fp16 autocast with fp32 master weights (fp16 with dynamic loss

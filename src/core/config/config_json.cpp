@@ -63,6 +63,7 @@ nlohmann::json to_json(const Config& c) {
       out["optimizer"]["beta1"] = o.beta1;
       out["optimizer"]["beta2"] = o.beta2;
       out["optimizer"]["eps"] = o.eps;
+      out["optimizer"]["fused"] = o.fused ? nlohmann::json(*o.fused) : nlohmann::json("auto");
     }
   } else {
     out["optimizer"] = nullptr;

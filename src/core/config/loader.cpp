@@ -73,6 +73,7 @@ OptimizerSpec read_optimizer(Section& s) {
     opt.beta1 = s.number("beta1", false, 0.0, false, 1.0).value_or(0.9);
     opt.beta2 = s.number("beta2", false, 0.0, false, 1.0).value_or(0.999);
     opt.eps = s.number("eps", false, 0.0, true).value_or(1e-8);
+    opt.fused = s.boolean("fused");
   }
   const double default_decay = opt.name == OptimizerKind::adamw ? 0.01 : 0.0;
   opt.weight_decay = s.number("weight_decay", false, 0.0).value_or(default_decay);

@@ -50,6 +50,7 @@ struct Measurement {
   std::optional<std::int64_t> peak_allocated_bytes; // CUDA only: the caching allocator's peaks
   std::optional<std::int64_t> peak_reserved_bytes;
   std::int64_t skipped_steps = 0; // fp16: optimizer steps skipped by the loss scaler
+  std::string optimizer_implementation; // "fused", "plain", or why fused fell back
   std::vector<std::string> notes;
 };
 

@@ -21,6 +21,7 @@ report::TimingResult summarise_timing(const measure::Measurement& m) {
   timing.stop_reason = m.stop_reason;
   timing.measure_wall_s = m.measure_wall_s;
   timing.skipped_steps = m.skipped_steps;
+  timing.optimizer_implementation = m.optimizer_implementation;
   timing.t_batch_s = stats::summarize(m.step_s);
   timing.instrumented_step_s = stats::summarize(m.phases.step_s);
   timing.instrumentation_overhead_pct =

@@ -40,6 +40,7 @@ struct TimingResult {
   stats::Summary instrumented_step_s; // the pass the phases come from
   double instrumentation_overhead_pct = 0;
   std::int64_t skipped_steps = 0;  // fp16: steps the loss scaler skipped
+  std::string optimizer_implementation;
   std::vector<std::pair<std::string, stats::Summary>> phases; // data, forward, backward, optimizer
 };
 

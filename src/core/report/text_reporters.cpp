@@ -65,6 +65,10 @@ Block measurement_block(const Result& r) {
   block.rows.push_back({"steps", std::to_string(t.measured_steps) + " measured after " +
                                      std::to_string(t.warmup_steps) + " warmup, " + t.clock});
   block.rows.push_back({"stable", std::string(t.stable ? "yes" : "NO") + " — " + t.stop_reason});
+  if (r.config.optimizer) {
+    block.rows.push_back({"optimizer", std::string(config::to_string(r.config.optimizer->name)) +
+                                           " (" + t.optimizer_implementation + ")"});
+  }
   if (r.throughput) {
     std::string text =
         significant(r.throughput->samples_per_s_per_device, 4) + " samples/s per device";

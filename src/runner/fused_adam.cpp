@@ -1,0 +1,86 @@
+#include "fused_adam.hpp"
+
+#include "log/log.hpp"
+
+#include <ATen/ops/_fused_adam.h>
+#include <ATen/ops/_fused_adamw.h>
+#include <ATen/ops/_foreach_add.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+
+namespace epochcost::runner {
+namespace {
+
+std::unique_ptr<torch::optim::OptimizerOptions> options_of(const config::OptimizerSpec& spec) {
+  return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(spec.lr)
+                                                          .betas({spec.beta1, spec.beta2})
+                                                          .eps(spec.eps)
+                                                          .weight_decay(spec.weight_decay));
+}
+
+std::unique_ptr<torch::optim::Optimizer> plain(const std::vector<torch::Tensor>& params,
+                                               const config::OptimizerSpec& spec) {
+  if (spec.name == config::OptimizerKind::adamw) {
+    return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(spec.lr)
+                                                             .betas({spec.beta1, spec.beta2})
+                                                             .eps(spec.eps)
+                                                             .weight_decay(spec.weight_decay));
+  }
+  return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(spec.lr)
+                                                          .betas({spec.beta1, spec.beta2})
+                                                          .eps(spec.eps)
+                                                          .weight_decay(spec.weight_decay));
+}
+
+} // namespace
+
+FusedAdam::FusedAdam(std::vector<torch::Tensor> params, const config::OptimizerSpec& spec)
+    : torch::optim::Optimizer({torch::optim::OptimizerParamGroup(std::move(params))},
+                              options_of(spec)),
+      spec_(spec) {}
+
+torch::Tensor FusedAdam::step(LossClosure closure) {
+  if (fallback_) return fallback_->step(std::move(closure));
+  torch::NoGradGuard no_grad;
+  auto& params = param_groups()[0].params();
+  if (steps_.empty()) {
+    for (const auto& p : params) {
+      exp_avgs_.push_back(torch::zeros_like(p));
+      exp_avg_sqs_.push_back(torch::zeros_like(p));
+      steps_.push_back(torch::zeros({}, p.options().dtype(torch::kFloat)));
+    }
+  }
+  std::vector<torch::Tensor> live, grads, avgs, sqs, steps;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (!params[i].grad().defined()) continue;
+    live.push_back(params[i]);
+    grads.push_back(params[i].grad());
+    avgs.push_back(exp_avgs_[i]);
+    sqs.push_back(exp_avg_sqs_[i]);
+    steps.push_back(steps_[i]);
+  }
+  try {
+    // The caller advances the step counts (as torch.optim's _fused_adamw does); the kernel reads
+    // them for the bias corrections.
+    at::_foreach_add_(steps, 1);
+    // AdamW decays the weights directly; Adam adds weight_decay · p to the gradient (L2).
+    if (spec_.name == config::OptimizerKind::adamw) {
+      at::_fused_adamw_(live, grads, avgs, sqs, {}, steps, spec_.lr, spec_.beta1, spec_.beta2,
+                        spec_.weight_decay, spec_.eps, /*amsgrad=*/false, /*maximize=*/false);
+    } else {
+      at::_fused_adam_(live, grads, avgs, sqs, {}, steps, spec_.lr, spec_.beta1, spec_.beta2,
+                       spec_.weight_decay, spec_.eps, /*amsgrad=*/false, /*maximize=*/false);
+    }
+  } catch (const c10::Error& e) {
+    if (stepped_) throw; // it worked before: a real failure
+    implementation_ =
+        std::string("plain (fused kernel unavailable: ") + e.what_without_backtrace() + ")";
+    log::warn("optimizer: " + implementation_);
+    fallback_ = plain(params, spec_);
+    return fallback_->step(std::move(closure));
+  }
+  stepped_ = true;
+  return {};
+}
+
+} // namespace epochcost::runner
