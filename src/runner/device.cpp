@@ -5,6 +5,8 @@
 #include "util/errors.hpp"
 
 #include <ATen/Context.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -75,6 +77,7 @@ ResolvedDevice cuda_device(int index) {
   const cudaDeviceProp* props = at::cuda::getDeviceProperties(index);
   resolved.info.device = "cuda:" + std::to_string(index);
   resolved.info.device_name = props->name;
+  resolved.info.memory_bytes = static_cast<std::int64_t>(props->totalGlobalMem);
   int runtime = 0;
   if (cudaRuntimeGetVersion(&runtime) == cudaSuccess) {
     resolved.info.cuda_version = cuda_version_string(runtime);
@@ -107,6 +110,8 @@ ResolvedDevice cpu_device() {
   resolved.info = base_info();
   resolved.info.device = "cpu";
   resolved.info.device_name = cpu_model_name();
+  resolved.info.memory_bytes =
+      static_cast<std::int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGE_SIZE);
   return resolved;
 }
 

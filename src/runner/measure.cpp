@@ -3,6 +3,7 @@
 #include "cost/cost_model.hpp"
 #include "device.hpp"
 #include "log/log.hpp"
+#include "model/analysis.hpp"
 #include "stats/stopping_criterion.hpp"
 #include "training_step.hpp"
 #include "util/errors.hpp"
@@ -67,6 +68,34 @@ std::int64_t next_window(double mean_step_s) {
   return std::clamp<std::int64_t>(std::llround(window_target_s / mean_step_s), 1, max_window_steps);
 }
 
+std::string describe_settings(const config::Config& c) {
+  std::ostringstream out;
+  out << "model " << config::model_name(*c.model) << ", batch_size " << c.data.batch_size
+      << ", precision " << config::to_string(c.precision);
+  return out.str();
+}
+
+// A run the memory estimate says cannot fit is stopped before allocating anything, with the
+// numbers, instead of failing deep inside an allocation.
+void refuse_what_cannot_fit(const config::Config& config, const measure::DeviceInfo& device) {
+  const model::MemoryEstimate estimate = model::estimate_memory(config);
+  if (device.memory_bytes <= 0 || estimate.total_bytes() <= double(device.memory_bytes)) return;
+  const auto gib = [](double bytes) {
+    std::ostringstream out;
+    out.precision(3);
+    out << bytes / double(1 << 30) << " GiB";
+    return out.str();
+  };
+  throw OutOfMemoryError("cannot fit " + describe_settings(config) + ": the memory estimate is " +
+                         gib(estimate.total_bytes()) + " (weights " + gib(estimate.weights_bytes) +
+                         ", gradients " + gib(estimate.gradients_bytes) + ", optimizer " +
+                         gib(estimate.optimizer_bytes) + ", activations " +
+                         gib(estimate.activations_bytes) + ") but " + device.device + " (" +
+                         device.device_name + ") has " + gib(double(device.memory_bytes)) +
+                         "; lower data.batch_size, use lora, bf16-pure or "
+                         "train.accumulation_steps, or a larger device");
+}
+
 void prepare(Session& s) {
   const auto& config = s.config;
   s.device = resolve_device(config.device);
@@ -74,6 +103,7 @@ void prepare(Session& s) {
   s.result.device.devices_measured = 1;
   reset_memory_peaks(s.device.device);
   log::info("measuring on " + s.device.info.device + " (" + s.device.info.device_name + ")");
+  refuse_what_cannot_fit(config, s.device.info);
   torch::manual_seed(config.seed);
   apply_math_mode(config.precision);
   s.workload = models::build_workload(*config.model, config.data);
@@ -203,13 +233,6 @@ void run_epoch(Session& s) {
   }
   s.synchronize();
   s.result.epoch_actual_s = seconds_since(start);
-}
-
-std::string describe_settings(const config::Config& c) {
-  std::ostringstream out;
-  out << "model " << config::model_name(*c.model) << ", batch_size " << c.data.batch_size
-      << ", precision " << config::to_string(c.precision);
-  return out.str();
 }
 
 } // namespace

@@ -322,10 +322,31 @@ TEST_F(RunTest, OutOfMemoryExitsThreeNamingTheSettings) {
                               " --set model.hidden=[1000000] --output " +
                               (dir / "r.json").string());
   EXPECT_EQ(output.exit_code, 3) << output.err;
-  EXPECT_NE(output.err.find("out of memory on cpu with model mlp, batch_size 32"),
-            std::string::npos)
+  EXPECT_NE(output.err.find("model mlp, batch_size 32, precision fp32"), std::string::npos)
       << output.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));
+}
+
+TEST_F(RunTest, WhatCannotFitIsRefusedUpFrontWithTheEstimate) {
+  // Weights alone need more than any machine of this kind has in RAM, so this never allocates.
+  const auto output = run_cli("run " + source_path("configs/deepseek-7b-lora-a100x4.yaml") +
+                              " --set device=cpu --set precision=fp32 --set model.layers=300");
+  EXPECT_EQ(output.exit_code, 3) << output.err;
+  EXPECT_NE(output.err.find("cannot fit model decoder, batch_size 2, precision fp32: the memory "
+                            "estimate is"),
+            std::string::npos)
+      << output.err;
+}
+
+TEST_F(RunTest, TinyDecoderWithLoraRunsAndReportsTokens) {
+  const auto j =
+      json_of(run_cli("run " + source_path("configs/decoder-tiny-lora.yaml") +
+                      " --set device=cpu --set timing.min_seconds=0.1 --set timing.max_seconds=2"
+                      " --set timing.target_ci_pct=5 --format json"));
+  EXPECT_EQ(j["params"]["trainable"], 3584);
+  EXPECT_GT(j["throughput"]["tokens_per_s_per_device"].get<double>(), 0);
+  EXPECT_DOUBLE_EQ(j["flops"]["per_token"].get<double>(), 717824.0);
+  EXPECT_EQ(j["epoch"]["batches"], 512);
 }
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {

@@ -25,7 +25,7 @@ config::Config job() {
 // A measurement with known samples: steps of 1, 2 or 3 ms; phases 0.1 + 0.4 + 0.9 + 0.6 = 2 ms.
 measure::Measurement measurement() {
   measure::Measurement m;
-  m.device = {"cpu", "Test CPU", "2.11.0", std::nullopt, std::nullopt, 2, 1};
+  m.device = {"cpu", "Test CPU", "2.11.0", std::nullopt, std::nullopt, 2, 0, 1};
   m.model = {5, 5};
   m.clock = "steady_clock";
   m.warmup_steps = 3;

@@ -19,6 +19,7 @@ struct DeviceInfo {
   std::optional<std::string> cuda_version;   // CUDA runtime LibTorch runs on
   std::optional<std::string> driver_version; // NVIDIA driver
   int cpu_threads = 0;                       // intra-op threads LibTorch used
+  std::int64_t memory_bytes = 0;             // the device's memory (host RAM for the CPU)
   std::int64_t devices_measured = 1;
 };
 

@@ -137,6 +137,7 @@ report::Result build_run_result(const config::Config& config,
   result.environment.cuda_version = device.cuda_version;
   result.environment.driver_version = device.driver_version;
   result.environment.cpu_threads = device.cpu_threads;
+  result.environment.memory_bytes = device.memory_bytes;
   result.params = measurement.model;
   result.timing = summarise_timing(measurement);
   const auto& t = result.timing->t_batch_s;

@@ -93,6 +93,7 @@ nlohmann::json to_json(const Result& r) {
                         {"cuda_version", optional_json(env.cuda_version)},
                         {"driver_version", optional_json(env.driver_version)},
                         {"cpu_threads", optional_json(env.cpu_threads)},
+                        {"memory_bytes", optional_json(env.memory_bytes)},
                         {"host", env.host},
                         {"timestamp", env.timestamp},
                         {"epochcost_version", env.epochcost_version},

@@ -23,6 +23,7 @@ struct Environment {
   std::optional<std::string> cuda_version;
   std::optional<std::string> driver_version;
   std::optional<int> cpu_threads;
+  std::optional<std::int64_t> memory_bytes;  // of the measured device
   std::string host;
   std::string timestamp; // RFC 3339 UTC
   std::string epochcost_version;
