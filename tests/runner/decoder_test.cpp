@@ -96,5 +96,20 @@ TEST(Decoder, LoraTrainsTheAdaptersOnly) {
   EXPECT_EQ(adapters_changed, 2 * 2 * 2); // A and B of q and v in both layers
 }
 
+TEST(ResNet, ParametersMatchTheFormulaAndAStepRuns) {
+  for (const std::int64_t depth : {18, 50}) {
+    const config::ModelSpec spec = config::ResNetSpec{depth, 10, 32, depth == 50};
+    auto workload = models::build_workload(spec);
+    EXPECT_EQ(count(workload->module(), false), model::analyze(spec).params_total) << depth;
+    const models::Batch batch = workload->synthetic_samples(2);
+    EXPECT_EQ(batch.inputs.sizes(), (std::vector<std::int64_t>{2, 3, 32, 32}));
+    const torch::Tensor loss = workload->loss(batch);
+    loss.backward();
+    EXPECT_TRUE(std::isfinite(loss.item<float>())) << depth;
+    for (const auto& p : workload->module().parameters())
+      EXPECT_TRUE(p.grad().defined());
+  }
+}
+
 } // namespace
 } // namespace epochcost::runner

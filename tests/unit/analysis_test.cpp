@@ -17,6 +17,18 @@ TEST(Analysis, MlpParametersAndFlops) {
   EXPECT_FALSE(deep.tokens_per_sample.has_value());
 }
 
+TEST(Analysis, ResNetMatchesTorchvision) {
+  // torchvision.models.resnet18 / resnet50: 11,689,512 and 25,557,032 parameters; 1.82 and 4.09
+  // GMACs per 224×224 image (the "GFLOPS" of its model table count multiply-adds).
+  const Analysis r18 = analyze(config::ResNetSpec{18, 1000, 224, false});
+  EXPECT_EQ(r18.params_total, 11689512);
+  EXPECT_NEAR(r18.flops_per_sample / 6 / 1e9, 1.814, 0.005);
+  const Analysis r50 = analyze(config::ResNetSpec{50, 1000, 224, false});
+  EXPECT_EQ(r50.params_total, 25557032);
+  EXPECT_NEAR(r50.flops_per_sample / 6 / 1e9, 4.089, 0.005);
+  EXPECT_EQ(analyze(config::ResNetSpec{50, 10, 224, false}).params_total, 25557032 - 2049 * 990);
+}
+
 TEST(Analysis, MemoryEstimateFollowsOptimizerAndPrecision) {
   auto config =
       config::parse_config("model: {name: mlp, input_dim: 1000, hidden: [1000], output_dim: 10}\n"

@@ -49,7 +49,8 @@ const char* to_string(PriceUnit unit) {
 }
 
 const char* model_name(const ModelSpec& model) {
-  return std::holds_alternative<MlpSpec>(model) ? "mlp" : "decoder";
+  if (std::holds_alternative<MlpSpec>(model)) return "mlp";
+  return std::holds_alternative<DecoderSpec>(model) ? "decoder" : "resnet";
 }
 
 } // namespace epochcost::config

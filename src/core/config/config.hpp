@@ -49,8 +49,17 @@ struct DecoderSpec {
   [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
 };
 
+// ResNet-18 / ResNet-50 (torchvision's layout, stride on the 3×3 of the bottleneck) on synthetic
+// ImageNet-shaped batches: 3 × image_size², `classes` labels, cross-entropy.
+struct ResNetSpec {
+  std::int64_t depth = 50;  // 18 or 50
+  std::int64_t classes = 1000;
+  std::int64_t image_size = 224;
+  bool channels_last = false;
+};
+
 // One alternative per registered model family.
-using ModelSpec = std::variant<MlpSpec, DecoderSpec>;
+using ModelSpec = std::variant<MlpSpec, DecoderSpec, ResNetSpec>;
 
 struct DataSpec {
   std::int64_t samples = 0;    // D: samples per epoch

@@ -37,6 +37,14 @@ nlohmann::json model_json(const DecoderSpec& d) {
   return out;
 }
 
+nlohmann::json model_json(const ResNetSpec& r) {
+  return {{"name", "resnet"},
+          {"depth", r.depth},
+          {"classes", r.classes},
+          {"image_size", r.image_size},
+          {"channels_last", r.channels_last}};
+}
+
 nlohmann::json model_json(const ModelSpec& model) {
   return std::visit([](const auto& spec) { return model_json(spec); }, model);
 }

@@ -42,6 +42,19 @@ MlpSpec read_mlp(Section& s) {
   return mlp;
 }
 
+ResNetSpec read_resnet(Section& s) {
+  ResNetSpec r;
+  const auto depth = s.integer("depth", true, 1, 1000);
+  if (depth && *depth != 18 && *depth != 50)
+    s.invalid("depth", "must be 18 or 50, got " + std::to_string(*depth));
+  r.depth = depth.value_or(50);
+  r.classes = s.integer("classes", false, 1, 1 << 24).value_or(1000);
+  // Five stride-2 reductions: smaller inputs leave nothing for the last stage.
+  r.image_size = s.integer("image_size", false, 32, 4096).value_or(224);
+  r.channels_last = s.boolean("channels_last").value_or(false);
+  return r;
+}
+
 std::optional<ModelSpec> read_model(Section& s, const std::filesystem::path& config_dir) {
   const auto name = s.choice("name", true, model_names());
   if (!name) {
@@ -49,6 +62,7 @@ std::optional<ModelSpec> read_model(Section& s, const std::filesystem::path& con
     return std::nullopt;
   }
   if (model_names()[*name] == "decoder") return read_decoder(s, config_dir);
+  if (model_names()[*name] == "resnet") return read_resnet(s);
   return read_mlp(s);
 }
 
@@ -308,7 +322,7 @@ Config validate(const YAML::Node& document, const std::string& source,
 } // namespace
 
 const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names = {"mlp", "decoder"};
+  static const std::vector<std::string> names = {"mlp", "decoder", "resnet"};
   return names;
 }
 

@@ -1,6 +1,7 @@
 #include "model/analysis.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace epochcost::model {
@@ -90,10 +91,75 @@ double activations_decoder(const config::DecoderSpec& d, std::int64_t seq_len, s
   return tokens * (double(d.layers) * per_layer * bytes + double(d.vocab) * (bytes + 4));
 }
 
+struct Conv {
+  double in, out, kernel, out_size; // channels, channels, k, output height = width
+};
+
+// torchvision's ResNet: 7×7/2 stem and 3×3/2 max pool, four stages of basic (18) or bottleneck
+// (50, expansion 4, stride on the 3×3) blocks, a 1×1 projection where the shape changes.
+std::vector<Conv> resnet_convs(const config::ResNetSpec& r) {
+  const bool bottleneck = r.depth == 50;
+  const std::vector<int> blocks =
+      bottleneck ? std::vector<int>{3, 4, 6, 3} : std::vector<int>{2, 2, 2, 2};
+  const auto halve = [](double size) {
+    return std::floor((size - 1) / 2) + 1;
+  }; // k3/s2/p1, k7/s2/p3, k1/s2
+  std::vector<Conv> convs;
+  double size = halve(double(r.image_size));
+  convs.push_back({3, 64, 7, size});
+  size = halve(size); // max pool
+  double in = 64;
+  for (std::size_t stage = 0; stage < 4; ++stage) {
+    const double width = 64.0 * double(1 << stage);
+    const double out = bottleneck ? 4 * width : width;
+    for (int b = 0; b < blocks[stage]; ++b) {
+      const bool downsample = stage > 0 && b == 0;
+      const double out_size = downsample ? halve(size) : size;
+      if (bottleneck) {
+        convs.push_back({in, width, 1, size});
+        convs.push_back({width, width, 3, out_size});
+        convs.push_back({width, out, 1, out_size});
+      } else {
+        convs.push_back({in, width, 3, out_size});
+        convs.push_back({width, width, 3, out_size});
+      }
+      if (downsample || in != out) convs.push_back({in, out, 1, out_size});
+      in = out;
+      size = out_size;
+    }
+  }
+  return convs;
+}
+
+Analysis analyze_resnet(const config::ResNetSpec& r) {
+  double params = 0, macs = 0;
+  for (const Conv& c : resnet_convs(r)) {
+    params += c.kernel * c.kernel * c.in * c.out + 2 * c.out; // bias-free conv + BatchNorm affine
+    macs += c.kernel * c.kernel * c.in * c.out * c.out_size * c.out_size;
+  }
+  const double features = r.depth == 50 ? 2048 : 512;
+  params += features * double(r.classes) + double(r.classes);
+  macs += features * double(r.classes);
+  Analysis a;
+  a.params_total = a.params_trainable = static_cast<std::int64_t>(params);
+  a.flops_per_sample = 6 * macs;
+  return a;
+}
+
+double activations_resnet(const config::ResNetSpec& r, std::int64_t batch, double bytes) {
+  // Each convolution keeps its input; each BatchNorm its input and ReLU its output: about three
+  // tensors of every convolution's output size, plus the image.
+  double elements = 3.0 * double(r.image_size) * double(r.image_size);
+  for (const Conv& c : resnet_convs(r))
+    elements += 3 * c.out * c.out_size * c.out_size;
+  return elements * double(batch) * bytes;
+}
+
 } // namespace
 
 Analysis analyze(const config::ModelSpec& model, std::int64_t seq_len) {
   if (const auto* mlp = std::get_if<config::MlpSpec>(&model)) return analyze_mlp(*mlp);
+  if (const auto* resnet = std::get_if<config::ResNetSpec>(&model)) return analyze_resnet(*resnet);
   return analyze_decoder(std::get<config::DecoderSpec>(model), seq_len);
 }
 
@@ -119,6 +185,8 @@ MemoryEstimate estimate_memory(const config::Config& config) {
   const double activation_bytes = half ? 2 : 4;
   if (const auto* mlp = std::get_if<config::MlpSpec>(&*config.model)) {
     m.activations_bytes = activations_mlp(*mlp, config.data.batch_size, activation_bytes);
+  } else if (const auto* resnet = std::get_if<config::ResNetSpec>(&*config.model)) {
+    m.activations_bytes = activations_resnet(*resnet, config.data.batch_size, activation_bytes);
   } else {
     m.activations_bytes =
         activations_decoder(std::get<config::DecoderSpec>(*config.model), config.data.seq_len,

@@ -40,6 +40,9 @@ std::string model_line(const config::Config& c) {
     for (const auto width : mlp->hidden)
       out << "→" << width;
     out << "→" << mlp->output_dim << " (" << config::to_string(mlp->loss) << ")";
+  } else if (const auto* r = std::get_if<config::ResNetSpec>(&*c.model)) {
+    out << "resnet-" << r->depth << " " << r->image_size << "px"
+        << (r->channels_last ? ", channels-last" : "");
   } else {
     const auto& d = std::get<config::DecoderSpec>(*c.model);
     out << "decoder " << (d.preset.empty() ? "" : d.preset + " ") << d.layers << "×" << d.hidden
