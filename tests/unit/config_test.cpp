@@ -128,7 +128,7 @@ TEST(Config, EnumsListTheirValues) {
                       "(did you mean 'gpu_hour'?)"),
             std::string::npos);
   EXPECT_NE(error_of(replace(valid_config, "name: mlp", "name: mpl"))
-                .find("model.name: must be one of mlp, decoder; got 'mpl' (did you mean 'mlp'?)"),
+                .find("model.name: must be one of mlp, decoder, resnet; got 'mpl' (did you mean 'mlp'?)"),
             std::string::npos);
   EXPECT_NE(error_of(replace(valid_config, "precision: fp32", "precision: fp64"))
                 .find("precision: must be one of"),
