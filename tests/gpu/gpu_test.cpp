@@ -5,6 +5,8 @@
 #include "phase_clock.hpp"
 #include "util/errors.hpp"
 
+#include <ATen/SDPBackend.h>
+#include <ATen/ops/_fused_sdp_choice.h>
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
@@ -82,6 +84,40 @@ TEST_F(Gpu, OutOfMemoryIsReportedAsSuch) {
   measure::MeasureRequest request;
   request.config = &config;
   EXPECT_THROW((void)measure(request), OutOfMemoryError);
+}
+
+config::Config tiny_decoder(const std::string& precision) {
+  return config::parse_config(
+      "model: {name: decoder, preset: tiny}\nlora: {rank: 8, targets: [q, v]}\n"
+      "data: {samples: 256, batch_size: 4, seq_len: 128}\noptimizer: {name: adamw}\ndevice: cuda\n"
+      "timing: {warmup_steps: 3, min_steps: 10, min_seconds: 0.1, max_seconds: 2}\n"
+      "pricing: {currency: USD, amount: 1}\n",
+      "tiny.yaml", {"precision=" + precision}, config::Purpose::run);
+}
+
+TEST_F(Gpu, AutocastFusedOptimizerAndMemoryStatistics) {
+  for (const std::string precision : {"bf16", "fp16", "bf16-pure"}) {
+    const config::Config config = tiny_decoder(precision);
+    measure::MeasureRequest request;
+    request.config = &config;
+    const measure::Measurement m = measure(request);
+    EXPECT_EQ(m.optimizer_implementation, "fused") << precision;
+    ASSERT_TRUE(m.peak_allocated_bytes.has_value()) << precision;
+    EXPECT_GT(*m.peak_allocated_bytes, 0) << precision;
+    EXPECT_LE(*m.peak_allocated_bytes, *m.peak_reserved_bytes) << precision;
+    EXPECT_GE(m.skipped_steps, 0);
+    if (precision != "fp16") EXPECT_EQ(m.skipped_steps, 0) << precision;
+  }
+}
+
+TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {
+  (void)resolve_device(gpu_job().device);
+  const auto options = torch::TensorOptions(torch::kCUDA).dtype(torch::kBFloat16);
+  const torch::Tensor q = torch::randn({2, 8, 256, 64}, options);
+  const auto backend =
+      static_cast<at::SDPBackend>(at::_fused_sdp_choice(q, q, q, {}, 0.0, /*is_causal=*/true));
+  EXPECT_NE(backend, at::SDPBackend::math) << "SDPA fell back to the math kernel";
+  EXPECT_NE(backend, at::SDPBackend::error);
 }
 
 TEST_F(Gpu, MissingDeviceIndexIsAnInputError) {
