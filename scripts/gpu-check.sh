@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check: on a machine with a GPU and torch already installed (no network needed), build
 # against that torch, run the whole suite including the gpu label, run the default job with
-# --validate-epoch, repeat it, and run the naive-recipe benchmark. Each stage has its own time cap
+# --validate-epoch, repeat it, and run the benchmarks (naive recipe; Python peers, including the
+# DeepSeek-7B LoRA preset against transformers + PEFT). Each stage has its own time cap
 # and writes into OUT_DIR as it goes, so a machine lent for minutes returns what finished.
 #   scripts/gpu-check.sh OUT_DIR
 # Debian packages carried in .debs/ (apt-get download here) are unpacked into a private prefix for
@@ -47,6 +48,7 @@ stage repeats 240 bash -c "for i in 1 2 3 4 5; do \"$build/epochcost\" --log-lev
 stage cpu-job 60 "$build/epochcost" run configs/linear-regression.yaml --set device=cpu --validate-epoch \
   --format json --output "$out/linear-regression-cpu.json"
 stage bench-naive 180 scripts/bench-naive.sh
+stage bench-python 420 env EPOCHCOST_BENCH_OUT="$out/bench" scripts/bench-vs-python.sh
 # One CUDA runtime per process: list the libcudart files mapped into a running measurement.
 stage cudart 60 bash -c "'$build/epochcost' --log-level off run configs/linear-regression.yaml \
   --set timing.max_seconds=8 --set timing.target_ci_pct=0.0001 >/dev/null & pid=\$!; sleep 5;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): epochcost's training step against the same workload written the way
+# users write it in Python (scripts/reference/train_reference.py: PyTorch eager, torchvision,
+# transformers + PEFT), run one after the other on the same machine, same resolved config.
+#   scripts/bench-vs-python.sh [CONFIG ...]      (defaults below, chosen by whether CUDA is visible)
+# Prints per workload both step times, reference / epochcost (> 1: epochcost faster) and, for
+# language models, the tokens/s ratio. The result files go to ${EPOCHCOST_BENCH_OUT:-/tmp/epochcost-bench}.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${EPOCHCOST_BUILD_DIR:-$root/build}
+venv=${EPOCHCOST_VENV:-${XDG_DATA_HOME:-$HOME/.local/share}/epochcost/venv}
+py=${EPOCHCOST_TORCH_PYTHON:-}
+[[ -z $py && -x $venv/bin/python ]] && py=$venv/bin/python
+[[ -z $py ]] && py=python3
+out=${EPOCHCOST_BENCH_OUT:-/tmp/epochcost-bench}
+mkdir -p "$out"
+
+if [[ $# -gt 0 ]]; then
+  runs=("$@")
+elif "$py" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  # The 7B LoRA preset as the issue states it: bf16 weights, r=8 on q and v, batch 2, seq 2048,
+  # SDPA, fused AdamW, one optimizer step per micro-batch.
+  runs=("configs/linear-regression.yaml"
+        "configs/resnet50-a100.yaml --set data.batch_size=128"
+        "configs/deepseek-7b-lora-a100x4.yaml --set train.accumulation_steps=1")
+else
+  runs=("configs/linear-regression.yaml --set device=cpu"
+        "configs/decoder-tiny-lora.yaml --set device=cpu")
+fi
+
+printf '%-28s %14s %14s %12s %12s\n' workload epochcost_s reference_s ref/epochcost tokens_ratio
+for run in "${runs[@]}"; do
+  read -r -a words <<<"$run"
+  config=${words[0]}
+  name=$(basename "$config" .yaml)
+  (cd "$root" && "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json) >"$out/$name.epochcost.json"
+  (cd "$root" && "$build_dir/epochcost" info "${words[@]}" --format json) |
+    "$py" -W ignore "$root/scripts/reference/train_reference.py" >"$out/$name.reference.json"
+  "$py" - "$out/$name.epochcost.json" "$out/$name.reference.json" "$name" <<'PY'
+import json, sys
+ours, ref, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+a, b = ours["timing"]["t_batch_s"]["mean"], ref["timing"]["t_batch_s"]["mean"]
+tokens = ours["throughput"]["tokens_per_s_per_device"], ref["throughput"]["tokens_per_s_per_device"]
+ratio = f"{tokens[0] / tokens[1]:.3f}" if tokens[0] and tokens[1] else "-"
+mfu = ours["flops"]["mfu"]
+print(f"{name:<28} {a:14.6g} {b:14.6g} {b / a:12.3f} {ratio:>12}" + (f"  (epochcost MFU {mfu:.1%})" if mfu else ""))
+PY
+done
