@@ -4,6 +4,7 @@
 #include "hardware/gpu_specs.hpp"
 #include "log/log.hpp"
 #include "pipeline/build_result.hpp"
+#include "report/batch_reporter.hpp"
 #include "report/format.hpp"
 #include "report/gpu_reporter.hpp"
 #include "report/info_reporter.hpp"
@@ -134,6 +135,9 @@ int run_main(int argc, char** argv) {
   bool validate_epoch = false;
   run->add_flag("--validate-epoch", validate_epoch,
                 "also run one full real epoch and report predicted vs actual time");
+  bool find_max_batch = false;
+  run->add_flag("--find-max-batch", find_max_batch,
+                "find the largest data.batch_size that fits the CUDA device, by real steps");
 
   CLI::App* estimate = app.add_subcommand("estimate", "price an epoch from a given step time");
   add_config(*estimate);
@@ -207,7 +211,6 @@ int run_main(int argc, char** argv) {
   }
   const auto config = config::load_config(config_path, overrides, config::Purpose::run);
   check_output_target(output.output);
-  const measure::MeasureFunction measure_fn = cli::load_runner();
   install_signal_handlers();
   ProgressLine progress(::isatty(STDERR_FILENO) && log_level != "off" && log_level != "error");
   measure::MeasureRequest request;
@@ -215,7 +218,12 @@ int run_main(int argc, char** argv) {
   request.validate_epoch = validate_epoch;
   request.on_progress = [&progress](const measure::ProgressUpdate& u) { progress.update(u); };
   request.pending_signal = [] { return pending_signal.load(); };
-  const measure::Measurement measurement = measure_fn(request);
+  if (find_max_batch) {
+    const measure::BatchSearch search = cli::load_batch_search()(request);
+    emit(report::render_batch_search(config, search, format), output);
+    return 0;
+  }
+  const measure::Measurement measurement = cli::load_measure()(request);
   progress.clear();
   emit(report::render(pipeline::build_run_result(config, measurement, invocation), format), output);
   return 0;

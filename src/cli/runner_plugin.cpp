@@ -9,7 +9,9 @@
 
 namespace epochcost::cli {
 
-measure::MeasureFunction load_runner() {
+namespace {
+
+void* runner_symbol(const char* name) {
   std::filesystem::path path;
   if (const char* explicit_path = std::getenv("EPOCHCOST_RUNNER");
       explicit_path && *explicit_path) {
@@ -31,12 +33,23 @@ measure::MeasureFunction load_runner() {
   if (!handle) {
     throw RuntimeFailure("cannot load the LibTorch runner '" + path.string() + "': " + ::dlerror());
   }
-  void* entry = ::dlsym(handle, measure::runner_entry_symbol);
+  void* entry = ::dlsym(handle, name);
   if (!entry) {
-    throw RuntimeFailure("'" + path.string() + "' has no " + measure::runner_entry_symbol +
+    throw RuntimeFailure("'" + path.string() + "' has no " + name +
                          ": it belongs to another epochcost version; rebuild");
   }
-  return reinterpret_cast<measure::MeasureFunction>(entry);
+  return entry;
+}
+
+} // namespace
+
+measure::MeasureFunction load_measure() {
+  return reinterpret_cast<measure::MeasureFunction>(runner_symbol(measure::runner_entry_symbol));
+}
+
+measure::BatchSearchFunction load_batch_search() {
+  return reinterpret_cast<measure::BatchSearchFunction>(
+      runner_symbol(measure::batch_search_symbol));
 }
 
 } // namespace epochcost::cli

@@ -5,12 +5,11 @@
 #include "util/errors.hpp"
 
 #include <ATen/Context.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 #include <torch/version.h>
+#include <unistd.h>
 
 #ifdef EPOCHCOST_HAS_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -138,6 +137,14 @@ ResolvedDevice resolve_device(const config::DeviceSpec& spec) {
 void reset_memory_peaks(const torch::Device& device) {
 #ifdef EPOCHCOST_HAS_CUDA
   if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#else
+  (void)device;
+#endif
+}
+
+void release_cached_memory(const torch::Device& device) {
+#ifdef EPOCHCOST_HAS_CUDA
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::emptyCache();
 #else
   (void)device;
 #endif

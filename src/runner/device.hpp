@@ -25,6 +25,8 @@ struct MemoryPeaks {
 // The CUDA caching allocator's peaks since the last reset; nullopt on the CPU.
 void reset_memory_peaks(const torch::Device& device);
 [[nodiscard]] std::optional<MemoryPeaks> memory_peaks(const torch::Device& device);
+// Returns the caching allocator's free blocks to the driver, so the next try starts clean.
+void release_cached_memory(const torch::Device& device);
 
 // Applies fp32 / tf32 math settings for the device (TF32 is off for fp32, so fp32 means fp32).
 void apply_math_mode(config::Precision precision);

@@ -2,9 +2,9 @@
 
 #include "log/log.hpp"
 
+#include <ATen/ops/_foreach_add.h>
 #include <ATen/ops/_fused_adam.h>
 #include <ATen/ops/_fused_adamw.h>
-#include <ATen/ops/_foreach_add.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 

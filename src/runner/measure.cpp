@@ -274,7 +274,87 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
   return std::move(s.result);
 }
 
+measure::BatchSearch find_max_batch(const measure::MeasureRequest& request) {
+  const config::Config& config = *request.config;
+  const ResolvedDevice device = resolve_device(config.device);
+  if (!device.device.is_cuda()) {
+    throw InputError("--find-max-batch needs a CUDA device (device: " + device.info.device +
+                     "): on the CPU a try would exhaust host memory; `epochcost info --gpu` "
+                     "answers from the estimate");
+  }
+  measure::BatchSearch search;
+  search.device = device.info;
+  torch::manual_seed(config.seed);
+  apply_math_mode(config.precision);
+  auto workload = models::build_workload(*config.model, config.data);
+  workload->module().to(device.device);
+  if (config.precision == config::Precision::bf16_pure) workload->module().to(torch::kBFloat16);
+
+  const auto fits = [&](std::int64_t batch) {
+    if (request.pending_signal) {
+      if (const int signal = request.pending_signal()) throw Interrupted(signal);
+    }
+    config::Config trial = config;
+    trial.data.batch_size = batch;
+    measure::BatchTry attempt{batch, false, std::nullopt};
+    reset_memory_peaks(device.device);
+    try {
+      const SyntheticDataset data(*workload, trial.data, device.device);
+      TrainingStep step(*workload, trial, device.device);
+      for (std::int64_t i = 0; i < 2; ++i)
+        step.run(data, i, step.samples_per_step(), nullptr);
+      torch::cuda::synchronize(device.device.index());
+      attempt.fits = true;
+      attempt.peak_reserved_bytes = memory_peaks(device.device)->reserved_bytes;
+    } catch (const c10::OutOfMemoryError&) {
+      // Not an error here: the answer to this try.
+    }
+    for (auto& p : workload->module().parameters())
+      p.mutable_grad() = torch::Tensor();
+    release_cached_memory(device.device);
+    search.tries.push_back(attempt);
+    log::info("batch " + std::to_string(batch) + (attempt.fits ? ": fits" : ": out of memory"));
+    return attempt.fits;
+  };
+
+  // Grow by doubling while it fits (up to the dataset), then bisect the last gap.
+  const std::int64_t limit = config.data.samples;
+  std::int64_t good = 0, bad = 0;
+  for (std::int64_t batch = std::min(config.data.batch_size, limit);;) {
+    if (fits(batch)) {
+      good = batch;
+      if (batch == limit) break;
+      batch = std::min(batch * 2, limit);
+    } else {
+      bad = batch;
+      break;
+    }
+  }
+  if (good == 0 && bad > 1) { // even the configured size failed: halve down to the first fit
+    for (std::int64_t batch = bad / 2; batch >= 1 && good == 0; batch /= 2) {
+      if (fits(batch))
+        good = batch;
+      else
+        bad = batch;
+    }
+  }
+  while (bad > good + 1 && good > 0) {
+    const std::int64_t middle = good + (bad - good) / 2;
+    if (fits(middle))
+      good = middle;
+    else
+      bad = middle;
+  }
+  search.max_batch_size = good;
+  return search;
+}
+
 } // namespace epochcost::runner
+
+extern "C" __attribute__((visibility("default"))) epochcost::measure::BatchSearch
+epochcost_runner_find_max_batch_v1(const epochcost::measure::MeasureRequest& request) {
+  return epochcost::runner::find_max_batch(request);
+}
 
 // The plugin's entry point, looked up by the CLI with dlsym.
 extern "C" __attribute__((visibility("default"))) epochcost::measure::Measurement

@@ -349,6 +349,14 @@ TEST_F(RunTest, TinyDecoderWithLoraRunsAndReportsTokens) {
   EXPECT_EQ(j["epoch"]["batches"], 512);
 }
 
+TEST_F(RunTest, FindMaxBatchNeedsACudaDevice) {
+  if (std::system("nvidia-smi -L >/dev/null 2>&1") == 0) GTEST_SKIP() << "a GPU is present";
+  const auto output = run_cli("run " + default_config + " --set device=cpu --find-max-batch");
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_NE(output.err.find("--find-max-batch needs a CUDA device"), std::string::npos)
+      << output.err;
+}
+
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
   const ScratchDir dir;
   const std::string command =

@@ -120,6 +120,24 @@ TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {
   EXPECT_NE(backend, at::SDPBackend::error);
 }
 
+TEST_F(Gpu, FindMaxBatchBisectsToTheLargestFit) {
+  // ResNet-50 at 224 px in fp32 needs roughly 0.1 GB per image: thousands do not fit.
+  const config::Config config = config::parse_config(
+      "model: {name: resnet, depth: 50}\ndata: {samples: 16384, batch_size: 64}\n"
+      "optimizer: {name: sgd, momentum: 0.9}\ndevice: cuda\npricing: {currency: USD, amount: 1}\n",
+      "search.yaml", {}, config::Purpose::run);
+  measure::MeasureRequest request;
+  request.config = &config;
+  const measure::BatchSearch search = find_max_batch(request);
+  EXPECT_GT(search.max_batch_size, 64);
+  bool failed_once = false;
+  for (const auto& t : search.tries) {
+    EXPECT_EQ(t.fits, t.batch_size <= search.max_batch_size) << t.batch_size;
+    failed_once |= !t.fits;
+  }
+  EXPECT_TRUE(failed_once || search.max_batch_size == 16384);
+}
+
 TEST_F(Gpu, MissingDeviceIndexIsAnInputError) {
   config::DeviceSpec spec;
   spec.kind = config::DeviceSpec::Kind::cuda;

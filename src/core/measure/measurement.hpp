@@ -72,8 +72,22 @@ struct MeasureRequest {
   std::function<int()> pending_signal; // the signal number that asks to stop, or 0
 };
 
-// Exported by the runner plugin with C linkage under runner_entry_symbol.
+// --find-max-batch: real training steps at growing, then bisected batch sizes.
+struct BatchTry {
+  std::int64_t batch_size = 0;
+  bool fits = false;
+  std::optional<std::int64_t> peak_reserved_bytes;  // when it fits
+};
+struct BatchSearch {
+  DeviceInfo device;
+  std::int64_t max_batch_size = 0;  // 0: not even one sample fits
+  std::vector<BatchTry> tries;
+};
+
+// Exported by the runner plugin with C linkage under these names.
 using MeasureFunction = Measurement (*)(const MeasureRequest&);
+using BatchSearchFunction = BatchSearch (*)(const MeasureRequest&);
 inline constexpr const char* runner_entry_symbol = "epochcost_runner_measure_v1";
+inline constexpr const char* batch_search_symbol = "epochcost_runner_find_max_batch_v1";
 
 } // namespace epochcost::measure
