@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <torch/nn/functional/dropout.h>
 #include <torch/nn/functional/loss.h>
+#include <torch/autograd.h>
 #include <torch/nn/init.h>
+
+#include "autocast.hpp"
 
 namespace epochcost::models {
 namespace {
@@ -94,7 +97,41 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   return h + down_->forward(torch::silu(gate_->forward(m)) * up_->forward(m));
 }
 
-DecoderImpl::DecoderImpl(const config::DecoderSpec& spec) : spec_(spec) {
+// Activation checkpointing of one layer (LibTorch has no torch.utils.checkpoint): the forward
+// keeps only the layer's inputs; the backward recomputes the layer under the autocast state the
+// forward ran in and back-propagates through it, as PyTorch's reentrant checkpoint does.
+// Recomputed LoRA dropout draws new masks: the gradient values differ, the cost does not.
+struct CheckpointedLayer : torch::autograd::Function<CheckpointedLayer> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& cos, const torch::Tensor& sin,
+                               DecoderLayerImpl* layer) {
+    const auto device = x.device().type();
+    ctx->saved_data["layer"] = reinterpret_cast<std::int64_t>(layer);
+    ctx->saved_data["autocast"] = at::autocast::is_autocast_enabled(device);
+    ctx->saved_data["autocast_dtype"] = at::autocast::get_autocast_dtype(device);
+    ctx->save_for_backward({x, cos, sin});
+    return layer->forward(x, cos, sin);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
+    const torch::Tensor x = saved[0].detach().requires_grad_(true);
+    torch::Tensor out;
+    {
+      torch::AutoGradMode grad_mode(true);
+      AutocastRegion region(ctx->saved_data["autocast"].toBool(), x.device().type(),
+                            ctx->saved_data["autocast_dtype"].toScalarType());
+      out = layer->forward(x, saved[1], saved[2]);
+    }
+    torch::autograd::backward({out}, {grads[0]});
+    return {x.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+DecoderImpl::DecoderImpl(const config::DecoderSpec& spec, bool checkpointing)
+    : spec_(spec), checkpointing_(checkpointing) {
   embed_ = register_module("embed", torch::nn::Embedding(spec.vocab, spec.hidden));
   for (std::int64_t l = 0; l < spec.layers; ++l)
     layers_->push_back(DecoderLayer(spec));
@@ -124,14 +161,23 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& ids) {
   torch::Tensor x = embed_->forward(ids);
   const torch::Tensor cos = cos_.slice(0, 0, seq).to(x.scalar_type());
   const torch::Tensor sin = sin_.slice(0, 0, seq).to(x.scalar_type());
-  for (auto& layer : *layers_)
-    x = layer->as<DecoderLayer>()->forward(x, cos, sin);
+  const bool checkpoint = checkpointing_ && is_training() && torch::GradMode::is_enabled();
+  // With a frozen embedding (LoRA) no checkpoint input would require grad, and autograd would
+  // never call back into the layers; make the embedding output a leaf that does, as
+  // transformers' enable_input_require_grads does for PEFT.
+  if (checkpoint && !x.requires_grad()) x = x.detach().requires_grad_(true);
+  for (auto& layer : *layers_) {
+    auto* decoder_layer = layer->as<DecoderLayer>();
+    x = checkpoint ? CheckpointedLayer::apply(x, cos, sin, decoder_layer)
+                   : decoder_layer->forward(x, cos, sin);
+  }
   x = norm_->forward(x);
   return head_ ? head_->forward(x) : torch::matmul(x, embed_->weight.t());
 }
 
-DecoderWorkload::DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len)
-    : spec_(spec), seq_len_(seq_len), model_(spec) {}
+DecoderWorkload::DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len,
+                                 bool checkpointing)
+    : spec_(spec), seq_len_(seq_len), model_(spec, checkpointing) {}
 
 Batch DecoderWorkload::synthetic_samples(std::int64_t count) const {
   // The targets are the inputs shifted by one token, taken inside the loss: no second tensor.

@@ -54,12 +54,13 @@ TORCH_MODULE(DecoderLayer);
 
 class DecoderImpl : public torch::nn::Module {
 public:
-  explicit DecoderImpl(const config::DecoderSpec& spec);
+  DecoderImpl(const config::DecoderSpec& spec, bool checkpointing);
   // Token ids [batch, seq] → logits [batch, seq, vocab].
   torch::Tensor forward(const torch::Tensor& ids);
 
 private:
   config::DecoderSpec spec_;
+  bool checkpointing_;
   torch::nn::Embedding embed_{nullptr};
   torch::nn::ModuleList layers_;
   RMSNorm norm_{nullptr};
@@ -70,7 +71,7 @@ TORCH_MODULE(Decoder);
 
 class DecoderWorkload : public Workload {
 public:
-  DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len);
+  DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len, bool checkpointing = false);
   torch::nn::Module& module() override { return *model_; }
   [[nodiscard]] Batch synthetic_samples(std::int64_t count) const override;
   // Next-token cross-entropy over the sequence.

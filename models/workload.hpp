@@ -27,6 +27,7 @@ public:
 
 // The model registry: builds the family named by the spec (data gives the sequence length).
 [[nodiscard]] std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec,
-                                                       const config::DataSpec& data = {});
+                                                       const config::DataSpec& data = {},
+                                                       const config::TrainSpec& train = {});
 
 } // namespace epochcost::models

@@ -106,7 +106,7 @@ void prepare(Session& s) {
   refuse_what_cannot_fit(config, s.device.info);
   torch::manual_seed(config.seed);
   apply_math_mode(config.precision);
-  s.workload = models::build_workload(*config.model, config.data);
+  s.workload = models::build_workload(*config.model, config.data, config.train);
   s.workload->module().to(s.device.device);
   if (config.precision == config::Precision::bf16_pure) s.workload->module().to(torch::kBFloat16);
   for (const auto& p : s.workload->module().parameters()) {
@@ -286,7 +286,7 @@ measure::BatchSearch find_max_batch(const measure::MeasureRequest& request) {
   search.device = device.info;
   torch::manual_seed(config.seed);
   apply_math_mode(config.precision);
-  auto workload = models::build_workload(*config.model, config.data);
+  auto workload = models::build_workload(*config.model, config.data, config.train);
   workload->module().to(device.device);
   if (config.precision == config::Precision::bf16_pure) workload->module().to(torch::kBFloat16);
 

@@ -1,8 +1,8 @@
 #include "training_step.hpp"
 
+#include "autocast.hpp"
 #include "fused_adam.hpp"
 
-#include <ATen/autocast_mode.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
@@ -42,34 +42,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tenso
   }
   throw std::logic_error("unknown optimizer");
 }
-
-// LibTorch has no RAII autocast guard; this mirrors Python's torch.autocast enter/exit.
-class AutocastRegion {
-public:
-  AutocastRegion(bool enabled, at::DeviceType device_type, at::ScalarType dtype)
-      : enabled_(enabled), device_type_(device_type) {
-    if (!enabled_) return;
-    previous_enabled_ = at::autocast::is_autocast_enabled(device_type_);
-    previous_dtype_ = at::autocast::get_autocast_dtype(device_type_);
-    at::autocast::set_autocast_enabled(device_type_, true);
-    at::autocast::set_autocast_dtype(device_type_, dtype);
-    at::autocast::increment_nesting();
-  }
-  ~AutocastRegion() {
-    if (!enabled_) return;
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    at::autocast::set_autocast_enabled(device_type_, previous_enabled_);
-    at::autocast::set_autocast_dtype(device_type_, previous_dtype_);
-  }
-  AutocastRegion(const AutocastRegion&) = delete;
-  AutocastRegion& operator=(const AutocastRegion&) = delete;
-
-private:
-  bool enabled_;
-  at::DeviceType device_type_;
-  bool previous_enabled_ = false;
-  at::ScalarType previous_dtype_ = at::kFloat;
-};
 
 } // namespace
 
@@ -143,7 +115,7 @@ void TrainingStep::accumulate_gradients(const SyntheticDataset& data, std::int64
     {
       const bool autocast =
           precision_ == config::Precision::bf16 || precision_ == config::Precision::fp16;
-      AutocastRegion region(autocast, device_.type(),
+      models::AutocastRegion region(autocast, device_.type(),
                             precision_ == config::Precision::fp16 ? at::kHalf : at::kBFloat16);
       // Weighted so the accumulated gradient is that of the mean loss over the step's samples.
       loss = workload_.loss(batch) * (static_cast<double>(size) / static_cast<double>(samples));

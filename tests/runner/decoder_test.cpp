@@ -96,6 +96,37 @@ TEST(Decoder, LoraTrainsTheAdaptersOnly) {
   EXPECT_EQ(adapters_changed, 2 * 2 * 2); // A and B of q and v in both layers
 }
 
+TEST(Decoder, CheckpointingGivesTheSameGradients) {
+  const auto gradients = [](bool checkpointing) {
+    torch::manual_seed(5);
+    const config::Config c = tiny("", checkpointing ? "train: {checkpointing: true}\n" : "");
+    EXPECT_EQ(c.train.checkpointing, checkpointing);
+    auto workload = models::build_workload(*c.model, c.data, c.train);
+    const models::Batch batch = workload->synthetic_samples(2);
+    workload->loss(batch).backward();
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : workload->module().parameters()) grads.push_back(p.grad().clone());
+    return grads;
+  };
+  const auto plain = gradients(false);
+  const auto recomputed = gradients(true);
+  ASSERT_EQ(plain.size(), recomputed.size());
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(plain[i], recomputed[i], 1e-4, 1e-6)) << "parameter " << i;
+  }
+}
+
+TEST(Decoder, CheckpointingWorksWithLora) {
+  const config::Config c = tiny("", "lora: {rank: 4}\ntrain: {checkpointing: true}\n");
+  auto workload = models::build_workload(*c.model, c.data, c.train);
+  workload->loss(workload->synthetic_samples(2)).backward();
+  for (const auto& item : workload->module().named_parameters()) {
+    if (item.key().find("lora_") != std::string::npos) {
+      EXPECT_TRUE(item.value().grad().defined()) << item.key();
+    }
+  }
+}
+
 TEST(ResNet, ParametersMatchTheFormulaAndAStepRuns) {
   for (const std::int64_t depth : {18, 50}) {
     const config::ModelSpec spec = config::ResNetSpec{depth, 10, 32, depth == 50};

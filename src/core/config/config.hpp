@@ -121,6 +121,7 @@ struct ExtraCostsSpec {
 struct TrainSpec {
   std::int64_t accumulation_steps = 1;  // micro-batches per optimizer step
   double grad_clip = 0;                 // max global gradient norm; 0 = no clipping
+  bool checkpointing = false;           // decoder: recompute each layer in the backward pass
 };
 
 struct Config {

@@ -93,7 +93,8 @@ nlohmann::json to_json(const Config& c) {
   out["extra_costs"] = {{"storage_transfer", c.extra_costs.storage_transfer},
                         {"ops", c.extra_costs.ops}};
   out["train"] = {{"accumulation_steps", c.train.accumulation_steps},
-                  {"grad_clip", c.train.grad_clip}};
+                  {"grad_clip", c.train.grad_clip},
+                  {"checkpointing", c.train.checkpointing}};
   out["epochs"] = c.epochs;
   out["seed"] = c.seed;
   return out;

@@ -178,6 +178,7 @@ TrainSpec read_train(Section& s) {
   TrainSpec train;
   train.accumulation_steps = s.integer("accumulation_steps", false, 1, 1 << 20).value_or(1);
   train.grad_clip = s.number("grad_clip", false, 0.0).value_or(0.0);
+  train.checkpointing = s.boolean("checkpointing").value_or(false);
   return train;
 }
 
@@ -261,6 +262,9 @@ void check_model_data(Section& root, Config& config, const std::optional<LoraSpe
   }
   if (config.model && config.data.seq_len > 0) {
     root.invalid("data", "data.seq_len applies only to model decoder");
+  }
+  if (config.model && config.train.checkpointing) {
+    root.invalid("train", "train.checkpointing applies only to model decoder");
   }
   if (config.model && lora && lora->rank > 0) {
     root.invalid("lora", "lora applies only to model decoder");

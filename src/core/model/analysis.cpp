@@ -80,7 +80,7 @@ Analysis analyze_decoder(const config::DecoderSpec& d, std::int64_t seq_len) {
 }
 
 double activations_decoder(const config::DecoderSpec& d, std::int64_t seq_len, std::int64_t batch,
-                           double bytes) {
+                           double bytes, bool checkpointing) {
   // Saved for backward per token and layer: the two norm inputs, the inputs of q/k/v, o, gate/up
   // and down, q, k and v for attention and its output, gate and up outputs; then the logits in
   // the activation dtype and in fp32 for the loss. Attention probabilities are not stored (SDPA).
@@ -88,7 +88,9 @@ double activations_decoder(const config::DecoderSpec& d, std::int64_t seq_len, s
   const double q_dim = double(d.heads * d.head_dim()), kv_dim = double(d.kv_heads * d.head_dim());
   const double per_layer = 4 * h + 2 * q_dim + 2 * kv_dim + 3 * i;
   const double tokens = double(seq_len) * double(batch);
-  return tokens * (double(d.layers) * per_layer * bytes + double(d.vocab) * (bytes + 4));
+  // Checkpointing keeps each layer's input only, plus one layer's activations while recomputing.
+  const double layers = checkpointing ? double(d.layers) * h + per_layer : double(d.layers) * per_layer;
+  return tokens * (layers * bytes + double(d.vocab) * (bytes + 4));
 }
 
 struct Conv {
@@ -190,7 +192,7 @@ MemoryEstimate estimate_memory(const config::Config& config) {
   } else {
     m.activations_bytes =
         activations_decoder(std::get<config::DecoderSpec>(*config.model), config.data.seq_len,
-                            config.data.batch_size, activation_bytes);
+                            config.data.batch_size, activation_bytes, config.train.checkpointing);
   }
   return m;
 }
