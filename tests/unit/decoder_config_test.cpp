@@ -116,6 +116,10 @@ TEST(DecoderConfig, ShapeErrors) {
                      "lora: {rank: 8}\n")
                 .find("lora applies only to model decoder"),
             std::string::npos);
+  EXPECT_NE(error_of("{name: mlp, input_dim: 4, output_dim: 1}", "{samples: 10, batch_size: 2}",
+                     "train: {checkpointing: true}\n")
+                .find("train.checkpointing applies only to model decoder"),
+            std::string::npos);
   EXPECT_NE(
       error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2, seq_len: 8}",
                "lora: {rank: 8, targets: [q, vv]}\n")
