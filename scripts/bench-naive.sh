@@ -4,12 +4,7 @@
 #   scripts/bench-naive.sh [cpu|cuda] [RUNS]     (default: cuda if visible, else cpu; 3 runs)
 # Prints one line per run and method: predicted epoch, actual epoch, predicted / actual.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${EPOCHCOST_BUILD_DIR:-$root/build}
-venv=${EPOCHCOST_VENV:-${XDG_DATA_HOME:-$HOME/.local/share}/epochcost/venv}
-py=${EPOCHCOST_TORCH_PYTHON:-}
-[[ -z $py && -x $venv/bin/python ]] && py=$venv/bin/python
-[[ -z $py ]] && py=python3
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 device=${1:-$("$py" -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")' 2>/dev/null)}
 runs=${2:-3}
 

@@ -6,12 +6,7 @@
 # Prints per workload both step times, reference / epochcost (> 1: epochcost faster) and, for
 # language models, the tokens/s ratio. The result files go to ${EPOCHCOST_BENCH_OUT:-/tmp/epochcost-bench}.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${EPOCHCOST_BUILD_DIR:-$root/build}
-venv=${EPOCHCOST_VENV:-${XDG_DATA_HOME:-$HOME/.local/share}/epochcost/venv}
-py=${EPOCHCOST_TORCH_PYTHON:-}
-[[ -z $py && -x $venv/bin/python ]] && py=$venv/bin/python
-[[ -z $py ]] && py=python3
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 out=${EPOCHCOST_BENCH_OUT:-/tmp/epochcost-bench}
 mkdir -p "$out"
 

@@ -18,8 +18,10 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_of(const config::Optimiz
                                                           .weight_decay(spec.weight_decay));
 }
 
-std::unique_ptr<torch::optim::Optimizer> plain(const std::vector<torch::Tensor>& params,
-                                               const config::OptimizerSpec& spec) {
+} // namespace
+
+std::unique_ptr<torch::optim::Optimizer> make_plain_adam(const std::vector<torch::Tensor>& params,
+                                                         const config::OptimizerSpec& spec) {
   if (spec.name == config::OptimizerKind::adamw) {
     return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(spec.lr)
                                                              .betas({spec.beta1, spec.beta2})
@@ -31,8 +33,6 @@ std::unique_ptr<torch::optim::Optimizer> plain(const std::vector<torch::Tensor>&
                                                           .eps(spec.eps)
                                                           .weight_decay(spec.weight_decay));
 }
-
-} // namespace
 
 FusedAdam::FusedAdam(std::vector<torch::Tensor> params, const config::OptimizerSpec& spec)
     : torch::optim::Optimizer({torch::optim::OptimizerParamGroup(std::move(params))},
@@ -76,7 +76,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     implementation_ =
         std::string("plain (fused kernel unavailable: ") + e.what_without_backtrace() + ")";
     log::warn("optimizer: " + implementation_);
-    fallback_ = plain(params, spec_);
+    fallback_ = make_plain_adam(params, spec_);
     return fallback_->step(std::move(closure));
   }
   stepped_ = true;

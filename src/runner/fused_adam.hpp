@@ -12,6 +12,10 @@
 
 namespace epochcost::runner {
 
+// LibTorch's own Adam or AdamW (per-parameter loop) for the spec.
+[[nodiscard]] std::unique_ptr<torch::optim::Optimizer>
+make_plain_adam(const std::vector<torch::Tensor>& params, const config::OptimizerSpec& spec);
+
 class FusedAdam : public torch::optim::Optimizer {
 public:
   FusedAdam(std::vector<torch::Tensor> params, const config::OptimizerSpec& spec);

@@ -29,16 +29,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tenso
     if (spec.fused.value_or(device.is_cuda())) {
       return std::make_unique<FusedAdam>(std::move(parameters), spec);
     }
-    if (spec.name == config::OptimizerKind::adam) {
-      return std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(spec.lr)
-                                                                  .betas({spec.beta1, spec.beta2})
-                                                                  .eps(spec.eps)
-                                                                  .weight_decay(spec.weight_decay));
-    }
-    return std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(spec.lr)
-                                                                 .betas({spec.beta1, spec.beta2})
-                                                                 .eps(spec.eps)
-                                                                 .weight_decay(spec.weight_decay));
+    return make_plain_adam(parameters, spec);
   }
   throw std::logic_error("unknown optimizer");
 }
@@ -116,7 +107,8 @@ void TrainingStep::accumulate_gradients(const SyntheticDataset& data, std::int64
       const bool autocast =
           precision_ == config::Precision::bf16 || precision_ == config::Precision::fp16;
       models::AutocastRegion region(autocast, device_.type(),
-                            precision_ == config::Precision::fp16 ? at::kHalf : at::kBFloat16);
+                                    precision_ == config::Precision::fp16 ? at::kHalf
+                                                                          : at::kBFloat16);
       // Weighted so the accumulated gradient is that of the mean loss over the step's samples.
       loss = workload_.loss(batch) * (static_cast<double>(size) / static_cast<double>(samples));
     }
