@@ -127,9 +127,10 @@ TEST(Config, EnumsListTheirValues) {
                 .find("pricing.unit: must be one of gpu_hour, instance_hour; got 'gpu_hours' "
                       "(did you mean 'gpu_hour'?)"),
             std::string::npos);
-  EXPECT_NE(error_of(replace(valid_config, "name: mlp", "name: mpl"))
-                .find("model.name: must be one of mlp, decoder, resnet; got 'mpl' (did you mean 'mlp'?)"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(replace(valid_config, "name: mlp", "name: mpl"))
+          .find("model.name: must be one of mlp, decoder, resnet; got 'mpl' (did you mean 'mlp'?)"),
+      std::string::npos);
   EXPECT_NE(error_of(replace(valid_config, "precision: fp32", "precision: fp64"))
                 .find("precision: must be one of"),
             std::string::npos);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 namespace epochcost::config {
 namespace {
@@ -130,8 +131,12 @@ TEST(DecoderConfig, ShapeErrors) {
 
 class HfConfig : public ::testing::Test {
 protected:
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "epochcost-hf-test";
-  void SetUp() override { std::filesystem::create_directories(dir); }
+  // One directory per test: CTest runs the tests of this suite in parallel processes.
+  std::filesystem::path dir;
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "epochcost-hf-XXXXXX").string();
+    dir = ::mkdtemp(pattern.data());
+  }
   void TearDown() override { std::filesystem::remove_all(dir); }
   Config load(const std::string& json) {
     std::ofstream(dir / "config.json") << json;

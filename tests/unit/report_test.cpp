@@ -9,6 +9,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <stdlib.h>
 
 namespace epochcost {
 namespace {
@@ -164,9 +165,9 @@ TEST(Estimate, RejectsMissingOrNonPositiveTimes) {
 }
 
 TEST(Files, AtomicWriteLeavesOnlyTheFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "epochcost-files-test";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "epochcost-files-XXXXXX").string();
+  const std::filesystem::path dir = ::mkdtemp(pattern.data());
   write_file_atomically(dir / "out.json", "{}\n");
   write_file_atomically(dir / "out.json", "{\"a\": 1}\n");
   EXPECT_EQ(read_text_file(dir / "out.json", "report"), "{\"a\": 1}\n");
