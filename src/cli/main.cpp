@@ -225,7 +225,10 @@ int run_main(int argc, char** argv) {
   }
   const measure::Measurement measurement = cli::load_measure()(request);
   progress.clear();
-  emit(report::render(pipeline::build_run_result(config, measurement, invocation), format), output);
+  const report::Result result = pipeline::build_run_result(config, measurement, invocation);
+  for (const auto& warning : result.warnings)
+    log::warn(warning);
+  emit(report::render(result, format), output);
   return 0;
 }
 

@@ -170,6 +170,48 @@ TEST(BadInput, CudaRequestedWithoutADevice) {
   EXPECT_NE(output.err.find("device: cuda:0 requested, but"), std::string::npos) << output.err;
 }
 
+class Catalogs : public ::testing::Test {
+protected:
+  ScratchDir dir;
+  std::string job() {
+    dir.write("job.yaml", "data: {samples: 52002, batch_size: 4}\n"
+                          "pricing: {catalog: ciuic, instance: A100x4}\n"
+                          "extra_costs: {storage_transfer: 2, ops: 1}\nepochs: 10\n");
+    return (dir / "job.yaml").string();
+  }
+};
+
+TEST_F(Catalogs, CatalogEntryReproducesTheWorkedExample) {
+  const auto j = json_of(run_cli("estimate " + job() + " --t-epoch-hours 1.5 --format json"));
+  EXPECT_DOUBLE_EQ(j["cost"]["per_epoch"].get<double>(), 123.0);
+  EXPECT_DOUBLE_EQ(j["cost"]["total"].get<double>(), 1230.0);
+  EXPECT_EQ(j["config"]["pricing"]["gpu"], "A100-SXM4-80GB");
+  EXPECT_EQ(j["config"]["pricing"]["catalog"], "ciuic");
+  EXPECT_EQ(j["config"]["pricing"]["gpus"], 4);
+  // The other reading of the same table: 20 CNY per hour for the whole 4-GPU instance.
+  const auto other = json_of(run_cli(
+      "estimate " + job() + " --t-epoch-hours 1.5 --set pricing.unit=instance_hour --format json"));
+  EXPECT_DOUBLE_EQ(other["cost"]["per_epoch"].get<double>(), 1.5 * 20 + 3);
+}
+
+TEST_F(Catalogs, UnknownCatalogsAndEntriesAreNamed) {
+  const auto entry = run_cli("estimate " + job() + " --t-batch 1 --set pricing.instance=A100x8");
+  EXPECT_EQ(entry.exit_code, 2);
+  EXPECT_NE(
+      entry.err.find("pricing.instance: 'A100x8' is not in catalog ciuic (did you mean 'A100x4'?)"),
+      std::string::npos)
+      << entry.err;
+  const auto catalog = run_cli("estimate " + job() + " --t-batch 1 --set pricing.catalog=ciuc");
+  EXPECT_EQ(catalog.exit_code, 2);
+  EXPECT_NE(catalog.err.find("pricing.catalog: no catalog 'ciuc' (did you mean 'ciuic'?)"),
+            std::string::npos)
+      << catalog.err;
+  const auto gpu = run_cli("estimate " + job() + " --t-batch 1 --set pricing.gpu=Voodoo");
+  EXPECT_EQ(gpu.exit_code, 2);
+  EXPECT_NE(gpu.err.find("pricing.gpu: 'Voodoo' is not in the GPU spec table"), std::string::npos)
+      << gpu.err;
+}
+
 TEST(Gpus, JsonIsABareListOfSourcedRows) {
   const auto output = run_cli("gpus --format json");
   ASSERT_EQ(output.exit_code, 0) << output.err;
@@ -355,6 +397,19 @@ TEST_F(RunTest, FindMaxBatchNeedsACudaDevice) {
   EXPECT_EQ(output.exit_code, 2);
   EXPECT_NE(output.err.find("--find-max-batch needs a CUDA device"), std::string::npos)
       << output.err;
+}
+
+TEST_F(RunTest, PricedGpuOtherThanTheMeasuredOneIsAWarning) {
+  const auto output =
+      run_cli("run " + default_config + quick + " --set pricing.gpu=A100-SXM4-80GB --format json");
+  const auto j = json_of(output);
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_NE(j["warnings"][0].get<std::string>().find(
+                "MISMATCH: priced for A100-SXM4-80GB but measured on"),
+            std::string::npos);
+  EXPECT_NE(output.err.find("MISMATCH"), std::string::npos); // logged as well
+  EXPECT_TRUE(
+      json_of(run_cli("run " + default_config + quick + " --format json"))["warnings"].empty());
 }
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {

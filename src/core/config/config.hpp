@@ -107,6 +107,9 @@ struct PricingSpec {
   double amount = 0.0;                // per GPU-hour or per instance-hour, in currency
   std::int64_t gpus = 1;              // N devices billed, training in data parallel
   std::int64_t gpus_per_instance = 0; // instance_hour only
+  std::string gpu;                    // the GPU model priced (a spec-table row), if stated
+  std::string catalog, instance;      // where the price came from, if from a catalog
+  std::string source;                 // the catalog's source and date
 };
 
 struct ParallelSpec {

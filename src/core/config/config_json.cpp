@@ -86,6 +86,13 @@ nlohmann::json to_json(const Config& c) {
                     {"unit", to_string(c.pricing.unit)},
                     {"amount", c.pricing.amount},
                     {"gpus", c.pricing.gpus}};
+  const auto text_or_null = [](const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+  };
+  out["pricing"]["gpu"] = text_or_null(c.pricing.gpu);
+  out["pricing"]["catalog"] = text_or_null(c.pricing.catalog);
+  out["pricing"]["instance"] = text_or_null(c.pricing.instance);
+  out["pricing"]["source"] = text_or_null(c.pricing.source);
   if (c.pricing.unit == PriceUnit::instance_hour) {
     out["pricing"]["gpus_per_instance"] = c.pricing.gpus_per_instance;
   }

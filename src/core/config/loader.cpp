@@ -1,7 +1,9 @@
 #include "config/loader.hpp"
 
+#include "catalog/catalog.hpp"
 #include "config/decoder_config.hpp"
 #include "config/section.hpp"
+#include "hardware/gpu_specs.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
@@ -142,9 +144,36 @@ TimingSpec read_timing(Section& s) {
   return timing;
 }
 
-PricingSpec read_pricing(Section& s) {
+PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
   PricingSpec pricing;
-  if (const auto currency = s.text("currency", true)) {
+  // A catalog entry supplies GPU model, count and price; keys given here override it.
+  const catalog::Instance* entry = nullptr;
+  catalog::Catalog prices;
+  if (const auto name = s.text("catalog", false)) {
+    try {
+      prices = catalog::load(*name, catalog::search_path(config_dir));
+    } catch (const InputError& e) {
+      s.invalid("catalog", e.what());
+    }
+    const auto instance = s.text("instance", true);
+    if (instance && !prices.name.empty()) {
+      entry = prices.find(*instance);
+      if (!entry) {
+        s.invalid("instance", "'" + *instance + "' is not in catalog " + prices.name +
+                                  suggestion(*instance, prices.instance_names()) + "; it has " +
+                                  join(prices.instance_names()));
+      } else {
+        pricing.catalog = prices.name;
+        pricing.instance = entry->name;
+        pricing.source = prices.source + " (" + prices.date + ")";
+      }
+    }
+  } else if (s.present("instance")) {
+    s.invalid("instance", "names an entry of pricing.catalog, which is missing");
+  }
+  // With a catalog named, its entry (or the error about it) stands for the keys it supplies.
+  const bool catalog_priced = entry != nullptr || s.present("catalog");
+  if (const auto currency = s.text("currency", !catalog_priced)) {
     const bool code =
         currency->size() == 3 && std::all_of(currency->begin(), currency->end(),
                                              [](char c) { return c >= 'A' && c <= 'Z'; });
@@ -155,15 +184,29 @@ PricingSpec read_pricing(Section& s) {
                             "CNY; got '" +
                                 *currency + "'");
     }
+  } else if (entry) {
+    pricing.currency = prices.currency;
   }
+  const PriceUnit catalog_unit = entry ? entry->unit : PriceUnit::gpu_hour;
   pricing.unit = enum_choice<PriceUnit>(s, "unit", false, {"gpu_hour", "instance_hour"})
-                     .value_or(PriceUnit::gpu_hour);
-  pricing.amount = s.number("amount", true, 0.0).value_or(0.0);
-  pricing.gpus = s.integer("gpus", false, 1, 1 << 20).value_or(1);
+                     .value_or(catalog_unit);
+  pricing.amount = s.number("amount", !catalog_priced, 0.0).value_or(entry ? entry->price : 0.0);
+  pricing.gpus = s.integer("gpus", false, 1, 1 << 20).value_or(entry ? entry->gpus : 1);
   if (pricing.unit == PriceUnit::instance_hour) {
-    pricing.gpus_per_instance = s.integer("gpus_per_instance", true, 1, 1 << 20).value_or(0);
+    pricing.gpus_per_instance = s.integer("gpus_per_instance", !catalog_priced, 1, 1 << 20)
+                                    .value_or(entry ? entry->gpus : 0);
   } else if (s.present("gpus_per_instance")) {
     s.invalid("gpus_per_instance", "applies only to unit: instance_hour (unit is gpu_hour)");
+  }
+  if (const auto gpu = s.text("gpu", false)) {
+    const hardware::GpuSpec* spec = hardware::find_gpu(*gpu);
+    if (spec) {
+      pricing.gpu = spec->name;
+    } else {
+      s.invalid("gpu", "'" + *gpu + "' is not in the GPU spec table (epochcost gpus)");
+    }
+  } else if (entry) {
+    pricing.gpu = entry->gpu;
   }
   return pricing;
 }
@@ -297,7 +340,9 @@ Config validate(const YAML::Node& document, const std::string& source,
                          .value_or(Precision::fp32);
   config.device = read_device(root);
   config.timing = read_section(root, "timing", false, read_timing).value_or(TimingSpec{});
-  config.pricing = read_section(root, "pricing", true, read_pricing).value_or(PricingSpec{});
+  config.pricing = read_section(root, "pricing", true, [&](Section& s) {
+                     return read_pricing(s, config_dir);
+                   }).value_or(PricingSpec{});
   config.parallel = read_section(root, "parallel", false, read_parallel).value_or(ParallelSpec{});
   config.train = read_section(root, "train", false, read_train).value_or(TrainSpec{});
   config.extra_costs =

@@ -77,6 +77,9 @@ bool contains_word(const std::string& text, const std::string& word) {
 
 const GpuSpec* find_gpu(std::string_view device_name) {
   const std::string name = lower(device_name);
+  for (const auto& gpu : gpu_specs()) {
+    if (lower(gpu.name) == name) return &gpu; // a row's own name
+  }
   const GpuSpec* best = nullptr;
   std::size_t best_length = 0;
   for (const auto& gpu : gpu_specs()) {

@@ -32,7 +32,8 @@ struct GpuSpec {
 // The table, parsed once; a malformed embedded table is a build defect and throws std::logic_error.
 [[nodiscard]] const std::vector<GpuSpec>& gpu_specs();
 
-// The row whose longest match occurs in `device_name` as whole words (case-insensitive), if any.
+// The row named `device_name`, else the row whose longest match occurs in it as whole words
+// (case-insensitive), if any.
 [[nodiscard]] const GpuSpec* find_gpu(std::string_view device_name);
 
 // The dense peak the precision runs at, in TFLOP/s; nullopt when the GPU has no such mode.

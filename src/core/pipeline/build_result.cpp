@@ -154,6 +154,19 @@ report::Result build_run_result(const config::Config& config,
   result.memory->peak_allocated_bytes = measurement.peak_allocated_bytes;
   result.memory->peak_reserved_bytes = measurement.peak_reserved_bytes;
 
+  // A price for one GPU applied to the time of another is not a figure for either.
+  if (!config.pricing.gpu.empty()) {
+    const hardware::GpuSpec* measured =
+        device.device.starts_with("cuda") ? hardware::find_gpu(device.device_name) : nullptr;
+    if (!measured || measured->name != config.pricing.gpu) {
+      const std::string warning =
+          "MISMATCH: priced for " + config.pricing.gpu + " but measured on " + device.device_name +
+          " (" + device.device + "): this is that device's time × the " + config.pricing.gpu +
+          " price, not a " + config.pricing.gpu +
+          " figure. Measure on the priced GPU (or use epochcost project, once available)";
+      result.warnings.push_back(warning);
+    }
+  }
   if (step.scaled) {
     std::ostringstream note;
     note << "the " << config.pricing.gpus << "-device step time is an assumption, not a "

@@ -134,6 +134,7 @@ nlohmann::json to_json(const Result& r) {
   out["timing"] = r.timing ? timing_json(*r.timing) : nlohmann::json(nullptr);
   out["epoch"] = epoch_json(r.epoch);
   out["cost"] = cost_json(r.cost, r.config.pricing);
+  out["warnings"] = r.warnings;
   out["notes"] = r.notes;
   return out;
 }

@@ -100,7 +100,8 @@ struct Result {
   std::optional<TimingResult> timing;
   EpochResult epoch;
   cost::CostBreakdown cost;
-  std::vector<std::string> notes; // warnings a reader must see next to the figures
+  std::vector<std::string> warnings; // figures that must not be read as they stand
+  std::vector<std::string> notes;    // what a reader must know next to the figures
 };
 
 } // namespace epochcost::report

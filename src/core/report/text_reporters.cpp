@@ -29,6 +29,7 @@ struct Document {
   std::vector<Block> blocks;
   std::string phases_title;
   std::optional<Grid> phases;
+  std::vector<std::string> warnings;
   std::vector<std::string> notes;
 };
 
@@ -172,6 +173,7 @@ Document document(const Result& r) {
   cost.rows.push_back({"cost per epoch", per_epoch});
   cost.rows.push_back({"total for " + std::to_string(c.epochs) + " epoch(s)", cur(c.total)});
   doc.blocks.push_back(cost);
+  doc.warnings = r.warnings;
   doc.notes = r.notes;
   return doc;
 }
@@ -193,6 +195,11 @@ std::string render_table(const Result& result) {
     out << "\n" << doc.blocks[i].title << "\n" << grid_text(rows_of(doc.blocks[i]));
     if (i == 0 && doc.phases) out << "\n" << doc.phases_title << "\n" << grid_text(*doc.phases);
   }
+  if (!doc.warnings.empty()) {
+    out << "\nWARNINGS\n";
+    for (const auto& warning : doc.warnings)
+      out << "  !! " << warning << "\n";
+  }
   if (!doc.notes.empty()) {
     out << "\nNotes\n";
     for (const auto& note : doc.notes)
@@ -212,6 +219,11 @@ std::string render_markdown(const Result& result) {
     if (i == 0 && doc.phases) {
       out << "\n### " << doc.phases_title << "\n\n" << grid_markdown(*doc.phases);
     }
+  }
+  if (!doc.warnings.empty()) {
+    out << "\n### Warnings\n\n";
+    for (const auto& warning : doc.warnings)
+      out << "- **" << markdown_escape(warning) << "**\n";
   }
   if (!doc.notes.empty()) {
     out << "\n### Notes\n\n";

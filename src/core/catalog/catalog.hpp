@@ -1,0 +1,42 @@
+#pragma once
+// Price catalogs (configs/pricing/*.yaml): a provider's instance types with GPU model, count and
+// price, each file with its source and date. A config names an entry instead of a literal price:
+//   pricing: {catalog: ciuic, instance: A100x4}
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace epochcost::catalog {
+
+struct Instance {
+  std::string name;
+  std::string gpu;  // a row of the GPU spec table
+  std::int64_t gpus = 1;
+  double price = 0;
+  config::PriceUnit unit = config::PriceUnit::gpu_hour;
+  std::optional<double> spot_price;
+};
+
+struct Catalog {
+  std::string name;  // the file's stem
+  std::filesystem::path path;
+  std::string provider, currency, source, date;
+  std::vector<Instance> instances;
+  [[nodiscard]] const Instance* find(const std::string& instance) const;
+  [[nodiscard]] std::vector<std::string> instance_names() const;
+};
+
+// Where catalogs are looked up by name, in order: $EPOCHCOST_CATALOG_PATH (colon-separated), the
+// config's pricing/ subfolder, its parent's pricing/ folder, and the project's own configs/pricing.
+// A name with a '/' or ending in .yaml is a path.
+[[nodiscard]] std::vector<std::filesystem::path> search_path(const std::filesystem::path& config_dir);
+
+// A catalog by stem (searched) or by path. InputError naming what is wrong, or which catalogs
+// exist when the name is unknown.
+[[nodiscard]] Catalog load(const std::string& name_or_path,
+                           const std::vector<std::filesystem::path>& search);
+
+} // namespace epochcost::catalog
