@@ -1,10 +1,12 @@
 // epochcost: measure a training step, price the epoch. This executable never links LibTorch;
 // `run` loads the runner plugin on demand so the other commands start in milliseconds.
+#include "compare/compare.hpp"
 #include "config/loader.hpp"
 #include "hardware/gpu_specs.hpp"
 #include "log/log.hpp"
 #include "pipeline/build_result.hpp"
 #include "report/batch_reporter.hpp"
+#include "report/compare_reporter.hpp"
 #include "report/format.hpp"
 #include "report/gpu_reporter.hpp"
 #include "report/info_reporter.hpp"
@@ -161,6 +163,16 @@ int run_main(int argc, char** argv) {
   std::string gpu_name;
   info->add_option("--gpu", gpu_name, "compare the memory estimate with this GPU (see gpus)");
 
+  CLI::App* compare = app.add_subcommand(
+      "compare", "results of one workload side by side; the cheapest and the fastest marked");
+  std::vector<std::string> result_files;
+  compare->add_option("results", result_files, "result JSON files (run/estimate --format json)")
+      ->required();
+  std::size_t baseline = 1;
+  compare->add_option("--baseline", baseline, "the row ratios are taken against (1-based)")
+      ->check(CLI::PositiveNumber);
+  add_output_options(*compare, output);
+
   CLI::App* gpus = app.add_subcommand("gpus", "the GPU spec table: dense peaks, memory, sources");
   add_output_options(*gpus, output);
 
@@ -179,6 +191,19 @@ int run_main(int argc, char** argv) {
   if (*gpus) {
     check_output_target(output.output);
     emit(report::render_gpus(hardware::gpu_specs(), format), output);
+    return 0;
+  }
+  if (*compare) {
+    std::vector<compare::Run> runs;
+    for (const auto& file : result_files) {
+      try {
+        runs.push_back({file, nlohmann::json::parse(read_text_file(file, "result"))});
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError(file + ": not valid JSON: " + e.what());
+      }
+    }
+    check_output_target(output.output);
+    emit(report::render_comparison(compare::compare(runs, baseline - 1), format), output);
     return 0;
   }
   if (*info) {

@@ -212,6 +212,73 @@ TEST_F(Catalogs, UnknownCatalogsAndEntriesAreNamed) {
       << gpu.err;
 }
 
+// Results of one tiny-decoder workload priced as the three configurations of the published table.
+class Compare : public ::testing::Test {
+protected:
+  ScratchDir dir;
+  void SetUp() override {
+    dir.write("job.yaml",
+              "model: {name: decoder, preset: tiny}\nlora: {rank: 8, targets: [q, v]}\n"
+              "data: {samples: 2048, batch_size: 4, seq_len: 128}\n"
+              "optimizer: {name: adamw}\ndevice: cpu\n"
+              "timing: {warmup_steps: 2, min_steps: 10, min_seconds: 0.1, max_seconds: 1, "
+              "target_ci_pct: 5}\npricing: {catalog: ciuic, instance: A100x4}\n");
+  }
+  std::string estimate(const std::string& name, const std::string& instance, double t_batch,
+                       const std::string& extra = "") {
+    const auto out = (dir / (name + ".json")).string();
+    const auto result = run_cli("estimate " + (dir / "job.yaml").string() + " --t-batch " +
+                                std::to_string(t_batch) + " --set pricing.instance=" + instance +
+                                extra + " --format json --output " + out);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return out;
+  }
+};
+
+TEST_F(Compare, MarksTheCheapestAndTheFastest) {
+  const std::string a100 = estimate("a100", "A100x4", 0.050);
+  const std::string v100 = estimate("v100", "V100x4", 0.140);
+  const std::string rtx = estimate("rtx3090", "RTX3090", 0.110);
+  const auto output = run_cli("compare " + a100 + " " + v100 + " " + rtx + " --format json");
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  const auto j = nlohmann::json::parse(output.out);
+  EXPECT_EQ(j["currency"], "CNY");
+  const auto& rows = j["rows"];
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]["gpu"], "A100-SXM4-80GB");
+  // A100×4: 128 steps × 0.05 s = 6.4 s at 80 CNY/h; V100×4: 17.92 s at 48 CNY/h; 3090: 512 steps.
+  EXPECT_NEAR(rows[0]["cost_per_epoch"].get<double>(), 6.4 / 3600 * 80, 1e-12);
+  EXPECT_NEAR(rows[1]["cost_per_epoch"].get<double>(), 17.92 / 3600 * 48, 1e-12);
+  EXPECT_NEAR(rows[2]["cost_per_epoch"].get<double>(), 56.32 / 3600 * 5, 1e-12);
+  EXPECT_TRUE(rows[0]["fastest"].get<bool>());
+  EXPECT_TRUE(rows[2]["cheapest"].get<bool>());
+  EXPECT_FALSE(rows[1]["cheapest"].get<bool>() || rows[1]["fastest"].get<bool>());
+  EXPECT_NEAR(rows[1]["speedup"].get<double>(), 6.4 / 17.92, 1e-12);
+  EXPECT_NEAR(rows[2]["cost_per_million_tokens"].get<double>(),
+              rows[2]["cost_per_epoch"].get<double>() / (2048.0 * 128) * 1e6, 1e-12);
+  const auto table = run_cli("compare " + a100 + " " + v100 + " " + rtx + " --baseline 2");
+  EXPECT_NE(table.out.find("cheapest"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("(baseline)"), std::string::npos);
+}
+
+TEST_F(Compare, RefusesMixedWorkloadsAndCurrencies) {
+  const std::string a100 = estimate("a100", "A100x4", 0.05);
+  const std::string other = estimate("r16", "A100x4", 0.05, " --set lora.rank=16");
+  const auto mixed = run_cli("compare " + a100 + " " + other);
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("trains another workload"), std::string::npos) << mixed.err;
+  EXPECT_NE(mixed.err.find("model.lora.rank"), std::string::npos) << mixed.err;
+  const std::string usd = estimate("usd", "A100x4", 0.05, " --set pricing.currency=USD");
+  const auto currencies = run_cli("compare " + a100 + " " + usd);
+  EXPECT_EQ(currencies.exit_code, 2);
+  EXPECT_NE(currencies.err.find("priced in USD"), std::string::npos) << currencies.err;
+  dir.write("junk.json", "{\"a\": 1}");
+  const auto junk = run_cli("compare " + a100 + " " + (dir / "junk.json").string());
+  EXPECT_EQ(junk.exit_code, 2);
+  EXPECT_NE(junk.err.find("not an epochcost result"), std::string::npos);
+  EXPECT_EQ(run_cli("compare " + a100 + " --baseline 3").exit_code, 2);
+}
+
 TEST(Gpus, JsonIsABareListOfSourcedRows) {
   const auto output = run_cli("gpus --format json");
   ASSERT_EQ(output.exit_code, 0) << output.err;
@@ -410,6 +477,20 @@ TEST_F(RunTest, PricedGpuOtherThanTheMeasuredOneIsAWarning) {
   EXPECT_NE(output.err.find("MISMATCH"), std::string::npos); // logged as well
   EXPECT_TRUE(
       json_of(run_cli("run " + default_config + quick + " --format json"))["warnings"].empty());
+}
+
+TEST_F(RunTest, CompareTakesMeasuredResults) {
+  const ScratchDir dir;
+  const std::string a = (dir / "a.json").string(), b = (dir / "b.json").string();
+  ASSERT_EQ(run_cli("run " + default_config + quick + " --format json --output " + a).exit_code, 0);
+  ASSERT_EQ(
+      run_cli("run " + default_config + quick + " --set pricing.gpus=4 --format json --output " + b)
+          .exit_code,
+      0);
+  const auto j = nlohmann::json::parse(run_cli("compare " + a + " " + b + " --format json").out);
+  EXPECT_TRUE(j["rows"][0]["measured"].get<bool>());
+  EXPECT_EQ(j["rows"][1]["gpus"], 4);
+  EXPECT_TRUE(j["rows"][0]["t_batch_ci95_pct"].is_number());
 }
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {

@@ -1,0 +1,58 @@
+#pragma once
+// `epochcost compare`: results of the same workload on different GPUs, counts or prices, side by
+// side, with the cheapest and the fastest marked. Runs of different workloads are refused.
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace epochcost::compare {
+
+struct Run {
+  std::string file;
+  nlohmann::json result; // epochcost.result/1
+};
+
+struct Row {
+  std::string file;
+  std::string gpu; // the measured device's name, or the priced GPU for an estimate
+  bool measured = false;
+  std::int64_t gpus = 1;
+  std::string precision;
+  std::int64_t batch_per_device = 0;
+  std::int64_t accumulation_steps = 1;
+  double t_batch_s = 0;
+  std::optional<double> t_batch_ci95_pct; // half-width of the 95% CI, % of the mean
+  double epoch_s = 0;
+  double cost_per_epoch = 0;
+  std::optional<std::array<double, 2>> cost_per_epoch_ci95;
+  std::int64_t epochs = 1;
+  double total = 0;
+  double cost_per_million_samples = 0;
+  std::optional<double> cost_per_million_tokens;
+  double samples_per_s_per_device = 0;
+  double samples_per_s_job = 0;
+  double speedup = 1;    // baseline epoch time / this epoch time
+  double cost_ratio = 1; // this cost per epoch / the baseline's
+  bool cheapest = false;
+  bool fastest = false;
+  std::vector<std::string> warnings;
+};
+
+struct Comparison {
+  std::string workload; // a readable description of what all runs train
+  std::string currency;
+  std::size_t baseline = 0;
+  std::vector<Row> rows;
+};
+
+// The fields of a resolved config that fix the work per sample: model and its shape, LoRA, data
+// shape, precision, optimizer and accumulation (not the device, count, price or timing).
+[[nodiscard]] nlohmann::json workload_of(const nlohmann::json& config);
+
+// InputError for a file that is not a result, for runs of different workloads (naming the
+// differing key) or different currencies, and for a baseline index out of range.
+[[nodiscard]] Comparison compare(const std::vector<Run>& runs, std::size_t baseline = 0);
+
+} // namespace epochcost::compare

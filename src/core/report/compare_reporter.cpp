@@ -1,0 +1,128 @@
+#include "report/compare_reporter.hpp"
+
+#include "report/format.hpp"
+#include "report/grid.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace epochcost::report {
+namespace {
+
+template <typename T> nlohmann::json optional_json(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json comparison_json(const compare::Comparison& c) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : c.rows) {
+    rows.push_back({{"file", r.file},
+                    {"gpu", r.gpu},
+                    {"measured", r.measured},
+                    {"gpus", r.gpus},
+                    {"precision", r.precision},
+                    {"batch_per_device", r.batch_per_device},
+                    {"accumulation_steps", r.accumulation_steps},
+                    {"t_batch_s", r.t_batch_s},
+                    {"t_batch_ci95_pct", optional_json(r.t_batch_ci95_pct)},
+                    {"epoch_s", r.epoch_s},
+                    {"cost_per_epoch", r.cost_per_epoch},
+                    {"cost_per_epoch_ci95", optional_json(r.cost_per_epoch_ci95)},
+                    {"epochs", r.epochs},
+                    {"total", r.total},
+                    {"cost_per_million_samples", r.cost_per_million_samples},
+                    {"cost_per_million_tokens", optional_json(r.cost_per_million_tokens)},
+                    {"samples_per_s_per_device", r.samples_per_s_per_device},
+                    {"samples_per_s_job", r.samples_per_s_job},
+                    {"speedup", r.speedup},
+                    {"cost_ratio", r.cost_ratio},
+                    {"cheapest", r.cheapest},
+                    {"fastest", r.fastest},
+                    {"warnings", r.warnings}});
+  }
+  return {{"schema", "epochcost.compare/1"},
+          {"workload", c.workload},
+          {"currency", c.currency},
+          {"baseline", c.baseline + 1},
+          {"rows", rows}};
+}
+
+Grid comparison_grid(const compare::Comparison& c) {
+  const bool tokens = !c.rows.empty() && c.rows.front().cost_per_million_tokens.has_value();
+  Grid grid{{"#", "gpu", "×", "batch/dev", "T_batch", "epoch", "cost/epoch", "total",
+             tokens ? "per 1M tokens" : "per 1M samples", "samples/s/dev", "samples/s job",
+             "speed-up", "cost ×", "mark"},
+            {}};
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    const auto& r = c.rows[i];
+    std::string mark;
+    if (r.cheapest) mark += "cheapest ";
+    if (r.fastest) mark += "fastest ";
+    if (i == c.baseline) mark += "(baseline) ";
+    if (!r.measured) mark += "(estimate) ";
+    if (!r.warnings.empty()) mark += "!! see warnings";
+    grid.rows.push_back(
+        {std::to_string(i + 1), r.gpu, std::to_string(r.gpus),
+         std::to_string(r.batch_per_device) +
+             (r.accumulation_steps > 1 ? "×" + std::to_string(r.accumulation_steps) : ""),
+         duration(r.t_batch_s) +
+             (r.t_batch_ci95_pct ? " ±" + significant(*r.t_batch_ci95_pct, 2) + "%" : ""),
+         duration(r.epoch_s), money(r.cost_per_epoch, c.currency), money(r.total, c.currency),
+         money(tokens ? *r.cost_per_million_tokens : r.cost_per_million_samples, c.currency),
+         significant(r.samples_per_s_per_device, 4), significant(r.samples_per_s_job, 4),
+         significant(r.speedup, 3) + "×", significant(r.cost_ratio, 3) + "×", mark});
+  }
+  return grid;
+}
+
+std::string warnings_text(const compare::Comparison& c, const char* bullet) {
+  std::string text;
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    for (const auto& w : c.rows[i].warnings)
+      text += bullet + std::to_string(i + 1) + ": " + w + "\n";
+  }
+  return text;
+}
+
+} // namespace
+
+std::string render_comparison(const compare::Comparison& c, Format format) {
+  switch (format) {
+  case Format::json: return comparison_json(c).dump(2) + "\n";
+  case Format::csv: {
+    std::string out;
+    const auto rows = comparison_json(c)["rows"];
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : rows[0].items())
+      keys.push_back(key);
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      out += (k ? "," : "") + keys[k];
+    out += "\n";
+    for (const auto& row : rows) {
+      for (std::size_t k = 0; k < keys.size(); ++k) {
+        const auto& v = row[keys[k]];
+        std::string cell = v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
+        if (cell.find_first_of(",\"") != std::string::npos) {
+          std::string quoted = "\"";
+          for (char ch : cell)
+            quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+          cell = quoted + "\"";
+        }
+        out += (k ? "," : "") + cell;
+      }
+      out += "\n";
+    }
+    return out;
+  }
+  case Format::md: {
+    const std::string warnings = warnings_text(c, "- **run ");
+    return "## epochcost compare — " + c.workload + "\n\n" + grid_markdown(comparison_grid(c)) +
+           (warnings.empty() ? "" : "\n### Warnings\n\n" + warnings);
+  }
+  case Format::table: break;
+  }
+  const std::string warnings = warnings_text(c, "  !! run ");
+  return "epochcost compare — " + c.workload + " (costs in " + c.currency + ")\n\n" +
+         grid_text(comparison_grid(c)) + (warnings.empty() ? "" : "\nWARNINGS\n" + warnings);
+}
+
+} // namespace epochcost::report
