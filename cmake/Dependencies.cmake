@@ -54,6 +54,15 @@ else()
   message(STATUS "yaml-cpp: ${_yaml_lib}")
 endif()
 
+# SQLite for the run history; without it the history commands say so.
+find_package(SQLite3 QUIET)
+if(SQLite3_FOUND)
+  set(EPOCHCOST_WITH_HISTORY ON)
+else()
+  set(EPOCHCOST_WITH_HISTORY OFF)
+  message(WARNING "SQLite3 not found: building without the run history (install libsqlite3-dev)")
+endif()
+
 if(EPOCHCOST_ENABLE_TESTING)
   find_package(GTest QUIET)
   if(NOT GTest_FOUND AND EXISTS /usr/src/googletest/CMakeLists.txt)

@@ -42,6 +42,7 @@ probe libspdlog-dev '/usr/lib/*/cmake/spdlog/spdlogConfig.cmake' '/usr/lib/cmake
 probe libyaml-cpp-dev '/usr/lib/*/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/lib/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/share/cmake/yaml-cpp/yaml-cpp-config.cmake' '/usr/lib/*/libyaml-cpp.so'
 probe libgtest-dev '/usr/lib/*/cmake/GTest/GTestConfig.cmake' '/usr/lib/cmake/GTest/GTestConfig.cmake'
 probe libcli11-dev '/usr/share/cmake/CLI11/CLI11Config.cmake' '/usr/lib/cmake/CLI11/CLI11Config.cmake' /usr/include/CLI/CLI.hpp
+probe libsqlite3-dev '/usr/include/sqlite3.h'
 probe nlohmann-json3-dev '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake' /usr/include/nlohmann/json.hpp
 
 # --- torch: an explicit Python, then the project's virtual env, then the system Python; install

@@ -3,6 +3,7 @@
 #include "compare/compare.hpp"
 #include "config/loader.hpp"
 #include "hardware/gpu_specs.hpp"
+#include "history/commands.hpp"
 #include "log/log.hpp"
 #include "pipeline/build_result.hpp"
 #include "report/batch_reporter.hpp"
@@ -10,6 +11,7 @@
 #include "report/format.hpp"
 #include "report/gpu_reporter.hpp"
 #include "report/info_reporter.hpp"
+#include "report/json_document.hpp"
 #include "report/reporter.hpp"
 #include "runner_plugin.hpp"
 #include "util/errors.hpp"
@@ -173,6 +175,38 @@ int run_main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   add_output_options(*compare, output);
 
+  std::string history_file;
+  run->add_option("--history", history_file, "also record the result in this history (SQLite)");
+  CLI::App* history = app.add_subcommand("history", "the run history of nightly jobs (SQLite)");
+  history->require_subcommand(1);
+  const auto add_history = [&](CLI::App& command) {
+    command.add_option("--history", history_file, "history file (SQLite, WAL)")->required();
+  };
+  CLI::App* history_import = history->add_subcommand("import", "record result files");
+  add_history(*history_import);
+  history_import->add_option("results", result_files, "result JSON files")->required();
+  std::string workload_filter, gpu_filter;
+  CLI::App* history_list = history->add_subcommand("list", "the recorded runs, oldest first");
+  add_history(*history_list);
+  add_output_options(*history_list, output);
+  CLI::App* history_show = history->add_subcommand("show", "one recorded result, as JSON");
+  add_history(*history_show);
+  std::int64_t run_id = 0;
+  history_show->add_option("id", run_id, "run number (history list)")->required();
+  CLI::App* history_check =
+      history->add_subcommand("check", "flag a slower step or dearer epoch; exit 1 if any");
+  add_history(*history_check);
+  double threshold_pct = 5;
+  std::size_t window = 5;
+  history_check->add_option("--threshold", threshold_pct, "percent slower (or dearer) to flag")
+      ->check(CLI::NonNegativeNumber);
+  history_check->add_option("--window", window, "earlier runs whose median is the reference")
+      ->check(CLI::PositiveNumber);
+  for (CLI::App* command : {history_list, history_check}) {
+    command->add_option("--workload", workload_filter, "only this workload (hash or words)");
+    command->add_option("--gpu", gpu_filter, "only GPUs whose name contains this");
+  }
+
   CLI::App* gpus = app.add_subcommand("gpus", "the GPU spec table: dense peaks, memory, sources");
   add_output_options(*gpus, output);
 
@@ -192,6 +226,34 @@ int run_main(int argc, char** argv) {
     check_output_target(output.output);
     emit(report::render_gpus(hardware::gpu_specs(), format), output);
     return 0;
+  }
+  if (*history) {
+    if (*history_import) {
+      for (const auto& file : result_files) {
+        nlohmann::json result;
+        try {
+          result = nlohmann::json::parse(read_text_file(file, "result"));
+        } catch (const nlohmann::json::exception& e) {
+          throw InputError(file + ": not valid JSON: " + e.what());
+        }
+        const std::string outcome = history::record(history_file, result);
+        std::cerr << file << ": " << outcome << "\n";
+      }
+      return 0;
+    }
+    if (*history_list) {
+      check_output_target(output.output);
+      emit(history::list(history_file, workload_filter, gpu_filter, format), output);
+      return 0;
+    }
+    if (*history_show) {
+      std::cout << history::show(history_file, run_id);
+      return 0;
+    }
+    bool regressed = false;
+    std::cout << history::check(history_file, threshold_pct, window, workload_filter, gpu_filter,
+                                regressed);
+    return static_cast<int>(regressed ? ExitCode::regression : ExitCode::ok);
   }
   if (*compare) {
     std::vector<compare::Run> runs;
@@ -254,6 +316,7 @@ int run_main(int argc, char** argv) {
   for (const auto& warning : result.warnings)
     log::warn(warning);
   emit(report::render(result, format), output);
+  if (!history_file.empty()) log::info(history::record(history_file, report::to_json(result)));
   return 0;
 }
 

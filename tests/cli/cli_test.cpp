@@ -279,6 +279,90 @@ TEST_F(Compare, RefusesMixedWorkloadsAndCurrencies) {
   EXPECT_EQ(run_cli("compare " + a100 + " --baseline 3").exit_code, 2);
 }
 
+#if EPOCHCOST_HAS_HISTORY
+class History : public ::testing::Test {
+protected:
+  ScratchDir dir;
+  std::string db() const { return (dir / "history.sqlite").string(); }
+  // An estimate of the default job with the given step time, as a result file.
+  std::string result(const std::string& name, double t_batch_s) const {
+    const auto file = (dir / (name + ".json")).string();
+    EXPECT_EQ(run_cli("estimate " + default_config + " --t-batch " + std::to_string(t_batch_s) +
+                      " --format json --output " + file)
+                  .exit_code,
+              0);
+    return file;
+  }
+  int rows() const {
+    const auto output = run_cli("history list --history " + db() + " --format json");
+    EXPECT_EQ(output.exit_code, 0) << output.err;
+    return static_cast<int>(nlohmann::json::parse(output.out).size());
+  }
+};
+
+TEST_F(History, TheSameResultIsRecordedOnce) {
+  const auto file = result("a", 0.1);
+  EXPECT_EQ(run_cli("history import " + file + " --history " + db()).exit_code, 0);
+  const auto again = run_cli("history import " + file + " --history " + db());
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.err.find("already in"), std::string::npos) << again.err;
+  EXPECT_EQ(rows(), 1);
+}
+
+TEST_F(History, ConcurrentWritersLoseNothing) {
+  std::string first, second;
+  for (int i = 0; i < 20; ++i) {
+    first += " " + result("a" + std::to_string(i), 0.1 + i * 1e-4);
+    second += " " + result("b" + std::to_string(i), 0.2 + i * 1e-4);
+  }
+  const std::string binary = EPOCHCOST_BINARY;
+  const std::string command =
+      "( for f in" + first + "; do " + binary + " history import $f --history " + db() +
+      " 2>/dev/null || exit 1; done ) & ( for f in" + second + "; do " + binary +
+      " history import $f --history " + db() + " 2>/dev/null || exit 1; done ) & wait";
+  EXPECT_EQ(std::system(("bash -c '" + command + "'").c_str()), 0);
+  EXPECT_EQ(rows(), 40);
+}
+
+TEST_F(History, APlantedSlowdownIsFlaggedANoiseLevelChangeIsNot) {
+  std::string files;
+  for (const double t : {0.100, 0.101, 0.099, 0.1005})
+    files += " " + result(std::to_string(t), t);
+  ASSERT_EQ(run_cli("history import" + files + " --history " + db()).exit_code, 0);
+  EXPECT_EQ(run_cli("history check --history " + db()).exit_code,
+            0); // no latest beyond the earlier ones yet
+  ASSERT_EQ(run_cli("history import " + result("noise", 0.1008) + " --history " + db()).exit_code,
+            0);
+  const auto noise = run_cli("history check --history " + db());
+  EXPECT_EQ(noise.exit_code, 0) << noise.out;
+  EXPECT_NE(noise.out.find("No regression"), std::string::npos);
+  ASSERT_EQ(run_cli("history import " + result("slow", 0.12) + " --history " + db()).exit_code, 0);
+  const auto slow = run_cli("history check --history " + db());
+  EXPECT_EQ(slow.exit_code, 1) << slow.out;
+  EXPECT_NE(slow.out.find("**REGRESSION**"), std::string::npos) << slow.out;
+  EXPECT_NE(slow.out.find("t_batch_s"), std::string::npos);
+}
+
+TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
+  dir.write("corrupt.sqlite", "not a database at all");
+  const auto corrupt = run_cli("history import " + result("a", 0.1) + " --history " +
+                               (dir / "corrupt.sqlite").string());
+  EXPECT_EQ(corrupt.exit_code, 2);
+  EXPECT_NE(corrupt.err.find("not a readable SQLite database"), std::string::npos) << corrupt.err;
+  EXPECT_EQ(slurp(dir / "corrupt.sqlite"), "not a database at all");
+  const std::string foreign = (dir / "foreign.sqlite").string();
+  ASSERT_EQ(std::system(("python3 -c \"import sqlite3; c = sqlite3.connect('" + foreign +
+                         "'); c.execute('create table t(a)'); c.commit()\"")
+                            .c_str()),
+            0);
+  const std::string before = slurp(foreign);
+  const auto refused = run_cli("history list --history " + foreign);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("not an epochcost history"), std::string::npos) << refused.err;
+  EXPECT_EQ(slurp(foreign), before);
+}
+#endif
+
 TEST(Gpus, JsonIsABareListOfSourcedRows) {
   const auto output = run_cli("gpus --format json");
   ASSERT_EQ(output.exit_code, 0) << output.err;
@@ -492,6 +576,18 @@ TEST_F(RunTest, CompareTakesMeasuredResults) {
   EXPECT_EQ(j["rows"][1]["gpus"], 4);
   EXPECT_TRUE(j["rows"][0]["t_batch_ci95_pct"].is_number());
 }
+
+#if EPOCHCOST_HAS_HISTORY
+TEST_F(RunTest, RunRecordsItsResultInTheHistory) {
+  const ScratchDir dir;
+  const auto output =
+      run_cli("run " + default_config + quick + " --history " + (dir / "h.sqlite").string());
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_NE(output.err.find("recorded as run #1"), std::string::npos) << output.err;
+  const auto shown = run_cli("history show 1 --history " + (dir / "h.sqlite").string());
+  EXPECT_EQ(nlohmann::json::parse(shown.out)["schema"], "epochcost.result/1");
+}
+#endif
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
   const ScratchDir dir;

@@ -24,7 +24,9 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
   return path + " (" + a.dump() + " vs " + b.dump() + ")";
 }
 
-std::string describe(const nlohmann::json& workload) {
+} // namespace
+
+std::string describe_workload(const nlohmann::json& workload) {
   const auto& model = workload["model"];
   std::string text = model.value("name", "?");
   if (model.contains("preset") && model["preset"].is_string())
@@ -42,6 +44,8 @@ std::string describe(const nlohmann::json& workload) {
   }
   return text;
 }
+
+namespace {
 
 Row row_of(const Run& run) {
   const auto& r = run.result;
@@ -120,13 +124,13 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
   }
   Comparison comparison;
   const nlohmann::json workload = workload_of(runs[0].result["config"]);
-  comparison.workload = describe(workload);
+  comparison.workload = describe_workload(workload);
   comparison.currency = runs[0].result["cost"]["currency"].get<std::string>();
   for (const auto& run : runs) {
     const nlohmann::json other = workload_of(run.result["config"]);
     if (other != workload) {
       throw InputError("compare: " + run.file + " trains another workload than " + runs[0].file +
-                       " (" + describe(other) + " vs " + describe(workload) +
+                       " (" + describe_workload(other) + " vs " + describe_workload(workload) +
                        "; first difference: " + first_difference(workload, other, "") +
                        "); compare runs of one workload");
     }

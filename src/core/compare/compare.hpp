@@ -51,6 +51,9 @@ struct Comparison {
 // shape, precision, optimizer and accumulation (not the device, count, price or timing).
 [[nodiscard]] nlohmann::json workload_of(const nlohmann::json& config);
 
+// "decoder tiny 2 layers, LoRA r=8, seq 128, bf16, adamw".
+[[nodiscard]] std::string describe_workload(const nlohmann::json& workload);
+
 // InputError for a file that is not a result, for runs of different workloads (naming the
 // differing key) or different currencies, and for a baseline index out of range.
 [[nodiscard]] Comparison compare(const std::vector<Run>& runs, std::size_t baseline = 0);

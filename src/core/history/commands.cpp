@@ -1,0 +1,118 @@
+#include "history/commands.hpp"
+
+#include "report/format.hpp"
+#include "report/grid.hpp"
+#include "util/errors.hpp"
+
+#ifdef EPOCHCOST_WITH_HISTORY
+#include "history/history.hpp"
+#endif
+
+namespace epochcost::history {
+
+#ifndef EPOCHCOST_WITH_HISTORY
+namespace {
+[[noreturn]] void unavailable() {
+  throw RuntimeFailure("this epochcost was built without SQLite: no run history (install "
+                       "libsqlite3-dev and rebuild with scripts/setup.sh)");
+}
+} // namespace
+std::string record(const std::string&, const nlohmann::json&) {
+  unavailable();
+}
+std::string list(const std::string&, const std::string&, const std::string&, report::Format) {
+  unavailable();
+}
+std::string show(const std::string&, std::int64_t) {
+  unavailable();
+}
+std::string check(const std::string&, double, std::size_t, const std::string&, const std::string&,
+                  bool&) {
+  unavailable();
+}
+#else
+
+std::string record(const std::string& history_file, const nlohmann::json& result) {
+  Store store(history_file);
+  const ImportOutcome outcome = store.import(result);
+  return outcome.duplicate
+             ? "already in " + history_file + " as run #" + std::to_string(outcome.id) +
+                   " (the very same result); not added again"
+             : "recorded as run #" + std::to_string(outcome.id) + " in " + history_file;
+}
+
+std::string list(const std::string& history_file, const std::string& workload,
+                 const std::string& gpu, report::Format format) {
+  const Store store(history_file);
+  const auto entries = store.entries(workload, gpu);
+  if (format == report::Format::json || format == report::Format::csv) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& e : entries) {
+      const auto optional = [](const std::optional<double>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+      };
+      rows.push_back(
+          {{"id", e.id},
+           {"timestamp", e.timestamp},
+           {"workload", e.workload},
+           {"workload_description", e.workload_description},
+           {"gpu", e.gpu},
+           {"config_hash", e.config_hash},
+           {"t_batch_s", e.t_batch_s},
+           {"t_batch_ci95", {optional(e.t_batch_ci95_low), optional(e.t_batch_ci95_high)}},
+           {"cost_per_epoch", e.cost_per_epoch},
+           {"cost_per_epoch_ci95", {optional(e.cost_ci95_low), optional(e.cost_ci95_high)}},
+           {"currency", e.currency}});
+    }
+    if (format == report::Format::json) return rows.dump(2) + "\n";
+    report::Grid grid{{"id", "timestamp", "workload", "workload_description", "gpu", "t_batch_s",
+                       "cost_per_epoch", "currency"},
+                      {}};
+    for (const auto& e : entries) {
+      grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload, e.workload_description,
+                           e.gpu, nlohmann::json(e.t_batch_s).dump(),
+                           nlohmann::json(e.cost_per_epoch).dump(), e.currency});
+    }
+    std::string out;
+    const auto line = [&](const std::vector<std::string>& cells) {
+      for (std::size_t i = 0; i < cells.size(); ++i) {
+        std::string cell = cells[i];
+        if (cell.find_first_of(",\"") != std::string::npos) cell = "\"" + cell + "\"";
+        out += (i ? "," : "") + cell;
+      }
+      out += "\n";
+    };
+    line(grid.header);
+    for (const auto& r : grid.rows)
+      line(r);
+    return out;
+  }
+  report::Grid grid{{"id", "when", "workload", "gpu", "T_batch", "cost/epoch"}, {}};
+  for (const auto& e : entries) {
+    grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload_description, e.gpu,
+                         report::duration(e.t_batch_s),
+                         report::money(e.cost_per_epoch, e.currency)});
+  }
+  return format == report::Format::md ? report::grid_markdown(grid, false)
+                                      : report::grid_text(grid);
+}
+
+std::string show(const std::string& history_file, std::int64_t id) {
+  const Store store(history_file);
+  const auto result = store.result(id);
+  if (!result)
+    throw InputError("history show: no run #" + std::to_string(id) + " in " + history_file);
+  return result->dump(2) + "\n";
+}
+
+std::string check(const std::string& history_file, double threshold_pct, std::size_t window,
+                  const std::string& workload, const std::string& gpu, bool& regressed) {
+  const Store store(history_file);
+  const CheckReport report = history::check(store.entries(workload, gpu), threshold_pct, window);
+  regressed = report.regressed();
+  return markdown(report, threshold_pct, window);
+}
+
+#endif
+
+} // namespace epochcost::history

@@ -1,0 +1,79 @@
+#pragma once
+// The run history of nightly jobs: an SQLite file (WAL, busy timeout, so concurrent writers lose
+// nothing) of results with their workload, GPU and key figures, and the regression check.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace epochcost::history {
+
+struct Entry {
+  std::int64_t id = 0;
+  std::string timestamp; // the result's, RFC 3339 UTC
+  std::string workload;  // hash of compare::workload_of(config)
+  std::string workload_description;
+  std::string gpu; // measured device name, or the priced GPU of an estimate
+  std::string config_hash;
+  double t_batch_s = 0;
+  std::optional<double> t_batch_ci95_low, t_batch_ci95_high;
+  double cost_per_epoch = 0;
+  std::optional<double> cost_ci95_low, cost_ci95_high;
+  std::string currency;
+};
+
+struct ImportOutcome {
+  std::int64_t id = 0;
+  bool duplicate = false; // the very same result was already recorded as `id`
+};
+
+class Store {
+public:
+  // Opens or creates `file`. A file that is not an SQLite database, or an SQLite database that is
+  // not an epochcost history, is refused (InputError) and left untouched.
+  explicit Store(const std::filesystem::path& file);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  ImportOutcome import(const nlohmann::json& result);
+  [[nodiscard]] std::vector<Entry> entries(const std::string& workload_filter = "",
+                                           const std::string& gpu_filter = "") const;
+  [[nodiscard]] std::optional<nlohmann::json> result(std::int64_t id) const;
+
+private:
+  void exec(const std::string& sql) const;
+  std::filesystem::path file_;
+  ::sqlite3* db_ = nullptr;
+};
+
+struct Finding {
+  std::string workload_description;
+  std::string gpu;
+  std::string metric; // "t_batch_s" or "cost_per_epoch"
+  double latest = 0;
+  double baseline_median = 0;
+  double change_pct = 0;
+  bool regression = false;
+  std::string reason;
+};
+
+struct CheckReport {
+  std::vector<Finding> findings;    // one per workload × GPU × metric with enough history
+  std::vector<std::string> skipped; // groups with fewer than 3 earlier runs
+  [[nodiscard]] bool regressed() const;
+};
+
+// For the latest run of each workload × GPU against the median of its previous `window` runs (at
+// least 3): a regression when the slowdown (or cost rise) exceeds threshold_pct and the 95%
+// confidence intervals do not overlap.
+[[nodiscard]] CheckReport check(const std::vector<Entry>& entries, double threshold_pct,
+                                std::size_t window);
+
+[[nodiscard]] std::string markdown(const CheckReport& report, double threshold_pct,
+                                   std::size_t window);
+
+} // namespace epochcost::history
