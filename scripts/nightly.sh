@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A nightly benchmark job: runs every item of a suite (configs/suites/*.yaml), writes each result
+# file, records it in the suite's history, then runs `epochcost history check`.
+#   scripts/nightly.sh SUITE.yaml
+# Exit status: 0 no regression; 1 regression found (the check's Markdown summary says which);
+# 2 bad suite; otherwise the exit status of the first run that failed (3 out of memory, 4 failure).
+# Ready for cron or a CI job; the summary is also written next to the results.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+suite=${1:-}
+[[ -n $suite && -f $suite ]] || { echo "usage: scripts/nightly.sh SUITE.yaml (no such file: '$suite')" >&2; exit 2; }
+
+value() { sed -n "s/^$1:[[:space:]]*//p" "$suite" | sed 's/[[:space:]]*#.*//' | head -n 1; }
+history=$(value history)
+results=$(value results)
+threshold=$(value threshold_pct)
+window=$(value window)
+[[ -n $history && -n $results ]] || { echo "$suite: needs history: and results:" >&2; exit 2; }
+mapfile -t runs < <(sed -n 's/^[[:space:]]*-[[:space:]]\+//p' "$suite" | sed 's/[[:space:]]*#.*//')
+((${#runs[@]})) || { echo "$suite: no runs (list items under runs:)" >&2; exit 2; }
+
+mkdir -p "$results" "$(dirname "$history")"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+first_failure=0
+for item in "${runs[@]}"; do
+  read -r -a words <<<"$item"
+  name=$(basename "${words[0]}" .yaml)
+  "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json \
+    --output "$results/$name-$stamp.json" --history "$history"
+  rc=$?
+  if ((rc != 0)); then
+    echo "nightly: '$item' failed with exit status $rc" >&2
+    ((first_failure == 0)) && first_failure=$rc
+  fi
+done
+
+"$build_dir/epochcost" history check --history "$history" ${threshold:+--threshold "$threshold"} \
+  ${window:+--window "$window"} | tee "$results/check-$stamp.md"
+check=${PIPESTATUS[0]}
+((first_failure != 0 && check != 1)) && exit "$first_failure"
+exit "$check"
