@@ -4,6 +4,8 @@
 #include "util/errors.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -21,6 +23,16 @@ std::string hex_hash(const std::string& text) {
   std::ostringstream out;
   out << std::hex << std::hash<std::string>{}(text);
   return out.str();
+}
+
+// SQLite's busy handler does not cover every lock conflict (switching a new file to WAL while
+// another process opens it, for one): such calls are retried for up to this long.
+constexpr auto busy_deadline = std::chrono::seconds(30);
+
+bool busy(int rc) { return rc == SQLITE_BUSY || rc == SQLITE_LOCKED; }
+
+void pause_briefly(int attempt) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5 + (attempt * 7) % 20));
 }
 
 // A statement with bound parameters, finalized on scope exit.
@@ -48,10 +60,17 @@ public:
     return *this;
   }
   bool step() {
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw RuntimeFailure(std::string("history: ") + sqlite3_errmsg(db_));
+    const auto deadline = std::chrono::steady_clock::now() + busy_deadline;
+    for (int attempt = 0;; ++attempt) {
+      const int rc = sqlite3_step(stmt_);
+      if (rc == SQLITE_ROW) return true;
+      if (rc == SQLITE_DONE) return false;
+      if (!busy(rc) || std::chrono::steady_clock::now() > deadline) {
+        throw RuntimeFailure(std::string("history: ") + sqlite3_errmsg(db_));
+      }
+      sqlite3_reset(stmt_);
+      pause_briefly(attempt);
+    }
   }
   [[nodiscard]] std::string column_text(int i) const {
     const auto* text = sqlite3_column_text(stmt_, i);
@@ -114,6 +133,7 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     throw;
   }
   exec("PRAGMA journal_mode=WAL");
+  exec("BEGIN IMMEDIATE");
   exec("PRAGMA application_id=" + std::to_string(application_id));
   exec("PRAGMA user_version=" + std::to_string(schema_version));
   exec("CREATE TABLE IF NOT EXISTS runs ("
@@ -124,6 +144,7 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
        " t_batch_s REAL NOT NULL, t_batch_ci95_low REAL, t_batch_ci95_high REAL,"
        " cost_per_epoch REAL NOT NULL, cost_ci95_low REAL, cost_ci95_high REAL,"
        " currency TEXT NOT NULL, result TEXT NOT NULL)");
+  exec("COMMIT");
 }
 
 Store::~Store() {
@@ -131,11 +152,17 @@ Store::~Store() {
 }
 
 void Store::exec(const std::string& sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+  const auto deadline = std::chrono::steady_clock::now() + busy_deadline;
+  for (int attempt = 0;; ++attempt) {
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+    if (rc == SQLITE_OK) return;
     const std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw RuntimeFailure("history '" + file_.string() + "': " + message);
+    if (!busy(rc) || std::chrono::steady_clock::now() > deadline) {
+      throw RuntimeFailure("history '" + file_.string() + "': " + message);
+    }
+    pause_briefly(attempt);
   }
 }
 
