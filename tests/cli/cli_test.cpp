@@ -589,6 +589,24 @@ TEST_F(RunTest, RunRecordsItsResultInTheHistory) {
 }
 #endif
 
+TEST_F(RunTest, GoogleBenchmarkJsonForDashboards) {
+  const auto j = json_of(run_cli("run " + default_config + quick + " --format gbench-json"));
+  ASSERT_TRUE(j["benchmarks"].is_array());
+  const auto& first = j["benchmarks"][0];
+  EXPECT_EQ(first["name"], "linear-regression/t_batch");
+  EXPECT_EQ(first["run_type"], "iteration");
+  EXPECT_GT(first["real_time"].get<double>(), 0);
+  EXPECT_TRUE(first["time_unit"] == "us" || first["time_unit"] == "ms");
+  EXPECT_EQ(j["benchmarks"][1]["aggregate_name"], "mean");
+  EXPECT_EQ(j["context"]["device"], "cpu");
+  // 4 series (step and 4 phases = 5) × (1 iteration + 3 aggregates).
+  EXPECT_EQ(j["benchmarks"].size(), 20u);
+  const auto refused =
+      run_cli("estimate " + default_config + " --t-batch 0.1 --format gbench-json");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("gbench-json applies to the results of run only"), std::string::npos);
+}
+
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
   const ScratchDir dir;
   const std::string command =
