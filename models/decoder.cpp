@@ -1,13 +1,13 @@
 #include "decoder.hpp"
 
+#include "autocast.hpp"
+
 #include <ATen/ops/scaled_dot_product_attention.h>
 #include <algorithm>
+#include <torch/autograd.h>
 #include <torch/nn/functional/dropout.h>
 #include <torch/nn/functional/loss.h>
-#include <torch/autograd.h>
 #include <torch/nn/init.h>
-
-#include "autocast.hpp"
 
 namespace epochcost::models {
 namespace {

@@ -71,7 +71,8 @@ TORCH_MODULE(Decoder);
 
 class DecoderWorkload : public Workload {
 public:
-  DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len, bool checkpointing = false);
+  DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len,
+                  bool checkpointing = false);
   torch::nn::Module& module() override { return *model_; }
   [[nodiscard]] Batch synthetic_samples(std::int64_t count) const override;
   // Next-token cross-entropy over the sequence.

@@ -105,7 +105,8 @@ TEST(Decoder, CheckpointingGivesTheSameGradients) {
     const models::Batch batch = workload->synthetic_samples(2);
     workload->loss(batch).backward();
     std::vector<torch::Tensor> grads;
-    for (const auto& p : workload->module().parameters()) grads.push_back(p.grad().clone());
+    for (const auto& p : workload->module().parameters())
+      grads.push_back(p.grad().clone());
     return grads;
   };
   const auto plain = gradients(false);

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "history/history.hpp"
+
+#include <gtest/gtest.h>
 
 namespace epochcost::history {
 namespace {
@@ -26,7 +26,8 @@ const Finding& step_finding(const CheckReport& report) {
 }
 
 TEST(HistoryCheck, SlowerBeyondTheThresholdWithSeparatedIntervalsIsARegression) {
-  const auto report = check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.10, 0.01)}, 5, 5);
+  const auto report =
+      check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.10, 0.01)}, 5, 5);
   const Finding& f = step_finding(report);
   EXPECT_TRUE(f.regression);
   EXPECT_NEAR(f.change_pct, 10, 1e-9);
@@ -36,7 +37,8 @@ TEST(HistoryCheck, SlowerBeyondTheThresholdWithSeparatedIntervalsIsARegression) 
 
 TEST(HistoryCheck, OverlappingIntervalsAreNotARegression) {
   // +10% but each measurement is only known to ±15%.
-  const auto report = check({run(1.00, 0.15), run(1.01, 0.15), run(0.99, 0.15), run(1.10, 0.15)}, 5, 5);
+  const auto report =
+      check({run(1.00, 0.15), run(1.01, 0.15), run(0.99, 0.15), run(1.10, 0.15)}, 5, 5);
   EXPECT_FALSE(step_finding(report).regression);
   EXPECT_NE(step_finding(report).reason.find("overlap"), std::string::npos);
 }

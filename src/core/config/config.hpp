@@ -52,7 +52,7 @@ struct DecoderSpec {
 // ResNet-18 / ResNet-50 (torchvision's layout, stride on the 3×3 of the bottleneck) on synthetic
 // ImageNet-shaped batches: 3 × image_size², `classes` labels, cross-entropy.
 struct ResNetSpec {
-  std::int64_t depth = 50;  // 18 or 50
+  std::int64_t depth = 50; // 18 or 50
   std::int64_t classes = 1000;
   std::int64_t image_size = 224;
   bool channels_last = false;
@@ -77,7 +77,7 @@ struct OptimizerSpec {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
-  std::optional<bool> fused;  // adam/adamw: ATen's fused kernels; unset = on CUDA only
+  std::optional<bool> fused; // adam/adamw: ATen's fused kernels; unset = on CUDA only
 };
 
 // fp32 (TF32 off), tf32, bf16 / fp16 autocast with fp32 master weights (fp16 with dynamic loss
@@ -122,9 +122,9 @@ struct ExtraCostsSpec {
 };
 
 struct TrainSpec {
-  std::int64_t accumulation_steps = 1;  // micro-batches per optimizer step
-  double grad_clip = 0;                 // max global gradient norm; 0 = no clipping
-  bool checkpointing = false;           // decoder: recompute each layer in the backward pass
+  std::int64_t accumulation_steps = 1; // micro-batches per optimizer step
+  double grad_clip = 0;                // max global gradient norm; 0 = no clipping
+  bool checkpointing = false;          // decoder: recompute each layer in the backward pass
 };
 
 struct Config {

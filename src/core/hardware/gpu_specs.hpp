@@ -2,30 +2,30 @@
 // The project's GPU spec table (configs/hardware/gpus.yaml, embedded at build time): dense peak
 // rates per precision, memory and bandwidth, each row with its source. An unknown GPU has no row;
 // callers then report null, never a guessed peak.
+#include "config/config.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "config/config.hpp"
-
 namespace epochcost::hardware {
 
 struct PeakTflops {
-  std::optional<double> fp32;  // CUDA cores, no tensor cores
+  std::optional<double> fp32; // CUDA cores, no tensor cores
   std::optional<double> tf32;
-  std::optional<double> fp16;  // tensor cores, FP32 accumulate
+  std::optional<double> fp16; // tensor cores, FP32 accumulate
   std::optional<double> bf16;
 };
 
 struct GpuSpec {
   std::string name;
-  std::vector<std::string> match;  // lower-case words of the CUDA device name
+  std::vector<std::string> match; // lower-case words of the CUDA device name
   double memory_gb = 0;
   double bandwidth_gbs = 0;
   PeakTflops peak_tflops;
   double tdp_w = 0;
-  std::vector<std::string> unverified;  // figures no primary source confirmed
+  std::vector<std::string> unverified; // figures no primary source confirmed
   std::string source;
 };
 
@@ -42,4 +42,4 @@ struct GpuSpec {
 // Parses a table in the gpus.yaml format (exposed for tests).
 [[nodiscard]] std::vector<GpuSpec> parse_gpu_table(const std::string& yaml_text);
 
-}  // namespace epochcost::hardware
+} // namespace epochcost::hardware

@@ -2,6 +2,7 @@
 
 #include "report/format.hpp"
 #include "report/grid.hpp"
+#include "report/json_document.hpp"
 #include "util/errors.hpp"
 
 #ifdef EPOCHCOST_WITH_HISTORY
@@ -48,9 +49,6 @@ std::string list(const std::string& history_file, const std::string& workload,
   if (format == report::Format::json || format == report::Format::csv) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& e : entries) {
-      const auto optional = [](const std::optional<double>& v) {
-        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-      };
       rows.push_back(
           {{"id", e.id},
            {"timestamp", e.timestamp},
@@ -59,9 +57,12 @@ std::string list(const std::string& history_file, const std::string& workload,
            {"gpu", e.gpu},
            {"config_hash", e.config_hash},
            {"t_batch_s", e.t_batch_s},
-           {"t_batch_ci95", {optional(e.t_batch_ci95_low), optional(e.t_batch_ci95_high)}},
+           {"t_batch_ci95",
+            {report::optional_json(e.t_batch_ci95_low),
+             report::optional_json(e.t_batch_ci95_high)}},
            {"cost_per_epoch", e.cost_per_epoch},
-           {"cost_per_epoch_ci95", {optional(e.cost_ci95_low), optional(e.cost_ci95_high)}},
+           {"cost_per_epoch_ci95",
+            {report::optional_json(e.cost_ci95_low), report::optional_json(e.cost_ci95_high)}},
            {"currency", e.currency}});
     }
     if (format == report::Format::json) return rows.dump(2) + "\n";
@@ -73,19 +74,7 @@ std::string list(const std::string& history_file, const std::string& workload,
                            e.gpu, nlohmann::json(e.t_batch_s).dump(),
                            nlohmann::json(e.cost_per_epoch).dump(), e.currency});
     }
-    std::string out;
-    const auto line = [&](const std::vector<std::string>& cells) {
-      for (std::size_t i = 0; i < cells.size(); ++i) {
-        std::string cell = cells[i];
-        if (cell.find_first_of(",\"") != std::string::npos) cell = "\"" + cell + "\"";
-        out += (i ? "," : "") + cell;
-      }
-      out += "\n";
-    };
-    line(grid.header);
-    for (const auto& r : grid.rows)
-      line(r);
-    return out;
+    return report::grid_csv(grid);
   }
   report::Grid grid{{"id", "when", "workload", "gpu", "T_batch", "cost/epoch"}, {}};
   for (const auto& e : entries) {

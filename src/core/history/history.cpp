@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <sqlite3.h>
 #include <sstream>
+#include <thread>
 
 namespace epochcost::history {
 namespace {
@@ -29,7 +29,9 @@ std::string hex_hash(const std::string& text) {
 // another process opens it, for one): such calls are retried for up to this long.
 constexpr auto busy_deadline = std::chrono::seconds(30);
 
-bool busy(int rc) { return rc == SQLITE_BUSY || rc == SQLITE_LOCKED; }
+bool busy(int rc) {
+  return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
 
 void pause_briefly(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(5 + (attempt * 7) % 20));

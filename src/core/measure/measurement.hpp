@@ -50,7 +50,7 @@ struct Measurement {
   std::optional<double> epoch_actual_s; // --validate-epoch: one real epoch, synchronised
   std::optional<std::int64_t> peak_allocated_bytes; // CUDA only: the caching allocator's peaks
   std::optional<std::int64_t> peak_reserved_bytes;
-  std::int64_t skipped_steps = 0; // fp16: optimizer steps skipped by the loss scaler
+  std::int64_t skipped_steps = 0;       // fp16: optimizer steps skipped by the loss scaler
   std::string optimizer_implementation; // "fused", "plain", or why fused fell back
   std::vector<std::string> notes;
 };
@@ -76,11 +76,11 @@ struct MeasureRequest {
 struct BatchTry {
   std::int64_t batch_size = 0;
   bool fits = false;
-  std::optional<std::int64_t> peak_reserved_bytes;  // when it fits
+  std::optional<std::int64_t> peak_reserved_bytes; // when it fits
 };
 struct BatchSearch {
   DeviceInfo device;
-  std::int64_t max_batch_size = 0;  // 0: not even one sample fits
+  std::int64_t max_batch_size = 0; // 0: not even one sample fits
   std::vector<BatchTry> tries;
 };
 

@@ -89,7 +89,8 @@ double activations_decoder(const config::DecoderSpec& d, std::int64_t seq_len, s
   const double per_layer = 4 * h + 2 * q_dim + 2 * kv_dim + 3 * i;
   const double tokens = double(seq_len) * double(batch);
   // Checkpointing keeps each layer's input only, plus one layer's activations while recomputing.
-  const double layers = checkpointing ? double(d.layers) * h + per_layer : double(d.layers) * per_layer;
+  const double layers =
+      checkpointing ? double(d.layers) * h + per_layer : double(d.layers) * per_layer;
   return tokens * (layers * bytes + double(d.vocab) * (bytes + 4));
 }
 

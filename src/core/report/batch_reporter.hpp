@@ -1,10 +1,10 @@
 #pragma once
 // `run --find-max-batch`: the largest batch that fits, and every try.
-#include <string>
-
 #include "config/config.hpp"
 #include "measure/measurement.hpp"
 #include "report/reporter.hpp"
+
+#include <string>
 
 namespace epochcost::report {
 

@@ -2,15 +2,12 @@
 
 #include "report/format.hpp"
 #include "report/grid.hpp"
+#include "report/json_document.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace epochcost::report {
 namespace {
-
-template <typename T> nlohmann::json optional_json(const std::optional<T>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
 
 nlohmann::json comparison_json(const compare::Comparison& c) {
   nlohmann::json rows = nlohmann::json::array();
@@ -100,14 +97,8 @@ std::string render_comparison(const compare::Comparison& c, Format format) {
     for (const auto& row : rows) {
       for (std::size_t k = 0; k < keys.size(); ++k) {
         const auto& v = row[keys[k]];
-        std::string cell = v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
-        if (cell.find_first_of(",\"") != std::string::npos) {
-          std::string quoted = "\"";
-          for (char ch : cell)
-            quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-          cell = quoted + "\"";
-        }
-        out += (k ? "," : "") + cell;
+        const std::string cell = v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
+        out += (k ? "," : "") + csv_field(cell);
       }
       out += "\n";
     }

@@ -27,6 +27,8 @@ void flatten(const nlohmann::json& node, const std::string& path,
   }
 }
 
+} // namespace
+
 std::string csv_field(const std::string& field) {
   if (field.find_first_of(",\"\n\r") == std::string::npos) return field;
   std::string out = "\"";
@@ -34,8 +36,6 @@ std::string csv_field(const std::string& field) {
     out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
-
-} // namespace
 
 std::string csv_from_json(const nlohmann::json& document) {
   std::vector<std::pair<std::string, std::string>> columns;

@@ -2,15 +2,12 @@
 
 #include "report/format.hpp"
 #include "report/grid.hpp"
+#include "report/json_document.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace epochcost::report {
 namespace {
-
-nlohmann::json optional_json(const std::optional<double>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
 
 std::string cell(const std::optional<double>& value) {
   return value ? significant(*value, 6) : "—";
@@ -55,20 +52,13 @@ std::string render_gpus(const std::vector<hardware::GpuSpec>& gpus, Format forma
   const Grid grid = gpu_grid(gpus);
   if (format == Format::md) return grid_markdown(grid);
   if (format == Format::csv) {
-    std::string out;
-    const auto line = [&](const std::vector<std::string>& cells) {
-      for (std::size_t i = 0; i < cells.size(); ++i)
-        out += (i ? "," : "") + cells[i];
-      out += "\n";
-    };
-    line(grid.header);
-    for (auto row : grid.rows) {
+    Grid csv = grid;
+    for (auto& row : csv.rows) {
       for (auto& c : row) {
         if (c == "—") c.clear(); // CSV leaves a missing figure empty
       }
-      line(row);
     }
-    return out;
+    return grid_csv(csv);
   }
   return "Dense peak TFLOP/s (tensor cores; fp16/bf16 with FP32 accumulate), memory and "
          "bandwidth; sources: epochcost gpus --format json\n\n" +

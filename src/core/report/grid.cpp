@@ -1,5 +1,7 @@
 #include "report/grid.hpp"
 
+#include "report/json_document.hpp"
+
 #include <algorithm>
 #include <sstream>
 
@@ -38,6 +40,19 @@ std::string grid_text(const Grid& grid) {
   for (const auto& row : grid.rows)
     line(row);
   return out.str();
+}
+
+std::string grid_csv(const Grid& grid) {
+  std::string out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      out += (i ? "," : "") + csv_field(cells[i]);
+    out += "\n";
+  };
+  line(grid.header);
+  for (const auto& row : grid.rows)
+    line(row);
+  return out;
 }
 
 std::string markdown_escape(const std::string& text) {

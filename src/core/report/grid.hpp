@@ -15,5 +15,7 @@ struct Grid {
 // A Markdown table; every column but the first right-aligned when `numeric_columns`.
 [[nodiscard]] std::string grid_markdown(const Grid& grid, bool numeric_columns = true);
 [[nodiscard]] std::string markdown_escape(const std::string& text);
+// A header line and one line per row, fields quoted where needed.
+[[nodiscard]] std::string grid_csv(const Grid& grid);
 
 } // namespace epochcost::report

@@ -1,7 +1,8 @@
 #pragma once
 #include "report/result.hpp"
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace epochcost::report {
@@ -12,5 +13,13 @@ namespace epochcost::report {
 // A JSON document flattened to one CSV header row (JSON paths such as cost.per_epoch) and one
 // data row.
 [[nodiscard]] std::string csv_from_json(const nlohmann::json& document);
+
+// One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+[[nodiscard]] std::string csv_field(const std::string& field);
+
+// A value, or null where there is none: JSON never shows a made-up zero.
+template <typename T> [[nodiscard]] nlohmann::json optional_json(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
 
 } // namespace epochcost::report

@@ -7,10 +7,6 @@
 namespace epochcost::report {
 namespace {
 
-template <typename T> nlohmann::json optional_json(const std::optional<T>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
 nlohmann::json summary_json(const stats::Summary& s) {
   return {{"count", s.count},
           {"mean", s.mean},

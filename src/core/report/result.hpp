@@ -23,7 +23,7 @@ struct Environment {
   std::optional<std::string> cuda_version;
   std::optional<std::string> driver_version;
   std::optional<int> cpu_threads;
-  std::optional<std::int64_t> memory_bytes;  // of the measured device
+  std::optional<std::int64_t> memory_bytes; // of the measured device
   std::string host;
   std::string timestamp; // RFC 3339 UTC
   std::string epochcost_version;
@@ -40,7 +40,7 @@ struct TimingResult {
   stats::Summary t_batch_s;           // uninstrumented pass
   stats::Summary instrumented_step_s; // the pass the phases come from
   double instrumentation_overhead_pct = 0;
-  std::int64_t skipped_steps = 0;  // fp16: steps the loss scaler skipped
+  std::int64_t skipped_steps = 0; // fp16: steps the loss scaler skipped
   std::string optimizer_implementation;
   std::vector<std::pair<std::string, stats::Summary>> phases; // data, forward, backward, optimizer
 };
