@@ -109,8 +109,10 @@ void TrainingStep::accumulate_gradients(const SyntheticDataset& data, std::int64
       models::AutocastRegion region(autocast, device_.type(),
                                     precision_ == config::Precision::fp16 ? at::kHalf
                                                                           : at::kBFloat16);
-      // Weighted so the accumulated gradient is that of the mean loss over the step's samples.
-      loss = workload_.loss(batch) * (static_cast<double>(size) / static_cast<double>(samples));
+      loss = workload_.loss(batch);
+      // Weighted so the accumulated gradient is that of the mean loss over the step's samples;
+      // a whole step in one batch needs no weight, and gets no extra kernel in the timed path.
+      if (size != samples) loss = loss * (static_cast<double>(size) / static_cast<double>(samples));
     }
     mark();
     (scaler_ ? scaler_->scale(loss) : loss).backward();
