@@ -75,6 +75,17 @@ std::string describe_settings(const config::Config& c) {
   return out.str();
 }
 
+// The seeded model on its device, in the precision's weight dtype, with the math mode set.
+std::unique_ptr<models::Workload> build_on_device(const config::Config& config,
+                                                  const torch::Device& device) {
+  torch::manual_seed(config.seed);
+  apply_math_mode(config.precision);
+  auto workload = models::build_workload(*config.model, config.data, config.train);
+  workload->module().to(device);
+  if (config.precision == config::Precision::bf16_pure) workload->module().to(torch::kBFloat16);
+  return workload;
+}
+
 // A run the memory estimate says cannot fit is stopped before allocating anything, with the
 // numbers, instead of failing deep inside an allocation.
 void refuse_what_cannot_fit(const config::Config& config, const measure::DeviceInfo& device) {
@@ -104,11 +115,7 @@ void prepare(Session& s) {
   reset_memory_peaks(s.device.device);
   log::info("measuring on " + s.device.info.device + " (" + s.device.info.device_name + ")");
   refuse_what_cannot_fit(config, s.device.info);
-  torch::manual_seed(config.seed);
-  apply_math_mode(config.precision);
-  s.workload = models::build_workload(*config.model, config.data, config.train);
-  s.workload->module().to(s.device.device);
-  if (config.precision == config::Precision::bf16_pure) s.workload->module().to(torch::kBFloat16);
+  s.workload = build_on_device(config, s.device.device);
   for (const auto& p : s.workload->module().parameters()) {
     s.result.model.params_total += p.numel();
     if (p.requires_grad()) s.result.model.params_trainable += p.numel();
@@ -284,11 +291,7 @@ measure::BatchSearch find_max_batch(const measure::MeasureRequest& request) {
   }
   measure::BatchSearch search;
   search.device = device.info;
-  torch::manual_seed(config.seed);
-  apply_math_mode(config.precision);
-  auto workload = models::build_workload(*config.model, config.data, config.train);
-  workload->module().to(device.device);
-  if (config.precision == config::Precision::bf16_pure) workload->module().to(torch::kBFloat16);
+  auto workload = build_on_device(config, device.device);
 
   const auto fits = [&](std::int64_t batch) {
     if (request.pending_signal) {

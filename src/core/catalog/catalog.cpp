@@ -96,13 +96,7 @@ Catalog load(const std::string& name_or_path, const std::vector<std::filesystem:
     }
   }
   const std::string text = read_text_file(path, "price catalog");
-  YAML::Node document;
-  try {
-    document = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(path.string() + ":" + std::to_string(e.mark.line + 1) +
-                     ": YAML syntax error: " + e.msg);
-  }
+  const YAML::Node document = config::detail::load_document(text, path.string());
   Diagnostics diagnostics(path.string(), {});
   Section root(document, "", diagnostics);
   Catalog catalog;

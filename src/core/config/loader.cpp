@@ -393,13 +393,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 Config parse_config(const std::string& yaml_text, const std::string& source_name,
                     const std::vector<std::string>& overrides, Purpose purpose) {
-  YAML::Node document;
-  try {
-    document = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(source_name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                     std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
-  }
+  YAML::Node document = load_document(yaml_text, source_name);
   std::map<std::string, std::string> origins;
   for (const auto& assignment : overrides)
     apply_override(document, assignment, origins);

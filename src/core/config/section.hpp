@@ -131,6 +131,16 @@ inline std::optional<double> as_number(const YAML::Node& node) {
 
 // A YAML mapping being read: every key the schema asks for is remembered, so that whatever is
 // left over at finish() is an unknown key.
+// Parses YAML text; a syntax error is an InputError at SOURCE:LINE:COLUMN.
+inline YAML::Node load_document(const std::string& text, const std::string& source) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                     std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
+  }
+}
+
 class Section {
 public:
   Section(const YAML::Node& node, std::string path, Diagnostics& diagnostics)
