@@ -6,6 +6,7 @@
 #include "history/commands.hpp"
 #include "log/log.hpp"
 #include "pipeline/build_result.hpp"
+#include "project/projection.hpp"
 #include "report/batch_reporter.hpp"
 #include "report/compare_reporter.hpp"
 #include "report/format.hpp"
@@ -13,6 +14,7 @@
 #include "report/gpu_reporter.hpp"
 #include "report/info_reporter.hpp"
 #include "report/json_document.hpp"
+#include "report/projection_reporter.hpp"
 #include "report/reporter.hpp"
 #include "runner_plugin.hpp"
 #include "util/errors.hpp"
@@ -82,6 +84,14 @@ void emit(const std::string& text, const OutputOptions& options) {
   } else {
     write_file_atomically(options.output, text);
     log::info("wrote " + options.output);
+  }
+}
+
+nlohmann::json read_result_file(const std::string& file) {
+  try {
+    return nlohmann::json::parse(read_text_file(file, "result"));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file + ": not valid JSON: " + e.what());
   }
 }
 
@@ -176,6 +186,17 @@ int run_main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   add_output_options(*compare, output);
 
+  CLI::App* project = app.add_subcommand(
+      "project", "carry a step measured on one GPU to GPUs not measured (labelled projected)");
+  std::string result_file;
+  std::vector<std::string> target_gpus;
+  project->add_option("result", result_file, "a result measured on a GPU (run --format json)")
+      ->required();
+  project->add_option("--to", target_gpus, "GPUs of the spec table, comma-separated (see gpus)")
+      ->required()
+      ->delimiter(',');
+  add_output_options(*project, output);
+
   std::string history_file;
   run->add_option("--history", history_file, "also record the result in this history (SQLite)");
   CLI::App* history = app.add_subcommand("history", "the run history of nightly jobs (SQLite)");
@@ -236,13 +257,7 @@ int run_main(int argc, char** argv) {
   if (*history) {
     if (*history_import) {
       for (const auto& file : result_files) {
-        nlohmann::json result;
-        try {
-          result = nlohmann::json::parse(read_text_file(file, "result"));
-        } catch (const nlohmann::json::exception& e) {
-          throw InputError(file + ": not valid JSON: " + e.what());
-        }
-        const std::string outcome = history::record(history_file, result);
+        const std::string outcome = history::record(history_file, read_result_file(file));
         std::cerr << file << ": " << outcome << "\n";
       }
       return 0;
@@ -263,15 +278,17 @@ int run_main(int argc, char** argv) {
   }
   if (*compare) {
     std::vector<compare::Run> runs;
-    for (const auto& file : result_files) {
-      try {
-        runs.push_back({file, nlohmann::json::parse(read_text_file(file, "result"))});
-      } catch (const nlohmann::json::exception& e) {
-        throw InputError(file + ": not valid JSON: " + e.what());
-      }
-    }
+    for (const auto& file : result_files)
+      runs.push_back({file, read_result_file(file)});
     check_output_target(output.output);
     emit(report::render_comparison(compare::compare(runs, baseline - 1), format), output);
+    return 0;
+  }
+  if (*project) {
+    const auto projection =
+        project::project(read_result_file(result_file), result_file, target_gpus);
+    check_output_target(output.output);
+    emit(report::render_projection(projection, format), output);
     return 0;
   }
   if (*info) {

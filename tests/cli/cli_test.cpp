@@ -279,6 +279,24 @@ TEST_F(Compare, RefusesMixedWorkloadsAndCurrencies) {
   EXPECT_EQ(run_cli("compare " + a100 + " --baseline 3").exit_code, 2);
 }
 
+TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
+  const std::string fixture = source_path("tests/fixtures/results/a100-bf16-split.json");
+  const auto table = run_cli("project " + fixture + " --to H100-SXM5-80GB,'RTX 3090'");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("PROJECTED, not measured"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("does not fit"), std::string::npos) << table.out;
+  const auto j = json_of(run_cli("project " + fixture + " --to H100-SXM5-80GB --format json"));
+  EXPECT_EQ(j["schema"], "epochcost.projection/1");
+  EXPECT_TRUE(j["projected"].get<bool>());
+  EXPECT_NEAR(j["targets"][0]["t_batch_s"].get<double>(), 0.083699, 1e-6);
+  const auto unknown = run_cli("project " + fixture + " --to H100,B300");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("'B300' is not in the GPU spec table"), std::string::npos);
+  const auto estimate = run_cli("project " + default_config + " --to H100");
+  EXPECT_EQ(estimate.exit_code, 2);
+  EXPECT_NE(estimate.err.find("not valid JSON"), std::string::npos) << estimate.err;
+}
+
 #if EPOCHCOST_HAS_HISTORY
 class History : public ::testing::Test {
 protected:

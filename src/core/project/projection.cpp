@@ -1,0 +1,235 @@
+#include "project/projection.hpp"
+
+#include "compare/compare.hpp"
+#include "hardware/gpu_specs.hpp"
+#include "util/errors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace epochcost::project {
+namespace {
+
+// A result field by dotted path; InputError naming the file and the path when it is missing.
+class ResultReader {
+public:
+  ResultReader(const nlohmann::json& result, const std::string& file)
+      : result_(result), file_(file) {}
+
+  [[nodiscard]] const nlohmann::json& at(const std::string& path) const {
+    const nlohmann::json* node = &result_;
+    for (std::size_t start = 0; start <= path.size();) {
+      const auto dot = path.find('.', start);
+      const std::string key = path.substr(start, dot - start);
+      if (!node->is_object() || !node->contains(key) || (*node)[key].is_null()) {
+        throw InputError(file_ + ": the result has no " + path);
+      }
+      node = &(*node)[key];
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    return *node;
+  }
+  [[nodiscard]] double number(const std::string& path) const {
+    const auto& value = at(path);
+    if (!value.is_number()) throw InputError(file_ + ": " + path + " is not a number");
+    return value.get<double>();
+  }
+  [[nodiscard]] std::string text(const std::string& path) const {
+    const auto& value = at(path);
+    if (!value.is_string()) throw InputError(file_ + ": " + path + " is not a string");
+    return value.get<std::string>();
+  }
+  [[nodiscard]] bool has(const std::string& path) const {
+    try {
+      (void)at(path);
+      return true;
+    } catch (const InputError&) {
+      return false;
+    }
+  }
+
+private:
+  const nlohmann::json& result_;
+  const std::string& file_;
+};
+
+std::optional<config::Precision> parse_precision(const std::string& name) {
+  for (const auto p : {config::Precision::fp32, config::Precision::tf32, config::Precision::bf16,
+                       config::Precision::fp16, config::Precision::bf16_pure}) {
+    if (name == config::to_string(p)) return p;
+  }
+  return std::nullopt;
+}
+
+const hardware::GpuSpec& spec_named(const std::string& name) {
+  const hardware::GpuSpec* gpu = hardware::find_gpu(name);
+  if (!gpu) throw InputError("--to: '" + name + "' is not in the GPU spec table (epochcost gpus)");
+  return *gpu;
+}
+
+// Measured peaks above this share of the target's memory leave no room for fragmentation or a
+// longer sequence in the real data.
+constexpr double tight_memory_share = 0.9;
+
+Projection measured_source(const ResultReader& r, const nlohmann::json& result,
+                           const std::string& file) {
+  if (result.value("schema", "") != "epochcost.result/1") {
+    throw InputError(file + ": not an epochcost result (schema epochcost.result/1)");
+  }
+  if (!result.contains("timing") || !result["timing"].is_object()) {
+    throw InputError(file + ": an estimate, not a measurement; project carries a measured step "
+                            "to other GPUs (epochcost run ... --format json)");
+  }
+  Projection p;
+  p.file = file;
+  p.source_device_name = r.text("environment.device_name");
+  const std::string device = r.text("environment.device");
+  if (!device.starts_with("cuda")) {
+    throw InputError(file + ": measured on " + device + " (" + p.source_device_name +
+                     "); project scales a GPU measurement by GPU spec ratios, so measure on a "
+                     "GPU first");
+  }
+  const hardware::GpuSpec* source = hardware::find_gpu(p.source_device_name);
+  if (!source) {
+    throw InputError(file + ": '" + p.source_device_name +
+                     "' is not in the GPU spec table (epochcost gpus); without its peaks the step "
+                     "cannot be split");
+  }
+  p.source_gpu = source->name;
+  p.precision = r.text("config.precision");
+  const auto precision = parse_precision(p.precision);
+  if (!precision) throw InputError(file + ": unknown config.precision '" + p.precision + "'");
+  const auto peak = hardware::peak_tflops(*source, *precision);
+  if (!peak) {
+    throw InputError(file + ": " + source->name + " has no " + p.precision +
+                     " peak in the spec table");
+  }
+  p.source_peak_tflops = *peak;
+  p.source_bandwidth_gbs = source->bandwidth_gbs;
+  p.workload = compare::describe_workload(compare::workload_of(r.at("config")));
+  p.measured_t_batch_s = r.number("timing.t_batch_s.mean");
+  if (r.has("timing.t_batch_s.ci95_low") && r.has("timing.t_batch_s.ci95_high")) {
+    p.measured_ci95_s = std::array<double, 2>{r.number("timing.t_batch_s.ci95_low"),
+                                              r.number("timing.t_batch_s.ci95_high")};
+  }
+  if (r.has("flops.mfu")) p.measured_mfu = r.number("flops.mfu");
+  p.flops_per_step = r.number("flops.per_step");
+  p.bytes_per_step = forward_backward_bytes(
+      r.number("memory.estimate.weights_bytes"), r.number("memory.estimate.activations_bytes"),
+      r.number("memory.estimate.gradients_bytes"),
+      r.has("config.train.accumulation_steps")
+          ? r.at("config.train.accumulation_steps").get<std::int64_t>()
+          : 1);
+  p.batches = r.at("epoch.batches").get<std::int64_t>();
+  if (r.has("epoch.scaled_by_assumption") && r.at("epoch.scaled_by_assumption").get<bool>()) {
+    p.scaling_efficiency = r.number("epoch.scaling_efficiency");
+  }
+  p.memory_measured = r.has("memory.peak_reserved_bytes");
+  p.memory_needed_bytes = p.memory_measured ? r.number("memory.peak_reserved_bytes")
+                                            : r.number("memory.estimate_bytes");
+  return p;
+}
+
+Split split_step(const ResultReader& r, const Projection& p) {
+  const double instrumented = r.number("timing.instrumented_step_s.mean");
+  if (!(instrumented > 0))
+    throw InputError(p.file + ": timing.instrumented_step_s.mean is not > 0");
+  // Phase shares come from the instrumented pass; the step they share is the uninstrumented one.
+  const auto share = [&](const char* phase) {
+    return r.number(std::string("timing.phases.") + phase + ".mean") / instrumented;
+  };
+  Split s;
+  const double step = p.measured_t_batch_s;
+  s.forward_backward_s = step * (share("forward") + share("backward"));
+  s.optimizer_s = step * share("optimizer");
+  s.host_s = step * share("data");
+  const double flops_s = p.flops_per_step / (p.source_peak_tflops * 1e12);
+  const double bytes_s = p.bytes_per_step / (p.source_bandwidth_gbs * 1e9);
+  s.compute_share = flops_s + bytes_s > 0 ? flops_s / (flops_s + bytes_s) : 0;
+  s.compute_s = s.forward_backward_s * s.compute_share;
+  s.memory_s = s.forward_backward_s * (1 - s.compute_share) + s.optimizer_s;
+  return s;
+}
+
+Target project_to(const hardware::GpuSpec& gpu, const Projection& p, config::Precision precision) {
+  Target t;
+  t.gpu = gpu.name;
+  t.bandwidth_gbs = gpu.bandwidth_gbs;
+  // Decimal gigabytes: below the usable memory of every listed board, so "fits" errs on the safe
+  // side by the few percent the CUDA context takes.
+  t.memory_capacity_bytes = gpu.memory_gb * 1e9;
+  if (p.memory_needed_bytes > t.memory_capacity_bytes) {
+    t.fit = Fit::does_not_fit;
+  } else if (p.memory_needed_bytes > tight_memory_share * t.memory_capacity_bytes) {
+    t.fit = Fit::tight;
+  }
+  const auto peak = hardware::peak_tflops(gpu, precision);
+  if (!peak) {
+    t.unsupported = gpu.name + " has no " + p.precision + " mode";
+    return t;
+  }
+  t.peak_tflops = *peak;
+  const double compute_ratio = p.source_peak_tflops / t.peak_tflops;
+  const double memory_ratio = p.source_bandwidth_gbs / t.bandwidth_gbs;
+  const Split& s = p.split;
+  t.t_batch_s = s.compute_s * compute_ratio + s.memory_s * memory_ratio + s.host_s;
+  const double rest = s.optimizer_s * memory_ratio + s.host_s;
+  const double all_compute = s.forward_backward_s * compute_ratio + rest;
+  const double all_memory = s.forward_backward_s * memory_ratio + rest;
+  const double low_factor = p.measured_ci95_s ? (*p.measured_ci95_s)[0] / p.measured_t_batch_s : 1;
+  const double high_factor = p.measured_ci95_s ? (*p.measured_ci95_s)[1] / p.measured_t_batch_s : 1;
+  t.t_batch_range_s = {std::min(all_compute, all_memory) * low_factor,
+                       std::max(all_compute, all_memory) * high_factor};
+  t.job_t_batch_s = t.t_batch_s / p.scaling_efficiency;
+  const auto batches = static_cast<double>(p.batches);
+  t.epoch_s = batches * t.job_t_batch_s;
+  t.epoch_range_s = {batches * t.t_batch_range_s[0] / p.scaling_efficiency,
+                     batches * t.t_batch_range_s[1] / p.scaling_efficiency};
+  t.speedup = p.measured_t_batch_s / t.t_batch_s;
+  return t;
+}
+
+} // namespace
+
+double forward_backward_bytes(double weights_bytes, double activations_bytes,
+                              double gradients_bytes, std::int64_t accumulation_steps) {
+  return static_cast<double>(accumulation_steps) * (3 * weights_bytes + 2 * activations_bytes) +
+         2 * gradients_bytes;
+}
+
+Projection project(const nlohmann::json& result, const std::string& file,
+                   const std::vector<std::string>& target_gpus) {
+  if (target_gpus.empty()) throw InputError("--to: name at least one GPU (epochcost gpus)");
+  const ResultReader r(result, file);
+  // Target names are checked before the file, so a typo is named even with a wrong file.
+  std::vector<const hardware::GpuSpec*> targets;
+  for (const auto& name : target_gpus)
+    targets.push_back(&spec_named(name));
+  Projection p = measured_source(r, result, file);
+  p.split = split_step(r, p);
+  const auto precision = *parse_precision(p.precision);
+  for (const auto* gpu : targets)
+    p.targets.push_back(project_to(*gpu, p, precision));
+
+  if (p.measured_mfu && *p.measured_mfu < 0.05) {
+    std::ostringstream mfu;
+    mfu.precision(2);
+    mfu << *p.measured_mfu * 100;
+    p.notes.push_back("the measured step reached " + mfu.str() +
+                      "% of the peak: it is likely bound by kernel launches and latency, which a "
+                      "faster GPU does not shorten; the projected speed-ups are upper bounds");
+  }
+  if (!p.memory_measured) {
+    p.notes.push_back("memory: no measured CUDA peak in the result; the fit uses the formula's "
+                      "estimate");
+  }
+  if (p.scaling_efficiency != 1) {
+    p.notes.push_back("the job's step divides the projected per-device step by the configured "
+                      "parallel.scaling_efficiency, as the measured result did");
+  }
+  return p;
+}
+
+} // namespace epochcost::project
