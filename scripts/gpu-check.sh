@@ -49,6 +49,13 @@ stage cpu-job 60 "$build/epochcost" run configs/linear-regression.yaml --set dev
   --format json --output "$out/linear-regression-cpu.json"
 stage bench-naive 180 scripts/bench-naive.sh
 stage bench-python 420 env EPOCHCOST_BENCH_OUT="$out/bench" scripts/bench-vs-python.sh
+# A compute-heavy measured step carried to GPUs this machine is not (labelled projected; the
+# method's error needs both ends measured, see docs/projection.md).
+stage project 150 bash -c "'$build/epochcost' --log-level warn run configs/decoder-1b-full-bf16.yaml \
+  --set timing.max_seconds=20 --format json --output '$out/decoder-1b.json' && \
+  '$build/epochcost' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 && \
+  '$build/epochcost' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 \
+  --format json --output '$out/decoder-1b-projection.json'"
 # One CUDA runtime per process: list the libcudart files mapped into a running measurement.
 stage cudart 60 bash -c "'$build/epochcost' --log-level off run configs/linear-regression.yaml \
   --set timing.max_seconds=8 --set timing.target_ci_pct=0.0001 >/dev/null & pid=\$!; sleep 5;

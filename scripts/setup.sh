@@ -25,13 +25,21 @@ die() { echo "[setup] error: $*" >&2; exit 1; }
 # --- system packages: each requirement is probed by what it provides, not by package name, so a
 # machine that has the files from elsewhere is left alone.
 need_packages=()
-probe() {  # probe PACKAGE FILE-OR-COMMAND...
-  local package=$1; shift
+optional_packages=()  # epochcost works without these (and says so); a failed install is a note
+has() {  # has FILE-OR-COMMAND...: is any of them there?
   for thing in "$@"; do
     if [[ $thing == /* ]]; then compgen -G "$thing" >/dev/null && return 0
     else command -v "$thing" >/dev/null 2>&1 && return 0; fi
   done
-  need_packages+=("$package")
+  return 1
+}
+probe() {  # probe PACKAGE FILE-OR-COMMAND...
+  local package=$1; shift
+  has "$@" || need_packages+=("$package")
+}
+probe_optional() {  # probe_optional PACKAGE FILE-OR-COMMAND...
+  local package=$1; shift
+  has "$@" || optional_packages+=("$package")
 }
 probe g++ g++
 probe cmake cmake
@@ -44,6 +52,7 @@ probe libgtest-dev '/usr/lib/*/cmake/GTest/GTestConfig.cmake' '/usr/lib/cmake/GT
 probe libcli11-dev '/usr/share/cmake/CLI11/CLI11Config.cmake' '/usr/lib/cmake/CLI11/CLI11Config.cmake' /usr/include/CLI/CLI.hpp
 probe libsqlite3-dev '/usr/include/sqlite3.h'
 probe nlohmann-json3-dev '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake' /usr/include/nlohmann/json.hpp
+probe_optional gnuplot-nox gnuplot  # the images of --plot; without it, the data and the script only
 
 # --- torch: an explicit Python, then the project's virtual env, then the system Python; install
 # into the virtual env only when none of them has it.
@@ -72,8 +81,25 @@ elif ((${#need_packages[@]})); then
   command -v apt-get >/dev/null 2>&1 || die "no apt-get: install ${need_packages[*]} (or their equivalents) yourself"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q >&2 || die "apt-get update failed (offline?); missing: ${need_packages[*]}"
+  apt_updated=1
   $sudo apt-get install -y -q --no-install-recommends "${need_packages[@]}" >&2 ||
     die "apt-get install failed; missing: ${need_packages[*]}"
+fi
+if ((${#optional_packages[@]})); then
+  without="--plot then writes the data and a gnuplot script, but no image"
+  if [[ -n ${EPOCHCOST_SKIP_APT:-} ]] || ! command -v apt-get >/dev/null 2>&1 ||
+    { [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; }; then
+    say "optional, not installed: ${optional_packages[*]} ($without)"
+  else
+    sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo=sudo
+    say "installing optional ${optional_packages[*]}"
+    if ! { { [[ -n ${apt_updated:-} ]] || $sudo apt-get update -q >&2; } &&
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${optional_packages[@]}" >&2; }; then
+      say "note: could not install ${optional_packages[*]}; $without"
+    fi
+  fi
 fi
 
 if [[ -z $torch_python ]]; then

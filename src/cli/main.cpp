@@ -6,6 +6,8 @@
 #include "history/commands.hpp"
 #include "log/log.hpp"
 #include "pipeline/build_result.hpp"
+#include "pipeline/reprice.hpp"
+#include "plot/plot.hpp"
 #include "project/projection.hpp"
 #include "report/batch_reporter.hpp"
 #include "report/compare_reporter.hpp"
@@ -14,6 +16,7 @@
 #include "report/gpu_reporter.hpp"
 #include "report/info_reporter.hpp"
 #include "report/json_document.hpp"
+#include "report/plots.hpp"
 #include "report/projection_reporter.hpp"
 #include "report/reporter.hpp"
 #include "runner_plugin.hpp"
@@ -21,10 +24,13 @@
 #include "util/files.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <unistd.h>
 
@@ -95,6 +101,48 @@ nlohmann::json read_result_file(const std::string& file) {
   }
 }
 
+// The plot's line goes to standard error, which carries everything but the report.
+void report_plot(const plot::Outcome& outcome) {
+  if (outcome.rendered)
+    log::info(outcome.message);
+  else
+    log::warn(outcome.message);
+}
+
+// --rate FROM=X pairs for --currency; InputError naming the bad one.
+std::map<std::string, double> parse_rates(const std::vector<std::string>& options,
+                                          const std::string& currency) {
+  const auto is_code = [](const std::string& code) {
+    return code.size() == 3 &&
+           std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  };
+  if (!currency.empty() && !is_code(currency)) {
+    throw InputError("--currency: '" + currency + "' is not a 3-letter upper-case code");
+  }
+  if (currency.empty() && !options.empty()) throw InputError("--rate: needs --currency");
+  std::map<std::string, double> rates;
+  for (const auto& option : options) {
+    const auto equals = option.find('=');
+    const std::string from = option.substr(0, equals);
+    const std::string number = equals == std::string::npos ? "" : option.substr(equals + 1);
+    double rate = 0;
+    try {
+      std::size_t used = 0;
+      rate = std::stod(number, &used);
+      if (used != number.size()) rate = 0;
+    } catch (const std::exception&) {
+      rate = 0;
+    }
+    if (!is_code(from) || !(std::isfinite(rate) && rate > 0)) {
+      throw InputError("--rate: expected FROM=X with a currency code and a rate > 0, e.g. "
+                       "--rate CNY=0.14; got '" +
+                       option + "'");
+    }
+    rates[from] = rate;
+  }
+  return rates;
+}
+
 // A single progress line on a terminal's stderr, redrawn at most ten times a second.
 class ProgressLine {
 public:
@@ -162,6 +210,11 @@ int run_main(int argc, char** argv) {
   auto* t_batch_option = estimate->add_option("--t-batch", t_batch_s, "seconds per step");
   auto* t_epoch_option = estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch");
   t_batch_option->excludes(t_epoch_option);
+  std::optional<double> budget;
+  for (CLI::App* command : {run, estimate}) {
+    command->add_option("--budget", budget,
+                        "also say how many epochs (samples, tokens) this amount buys");
+  }
 
   CLI::App* validate = app.add_subcommand("validate", "check a config without running anything");
   add_config(*validate);
@@ -182,9 +235,20 @@ int run_main(int argc, char** argv) {
   compare->add_option("results", result_files, "result JSON files (run/estimate --format json)")
       ->required();
   std::size_t baseline = 1;
+  std::string pricing_file, currency;
+  std::vector<std::string> rate_options;
+  compare->add_option("--pricing", pricing_file,
+                      "re-price every result: a pricing file (pricing, job, extra_costs, "
+                      "epochs) or a catalog (each result by the entry for its GPU)");
+  compare->add_option("--currency", currency, "compare in this currency (needs --rate)");
+  compare->add_option("--rate", rate_options,
+                      "FROM=X: 1 FROM is X of --currency (repeatable; no rates are fetched)");
   compare->add_option("--baseline", baseline, "the row ratios are taken against (1-based)")
       ->check(CLI::PositiveNumber);
   add_output_options(*compare, output);
+  std::string plot_file;
+  compare->add_option("--plot", plot_file,
+                      "also draw cost per epoch and epoch time to FILE.svg or FILE.png (gnuplot)");
 
   CLI::App* project = app.add_subcommand(
       "project", "carry a step measured on one GPU to GPUs not measured (labelled projected)");
@@ -211,6 +275,12 @@ int run_main(int argc, char** argv) {
   CLI::App* history_list = history->add_subcommand("list", "the recorded runs, oldest first");
   add_history(*history_list);
   add_output_options(*history_list, output);
+  CLI::App* history_trend = history->add_subcommand(
+      "trend", "T_batch and cost per epoch over time, per workload × GPU (and a plot)");
+  add_history(*history_trend);
+  add_output_options(*history_trend, output);
+  history_trend->add_option("--plot", plot_file,
+                            "also draw the trend to FILE.svg or FILE.png (gnuplot)");
   CLI::App* history_show = history->add_subcommand("show", "one recorded result, as JSON");
   add_history(*history_show);
   std::int64_t run_id = 0;
@@ -224,7 +294,7 @@ int run_main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   history_check->add_option("--window", window, "earlier runs whose median is the reference")
       ->check(CLI::PositiveNumber);
-  for (CLI::App* command : {history_list, history_check}) {
+  for (CLI::App* command : {history_list, history_trend, history_check}) {
     command->add_option("--workload", workload_filter, "only this workload (hash or words)");
     command->add_option("--gpu", gpu_filter, "only GPUs whose name contains this");
   }
@@ -249,6 +319,9 @@ int run_main(int argc, char** argv) {
     throw InputError("--format gbench-json applies to the results of run only");
   }
   const auto format = gbench ? report::Format::json : report::parse_format(output.format);
+  if (budget && !(std::isfinite(*budget) && *budget > 0)) {
+    throw InputError("--budget: must be a finite amount > 0");
+  }
   if (*gpus) {
     check_output_target(output.output);
     emit(report::render_gpus(hardware::gpu_specs(), format), output);
@@ -267,6 +340,15 @@ int run_main(int argc, char** argv) {
       emit(history::list(history_file, workload_filter, gpu_filter, format), output);
       return 0;
     }
+    if (*history_trend) {
+      check_output_target(output.output);
+      if (!plot_file.empty()) {
+        plot::check_target(plot_file);
+        report_plot(history::plot_trend(history_file, workload_filter, gpu_filter, plot_file));
+      }
+      emit(history::trend(history_file, workload_filter, gpu_filter, format), output);
+      return 0;
+    }
     if (*history_show) {
       std::cout << history::show(history_file, run_id);
       return 0;
@@ -277,11 +359,25 @@ int run_main(int argc, char** argv) {
     return static_cast<int>(regressed ? ExitCode::regression : ExitCode::ok);
   }
   if (*compare) {
+    const auto rates = parse_rates(rate_options, currency);
+    std::optional<pipeline::Repricing> repricing;
+    if (!pricing_file.empty()) {
+      repricing = pipeline::load_repricing(pricing_file);
+      log::info("re-pricing " + std::to_string(result_files.size()) + " result(s) with " +
+                pricing_file);
+    }
     std::vector<compare::Run> runs;
-    for (const auto& file : result_files)
-      runs.push_back({file, read_result_file(file)});
+    for (const auto& file : result_files) {
+      nlohmann::json result = read_result_file(file);
+      if (repricing) result = pipeline::reprice(result, file, *repricing, pricing_file);
+      if (!currency.empty()) result = pipeline::convert_currency(result, file, currency, rates);
+      runs.push_back({file, std::move(result)});
+    }
+    const auto comparison = compare::compare(runs, baseline - 1);
     check_output_target(output.output);
-    emit(report::render_comparison(compare::compare(runs, baseline - 1), format), output);
+    if (!plot_file.empty())
+      report_plot(plot::draw(report::comparison_figure(comparison), plot_file));
+    emit(report::render_comparison(comparison, format), output);
     return 0;
   }
   if (*project) {
@@ -313,10 +409,9 @@ int run_main(int argc, char** argv) {
   if (*estimate) {
     const auto config = config::load_config(config_path, overrides, config::Purpose::estimate);
     check_output_target(output.output);
-    emit(report::render(
-             pipeline::build_estimate_result(config, {t_batch_s, t_epoch_hours}, invocation),
-             format),
-         output);
+    auto result = pipeline::build_estimate_result(config, {t_batch_s, t_epoch_hours}, invocation);
+    if (budget) pipeline::add_budget(result, *budget);
+    emit(report::render(result, format), output);
     return 0;
   }
   const auto config = config::load_config(config_path, overrides, config::Purpose::run);
@@ -335,7 +430,8 @@ int run_main(int argc, char** argv) {
   }
   const measure::Measurement measurement = cli::load_measure()(request);
   progress.clear();
-  const report::Result result = pipeline::build_run_result(config, measurement, invocation);
+  report::Result result = pipeline::build_run_result(config, measurement, invocation);
+  if (budget) pipeline::add_budget(result, *budget);
   for (const auto& warning : result.warnings)
     log::warn(warning);
   emit(gbench ? report::render_gbench_json(result) : report::render(result, format), output);

@@ -279,6 +279,143 @@ TEST_F(Compare, RefusesMixedWorkloadsAndCurrencies) {
   EXPECT_EQ(run_cli("compare " + a100 + " --baseline 3").exit_code, 2);
 }
 
+bool has_gnuplot() {
+  return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+bool is_svg(const std::string& text) {
+  return text.rfind("<?xml", 0) == 0 || text.rfind("<svg", 0) == 0;
+}
+
+TEST_F(Compare, PlotDrawsCostAndEpochTimePerConfiguration) {
+  if (!has_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs it)";
+  const std::string a100 = estimate("a100", "A100x4", 0.050);
+  const std::string rtx = estimate("rtx3090", "RTX3090", 0.110);
+  const auto output =
+      run_cli("compare " + a100 + " " + rtx + " --plot " + (dir / "c.svg").string());
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_NE(output.out.find("cheapest"), std::string::npos) << output.out; // the report as ever
+  EXPECT_NE(output.err.find("wrote " + (dir / "c.svg").string()), std::string::npos) << output.err;
+  const std::string svg = slurp(dir / "c.svg");
+  EXPECT_TRUE(is_svg(svg)) << svg.substr(0, 200);
+  EXPECT_NE(svg.find("A100-SXM4-80GB ×4 fp32 b4"), std::string::npos);
+  EXPECT_NE(svg.find("RTX-3090 ×1 fp32 b4"), std::string::npos);
+  EXPECT_NE(svg.find("cost per epoch (CNY)"), std::string::npos);
+  EXPECT_NE(svg.find("epoch time (s)"), std::string::npos);
+  EXPECT_NE(slurp(dir / "c.dat").find("\"RTX-3090 ×1 fp32 b4\"\t0.07822"), std::string::npos);
+}
+
+TEST_F(Compare, PlotWithoutGnuplotWritesTheDataAndTheScriptAndSaysSo) {
+  const std::string a100 = estimate("a100", "A100x4", 0.050);
+  const auto output = run_cli("compare " + a100 + " --plot " + (dir / "c.png").string(),
+                              "EPOCHCOST_GNUPLOT=" + (dir / "no-gnuplot").string());
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_NE(output.err.find("gnuplot not found"), std::string::npos) << output.err;
+  EXPECT_NE(output.err.find("gnuplot 'c.gp'"), std::string::npos) << output.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "c.dat"));
+  EXPECT_NE(slurp(dir / "c.gp").find("set terminal pngcairo"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "c.png"));
+}
+
+TEST_F(Compare, BadPlotTargetsExitTwoAndWriteNothing) {
+  const std::string a100 = estimate("a100", "A100x4", 0.050);
+  const auto before = std::distance(std::filesystem::directory_iterator(dir.path()), {});
+  for (const std::string& target :
+       {(dir / "c.pdf").string(), (dir / "c").string(), (dir / "missing" / "c.svg").string()}) {
+    const auto output = run_cli("compare " + a100 + " --plot " + target + " --output " +
+                                (dir / "report.txt").string());
+    EXPECT_EQ(output.exit_code, 2) << target << ": " << output.err;
+    EXPECT_NE(output.err.find("--plot"), std::string::npos) << output.err;
+    EXPECT_TRUE(output.out.empty()) << output.out;
+  }
+  EXPECT_NE(run_cli("compare " + a100 + " --plot " + (dir / "c.pdf").string()).err.find("'.pdf'"),
+            std::string::npos);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), before);
+}
+
+// Hand-written A100×4, V100×4 and RTX 3090 results of one fp16 workload (fixture README).
+std::string fixtures(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& name : names)
+    list += " " + source_path("tests/fixtures/results/tiny-lora-fp16-" + name + ".json");
+  return list;
+}
+
+TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
+  const auto files = fixtures({"a100x4", "v100x4", "rtx3090"});
+  const auto j = json_of(run_cli("compare" + files + " --format json"));
+  const auto& rows = j["rows"];
+  EXPECT_EQ(rows[0]["gpu"], "NVIDIA A100-SXM4-80GB");
+  EXPECT_TRUE(rows[0]["fastest"].get<bool>());
+  EXPECT_TRUE(rows[2]["cheapest"].get<bool>());
+  // Re-priced from the catalog the results were priced with, nothing changes.
+  const auto same = json_of(run_cli("compare" + files + " --pricing ciuic --format json"));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(same["rows"][i]["cost_per_epoch"].get<double>(),
+                rows[i]["cost_per_epoch"].get<double>(), 1e-12);
+  }
+  // A pricing file: 40 CNY per GPU-hour × 4 for everyone, 5 min provisioning, whole minutes.
+  ScratchDir dir;
+  dir.write("p.yaml", "pricing: {currency: CNY, amount: 40, gpus: 4}\n"
+                      "job: {provisioning_s: 300, billing: per_minute}\n");
+  const auto repriced = json_of(
+      run_cli("compare" + files + " --pricing " + (dir / "p.yaml").string() + " --format json"));
+  EXPECT_NEAR(repriced["rows"][0]["cost_per_epoch"].get<double>(), 6.4 / 3600 * 160, 1e-12);
+  EXPECT_NEAR(repriced["rows"][0]["total"].get<double>(), 0.1 * 160, 1e-12); // 6 minutes billed
+  // The single 3090 now stands for four: 128 steps, the note says it is an assumption.
+  EXPECT_EQ(repriced["rows"][2]["gpus"], 4);
+  EXPECT_NEAR(repriced["rows"][2]["epoch_s"].get<double>(), 128 * 0.110, 1e-9);
+  // In another currency only at the user's rate.
+  const auto usd =
+      json_of(run_cli("compare" + files + " --currency USD --rate CNY=0.14 --format json"));
+  EXPECT_EQ(usd["currency"], "USD");
+  EXPECT_NEAR(usd["rows"][1]["cost_per_epoch"].get<double>(),
+              0.14 * rows[1]["cost_per_epoch"].get<double>(), 1e-12);
+  const auto no_rate = run_cli("compare" + files + " --currency USD");
+  EXPECT_EQ(no_rate.exit_code, 2);
+  EXPECT_NE(no_rate.err.find("give --rate CNY="), std::string::npos) << no_rate.err;
+  EXPECT_EQ(run_cli("compare" + files + " --currency USD --rate CNY=-1").exit_code, 2);
+  const auto runpod = run_cli("compare" + files + " --pricing runpod");
+  EXPECT_EQ(runpod.exit_code, 2);
+  EXPECT_NE(runpod.err.find("catalog runpod has no instance with V100-SXM2-32GB"),
+            std::string::npos)
+      << runpod.err;
+}
+
+TEST(Estimate, WholeRunCostsSpotAndBudget) {
+  const std::string job =
+      "estimate " + cost_only_config +
+      " --t-epoch-hours 1.5 --set job.provisioning_s=600 --set job.billing=per_hour"
+      " --set job.minimum_billed_s=3600 --set job.eval_s_per_epoch=120"
+      " --set job.checkpoint_s_per_epoch=60";
+  const auto j = json_of(run_cli(job + " --budget 1000 --format json"));
+  EXPECT_DOUBLE_EQ(j["cost"]["per_epoch"].get<double>(), 127.0);
+  EXPECT_DOUBLE_EQ(j["cost"]["total"].get<double>(), 1310.0);
+  EXPECT_EQ(j["budget"]["full_epochs"], 7);
+  EXPECT_NEAR(j["budget"]["epochs"].get<double>(), 42600.0 / 5580, 1e-9);
+  const auto table = run_cli(job + " --budget 1000");
+  EXPECT_NE(table.out.find("Budget 1000.00 CNY"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("7 full"), std::string::npos) << table.out;
+  const auto spot = json_of(
+      run_cli("estimate " + cost_only_config +
+              " --t-epoch-hours 1 --set pricing.spot.interruptions_per_hour=0.5"
+              " --set pricing.spot.restart_s=600 --set pricing.spot.checkpoint_interval_s=1200"
+              " --format json"));
+  // Each hour of work takes 1 + 0.5 · (600 + 600) / 3600 = 7/6 hours on spot capacity.
+  EXPECT_DOUBLE_EQ(spot["cost"]["per_epoch"].get<double>(), 80.0 * 7 / 6 + 3);
+  EXPECT_EQ(spot["cost"]["market"], "spot");
+  ScratchDir dir;
+  dir.write("spot.yaml", "data: {samples: 100, batch_size: 4}\n"
+                         "pricing: {catalog: ciuic, instance: A100x4, spot: "
+                         "{interruptions_per_hour: 1, restart_s: 1, checkpoint_interval_s: 1}}\n");
+  const auto no_spot_price = run_cli("estimate " + (dir / "spot.yaml").string() + " --t-batch 1");
+  EXPECT_EQ(no_spot_price.exit_code, 2);
+  EXPECT_NE(no_spot_price.err.find("catalog ciuic has no spot_price for A100x4"), std::string::npos)
+      << no_spot_price.err;
+  EXPECT_EQ(run_cli(job + " --budget 0").exit_code, 2);
+  EXPECT_EQ(run_cli(job + " --set job.billing=weekly").exit_code, 2);
+}
+
 TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
   const std::string fixture = source_path("tests/fixtures/results/a100-bf16-split.json");
   const auto table = run_cli("project " + fixture + " --to H100-SXM5-80GB,'RTX 3090'");
@@ -295,6 +432,29 @@ TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
   const auto estimate = run_cli("project " + default_config + " --to H100");
   EXPECT_EQ(estimate.exit_code, 2);
   EXPECT_NE(estimate.err.find("not valid JSON"), std::string::npos) << estimate.err;
+}
+
+TEST_F(Compare, RepricingWithTheCatalogReproducesTheWorkedExample) {
+  // Priced wrongly first (7 CNY per GPU-hour), as an A100×4 job of 1.5 h per epoch.
+  const auto result = (dir / "r.json").string();
+  ASSERT_EQ(run_cli("estimate " + (dir / "job.yaml").string() +
+                    " --t-epoch-hours 1.5 --set pricing='{currency: CNY, amount: 7, gpus: 4, "
+                    "gpu: A100}' --set extra_costs.storage_transfer=2 --set extra_costs.ops=1 "
+                    "--set epochs=10 --format json --output " +
+                    result)
+                .exit_code,
+            0);
+  const auto j = json_of(run_cli("compare " + result + " --pricing ciuic --format json"));
+  EXPECT_DOUBLE_EQ(j["rows"][0]["cost_per_epoch"].get<double>(), 123.0);
+  EXPECT_DOUBLE_EQ(j["rows"][0]["total"].get<double>(), 1230.0);
+  dir.write("bad.yaml", "pricing: {catalog: ciuic, instance: A100x8}\n");
+  const auto bad = run_cli("compare " + result + " --pricing " + (dir / "bad.yaml").string());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("pricing.instance: 'A100x8' is not in catalog ciuic"), std::string::npos)
+      << bad.err;
+  const auto missing = run_cli("compare " + result + " --pricing nosuchcatalog");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nosuchcatalog"), std::string::npos) << missing.err;
 }
 
 #if EPOCHCOST_HAS_HISTORY
@@ -378,6 +538,51 @@ TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("not an epochcost history"), std::string::npos) << refused.err;
   EXPECT_EQ(slurp(foreign), before);
+}
+
+TEST_F(History, TrendPrintsEachSeriesOldestFirstAndPlotsIt) {
+  // Recorded newest first, so the run numbers run against time.
+  const std::string older = result("older", 0.1), newer = result("newer", 0.12);
+  ASSERT_EQ(run_cli("history import " + newer + " " + older + " --history " + db()).exit_code, 0);
+  const auto j =
+      nlohmann::json::parse(run_cli("history trend --format json --history " + db()).out);
+  EXPECT_EQ(j["schema"], "epochcost.trend/1");
+  ASSERT_EQ(j["series"].size(), 1u);
+  const auto& runs = j["series"][0]["runs"];
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0]["id"], 2);
+  EXPECT_DOUBLE_EQ(runs[0]["t_batch_s"].get<double>(), 0.1);
+  EXPECT_LT(runs[0]["timestamp"].get<std::string>(), runs[1]["timestamp"].get<std::string>());
+  EXPECT_EQ(runs[1]["currency"], "USD");
+  EXPECT_TRUE(runs[1]["t_batch_ci95"][0].is_null()); // an estimate has no interval
+  const auto table = run_cli("history trend --workload mlp --history " + db());
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_LT(table.out.find("100 ms"), table.out.find("120 ms")) << table.out;
+  EXPECT_NE(table.out.find("95% CI"), std::string::npos);
+  const auto csv = run_cli("history trend --format csv --history " + db());
+  EXPECT_EQ(csv.out.rfind("workload,workload_description,gpu,id,timestamp,t_batch_s,", 0), 0u)
+      << csv.out;
+
+  const auto bad =
+      run_cli("history trend --plot " + (dir / "t.jpg").string() + " --history " + db());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("'.jpg'"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "t.gp"));
+  const auto none =
+      run_cli("history trend --gpu H100 --plot " + (dir / "t.svg").string() + " --history " + db());
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("nothing to plot"), std::string::npos) << none.err;
+
+  if (!has_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs it)";
+  const auto plotted =
+      run_cli("history trend --plot " + (dir / "t.svg").string() + " --history " + db());
+  ASSERT_EQ(plotted.exit_code, 0) << plotted.err;
+  EXPECT_NE(plotted.out.find("120 ms"), std::string::npos); // the series are printed as well
+  const std::string svg = slurp(dir / "t.svg");
+  EXPECT_TRUE(is_svg(svg)) << svg.substr(0, 200);
+  EXPECT_NE(svg.find("T_batch (ms)"), std::string::npos);
+  EXPECT_NE(svg.find("cost per epoch (USD)"), std::string::npos);
+  EXPECT_NE(svg.find("mlp, fp32, adam on (estimate)"), std::string::npos);
 }
 #endif
 

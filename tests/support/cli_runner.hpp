@@ -1,9 +1,8 @@
 #pragma once
 // Runs the epochcost executable as a user would and captures what it printed.
+#include "scratch_dir.hpp"
+
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,34 +13,6 @@ struct CliOutput {
   int exit_code = -1;
   std::string out;
   std::string err;
-};
-
-inline std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A fresh scratch directory per test, removed when the object goes.
-class ScratchDir {
-public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "epochcost-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
-    return path_ / name;
-  }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-  }
-
-private:
-  std::filesystem::path path_;
 };
 
 // `arguments` is a shell fragment (quoted by the caller); `environment` is prefixed as VAR=value.

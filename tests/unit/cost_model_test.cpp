@@ -7,10 +7,21 @@
 namespace epochcost::cost {
 namespace {
 
+config::PricingSpec priced(const char* currency, config::PriceUnit unit, double amount,
+                           std::int64_t gpus, std::int64_t gpus_per_instance) {
+  config::PricingSpec pricing;
+  pricing.currency = currency;
+  pricing.unit = unit;
+  pricing.amount = amount;
+  pricing.gpus = gpus;
+  pricing.gpus_per_instance = gpus_per_instance;
+  return pricing;
+}
+
 config::Config linear_regression_pricing() {
   config::Config c;
   c.data = {10000, 32, false};
-  c.pricing = {"USD", config::PriceUnit::gpu_hour, 2.49, 1, 0};
+  c.pricing = priced("USD", config::PriceUnit::gpu_hour, 2.49, 1, 0);
   return c;
 }
 
@@ -36,7 +47,7 @@ TEST(CostModel, OneGpuWorkedExample) {
 TEST(CostModel, GeneralFormWorkedExample) {
   config::Config c;
   c.data = {100000, 8, false};
-  c.pricing = {"CNY", config::PriceUnit::gpu_hour, 20.0, 4, 0};
+  c.pricing = priced("CNY", config::PriceUnit::gpu_hour, 20.0, 4, 0);
   c.extra_costs = {2.0, 1.0};
   c.epochs = 10;
   const CostBreakdown cost = price_epoch({steps_per_epoch(c.data, 4), 1.5 * 3600, std::nullopt}, c);
@@ -64,7 +75,7 @@ TEST(CostModel, EpochWithoutAStepIsAnInputError) {
 }
 
 TEST(CostModel, InstancePricingBillsWholeInstances) {
-  config::PricingSpec pricing{"USD", config::PriceUnit::instance_hour, 32.0, 6, 4};
+  config::PricingSpec pricing = priced("USD", config::PriceUnit::instance_hour, 32.0, 6, 4);
   EXPECT_EQ(billed_units(pricing), 2);
   EXPECT_DOUBLE_EQ(compute_cost(0.5, pricing), 32.0);
   pricing.gpus = 8;
@@ -96,6 +107,84 @@ TEST(CostModel, ConfidenceIntervalCarriesIntoTheCost) {
   EXPECT_DOUBLE_EQ((*cost.per_epoch_ci95)[1], 313 * 0.12 / 3600 * 2.49 + 0.75);
   EXPECT_LT((*cost.per_epoch_ci95)[0], cost.per_epoch);
   EXPECT_GT((*cost.per_epoch_ci95)[1], cost.per_epoch);
+}
+
+// Worked example (b) as a whole run: 10 min provisioning, 2 min eval + 1 min checkpoints per
+// epoch, whole hours billed with a one-hour minimum.
+config::Config whole_run_example() {
+  config::Config c;
+  c.data = {52002, 4, false};
+  c.pricing = priced("CNY", config::PriceUnit::gpu_hour, 20.0, 4, 0);
+  c.extra_costs = {2.0, 1.0};
+  c.job = {.provisioning_s = 600,
+           .billing = config::Billing::per_hour,
+           .minimum_billed_s = 3600,
+           .eval_s_per_epoch = 120,
+           .checkpoint_s_per_epoch = 60};
+  c.epochs = 10;
+  return c;
+}
+
+TEST(CostModel, WholeRunAddsEvalCheckpointsProvisioningAndBillingRounding) {
+  const config::Config c = whole_run_example();
+  const CostBreakdown cost = price_epoch({steps_per_epoch(c.data, 4), 5400, std::nullopt}, c);
+  EXPECT_DOUBLE_EQ(cost.compute_per_epoch, 120.0);
+  EXPECT_DOUBLE_EQ(cost.eval_checkpoint_per_epoch, 180.0 / 3600 * 80); // 4 CNY
+  EXPECT_DOUBLE_EQ(cost.per_epoch, 127.0);
+  EXPECT_DOUBLE_EQ(cost.epoch_wall_s, 5580);
+  EXPECT_DOUBLE_EQ(cost.job_wall_s, 600 + 10 * 5580.0); // 15.67 h
+  EXPECT_DOUBLE_EQ(cost.job_billed_s, 16 * 3600.0);
+  EXPECT_DOUBLE_EQ(cost.total, 16 * 80.0 + 10 * 3.0); // 1310 CNY
+  EXPECT_DOUBLE_EQ(cost.fixed_per_run, 1310.0 - 1270.0);
+}
+
+TEST(CostModel, BillingRoundsUpToTheIncrementAndTheMinimum) {
+  config::JobSpec job;
+  EXPECT_DOUBLE_EQ(billed_seconds(31.3, job), 31.3);
+  job.billing = config::Billing::per_second;
+  EXPECT_DOUBLE_EQ(billed_seconds(31.3, job), 32);
+  job.billing = config::Billing::per_minute;
+  EXPECT_DOUBLE_EQ(billed_seconds(61, job), 120);
+  EXPECT_DOUBLE_EQ(billed_seconds(120, job), 120);
+  job.billing = config::Billing::per_hour;
+  // 1.5 h × 10 computed in floating point is a whole number of hours and stays 15 h.
+  EXPECT_DOUBLE_EQ(billed_seconds(1.5 * 3600 * 10, job), 15 * 3600.0);
+  EXPECT_DOUBLE_EQ(billed_seconds(3600.5, job), 7200);
+  job.minimum_billed_s = 4 * 3600;
+  EXPECT_DOUBLE_EQ(billed_seconds(10, job), 4 * 3600.0);
+}
+
+TEST(CostModel, SpotPaysForRestartsAndLostWork) {
+  config::Config c = linear_regression_pricing();
+  c.pricing.spot = config::SpotSpec{0.1, 600, 1800};
+  // 0.1 interruptions per hour, each costing 600 s of restart and 900 s of lost work on average.
+  const double factor = 1 + 0.1 / 3600 * (600 + 900);
+  EXPECT_DOUBLE_EQ(spot_overhead_factor(c.pricing), factor);
+  const CostBreakdown cost = price_epoch({313, 3600, std::array<double, 2>{3500, 3700}}, c);
+  EXPECT_DOUBLE_EQ(cost.compute_per_epoch, 2.49);
+  EXPECT_NEAR(cost.spot_overhead_per_epoch, 2.49 * (factor - 1), 1e-12);
+  EXPECT_NEAR(cost.per_epoch, 2.49 * factor, 1e-12);
+  EXPECT_NEAR((*cost.per_epoch_ci95)[1], 3700.0 / 3600 * 2.49 * factor, 1e-12);
+  c.pricing.spot.reset();
+  EXPECT_DOUBLE_EQ(spot_overhead_factor(c.pricing), 1);
+}
+
+TEST(CostModel, BudgetBuysEpochsAfterTheFixedCosts) {
+  const config::Config c = whole_run_example();
+  const CostBreakdown cost = price_epoch({steps_per_epoch(c.data, 4), 5400, std::nullopt}, c);
+  const Affordable a = affordable(1000, cost, c);
+  // 12 billed hours (960 CNY) hold 600 s + E · 5580 s, so E = 42600 / 5580; 13 hours cost 1040.
+  EXPECT_NEAR(a.epochs, 42600.0 / 5580, 1e-9);
+  EXPECT_EQ(a.full_epochs, 7);
+  EXPECT_DOUBLE_EQ(a.full_epochs_cost, 12 * 80.0 + 7 * 3.0);
+  EXPECT_DOUBLE_EQ(a.fixed_costs, 80);
+  EXPECT_NEAR(a.samples, a.epochs * 52002, 1e-3);
+  EXPECT_FALSE(a.tokens.has_value());
+  const Affordable nothing = affordable(50, cost, c);
+  EXPECT_EQ(nothing.epochs, 0);
+  EXPECT_EQ(nothing.full_epochs, 0);
+  EXPECT_THROW((void)affordable(0, cost, c), InputError);
+  EXPECT_THROW((void)affordable(std::nan(""), cost, c), InputError);
 }
 
 } // namespace

@@ -48,6 +48,16 @@ const char* to_string(PriceUnit unit) {
   return unit == PriceUnit::gpu_hour ? "gpu_hour" : "instance_hour";
 }
 
+const char* to_string(Billing billing) {
+  switch (billing) {
+  case Billing::exact: return "exact";
+  case Billing::per_second: return "per_second";
+  case Billing::per_minute: return "per_minute";
+  case Billing::per_hour: return "per_hour";
+  }
+  return "exact";
+}
+
 const char* model_name(const ModelSpec& model) {
   if (std::holds_alternative<MlpSpec>(model)) return "mlp";
   return std::holds_alternative<DecoderSpec>(model) ? "decoder" : "resnet";

@@ -101,6 +101,15 @@ struct TimingSpec {
 };
 
 enum class PriceUnit { gpu_hour, instance_hour };
+
+// Spot/preemptible capacity: cheaper per hour, but each interruption costs a restart and the work
+// done since the last checkpoint (half the checkpoint interval on average).
+struct SpotSpec {
+  double interruptions_per_hour = 0;
+  double restart_s = 0;             // a new instance, the image and the checkpoint loaded again
+  double checkpoint_interval_s = 0; // training time between checkpoints
+};
+
 struct PricingSpec {
   std::string currency; // ISO-4217-style code, never assumed
   PriceUnit unit = PriceUnit::gpu_hour;
@@ -110,6 +119,7 @@ struct PricingSpec {
   std::string gpu;                    // the GPU model priced (a spec-table row), if stated
   std::string catalog, instance;      // where the price came from, if from a catalog
   std::string source;                 // the catalog's source and date
+  std::optional<SpotSpec> spot;       // set: amount is the spot price
 };
 
 struct ParallelSpec {
@@ -119,6 +129,19 @@ struct ParallelSpec {
 struct ExtraCostsSpec {
   double storage_transfer = 0.0; // per epoch, in pricing.currency
   double ops = 0.0;              // per epoch, in pricing.currency
+};
+
+// How the provider bills the instance for the whole run: exact (the formula's reading), or the
+// run's wall time rounded up to whole seconds, minutes or hours.
+enum class Billing { exact, per_second, per_minute, per_hour };
+
+// What a run costs besides its epochs' training steps.
+struct JobSpec {
+  double provisioning_s = 0; // once per run, billed: instance start, image pull, data staging
+  Billing billing = Billing::exact;
+  double minimum_billed_s = 0; // the provider's minimum charge, as billed time
+  double eval_s_per_epoch = 0;
+  double checkpoint_s_per_epoch = 0; // time spent writing checkpoints, per epoch
 };
 
 struct TrainSpec {
@@ -139,6 +162,7 @@ struct Config {
   PricingSpec pricing;
   ParallelSpec parallel;
   ExtraCostsSpec extra_costs;
+  JobSpec job;
   TrainSpec train;
   std::int64_t epochs = 1;
   std::uint64_t seed = 0;
@@ -149,6 +173,7 @@ struct Config {
 [[nodiscard]] const char* to_string(OptimizerKind kind);
 [[nodiscard]] const char* to_string(Precision precision);
 [[nodiscard]] const char* to_string(PriceUnit unit);
+[[nodiscard]] const char* to_string(Billing billing);
 [[nodiscard]] const char* model_name(const ModelSpec& model);
 
 } // namespace epochcost::config

@@ -51,6 +51,72 @@ nlohmann::json model_json(const ModelSpec& model) {
 
 } // namespace
 
+nlohmann::json pricing_json(const PricingSpec& pricing) {
+  nlohmann::json out = {{"currency", pricing.currency},
+                        {"unit", to_string(pricing.unit)},
+                        {"amount", pricing.amount},
+                        {"gpus", pricing.gpus}};
+  const auto text_or_null = [](const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+  };
+  out["gpu"] = text_or_null(pricing.gpu);
+  out["catalog"] = text_or_null(pricing.catalog);
+  out["instance"] = text_or_null(pricing.instance);
+  out["source"] = text_or_null(pricing.source);
+  if (pricing.unit == PriceUnit::instance_hour)
+    out["gpus_per_instance"] = pricing.gpus_per_instance;
+  if (pricing.spot) {
+    out["spot"] = {{"interruptions_per_hour", pricing.spot->interruptions_per_hour},
+                   {"restart_s", pricing.spot->restart_s},
+                   {"checkpoint_interval_s", pricing.spot->checkpoint_interval_s}};
+  }
+  return out;
+}
+
+nlohmann::json job_json(const JobSpec& job) {
+  return {{"provisioning_s", job.provisioning_s},
+          {"billing", to_string(job.billing)},
+          {"minimum_billed_s", job.minimum_billed_s},
+          {"eval_s_per_epoch", job.eval_s_per_epoch},
+          {"checkpoint_s_per_epoch", job.checkpoint_s_per_epoch}};
+}
+
+nlohmann::json extra_costs_json(const ExtraCostsSpec& extra) {
+  return {{"storage_transfer", extra.storage_transfer}, {"ops", extra.ops}};
+}
+
+Config cost_inputs_from_json(const nlohmann::json& config) {
+  Config c;
+  const auto& data = config.at("data");
+  c.data.samples = data.at("samples").get<std::int64_t>();
+  c.data.batch_size = data.at("batch_size").get<std::int64_t>();
+  c.data.drop_last = data.value("drop_last", false);
+  if (data.contains("seq_len") && data["seq_len"].is_number())
+    c.data.seq_len = data["seq_len"].get<std::int64_t>();
+  if (config.contains("train"))
+    c.train.accumulation_steps = config["train"].value("accumulation_steps", std::int64_t{1});
+  if (config.contains("parallel"))
+    c.parallel.scaling_efficiency = config["parallel"].value("scaling_efficiency", 1.0);
+  if (config.contains("extra_costs")) {
+    c.extra_costs.storage_transfer = config["extra_costs"].value("storage_transfer", 0.0);
+    c.extra_costs.ops = config["extra_costs"].value("ops", 0.0);
+  }
+  if (config.contains("job") && config["job"].is_object()) {
+    const auto& job = config["job"];
+    c.job.provisioning_s = job.value("provisioning_s", 0.0);
+    const std::string billing = job.value("billing", "exact");
+    for (const auto b :
+         {Billing::exact, Billing::per_second, Billing::per_minute, Billing::per_hour}) {
+      if (billing == to_string(b)) c.job.billing = b;
+    }
+    c.job.minimum_billed_s = job.value("minimum_billed_s", 0.0);
+    c.job.eval_s_per_epoch = job.value("eval_s_per_epoch", 0.0);
+    c.job.checkpoint_s_per_epoch = job.value("checkpoint_s_per_epoch", 0.0);
+  }
+  c.epochs = config.value("epochs", std::int64_t{1});
+  return c;
+}
+
 nlohmann::json to_json(const Config& c) {
   nlohmann::json out;
   out["name"] = c.name;
@@ -82,23 +148,10 @@ nlohmann::json to_json(const Config& c) {
       {"warmup_steps", c.timing.warmup_steps}, {"min_steps", c.timing.min_steps},
       {"min_seconds", c.timing.min_seconds},   {"max_steps", c.timing.max_steps},
       {"max_seconds", c.timing.max_seconds},   {"target_ci_pct", c.timing.target_ci_pct}};
-  out["pricing"] = {{"currency", c.pricing.currency},
-                    {"unit", to_string(c.pricing.unit)},
-                    {"amount", c.pricing.amount},
-                    {"gpus", c.pricing.gpus}};
-  const auto text_or_null = [](const std::string& text) {
-    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
-  };
-  out["pricing"]["gpu"] = text_or_null(c.pricing.gpu);
-  out["pricing"]["catalog"] = text_or_null(c.pricing.catalog);
-  out["pricing"]["instance"] = text_or_null(c.pricing.instance);
-  out["pricing"]["source"] = text_or_null(c.pricing.source);
-  if (c.pricing.unit == PriceUnit::instance_hour) {
-    out["pricing"]["gpus_per_instance"] = c.pricing.gpus_per_instance;
-  }
+  out["pricing"] = pricing_json(c.pricing);
+  out["job"] = job_json(c.job);
   out["parallel"] = {{"scaling_efficiency", c.parallel.scaling_efficiency}};
-  out["extra_costs"] = {{"storage_transfer", c.extra_costs.storage_transfer},
-                        {"ops", c.extra_costs.ops}};
+  out["extra_costs"] = extra_costs_json(c.extra_costs);
   out["train"] = {{"accumulation_steps", c.train.accumulation_steps},
                   {"grad_clip", c.train.grad_clip},
                   {"checkpointing", c.train.checkpointing}};

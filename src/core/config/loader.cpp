@@ -144,6 +144,41 @@ TimingSpec read_timing(Section& s) {
   return timing;
 }
 
+// Reads the mapping under `key` with `read`, then reports the keys `read` did not ask for.
+// Absent: an error when required, otherwise nullopt (the caller's defaults apply). Nested
+// sections are named by their full path (pricing.spot).
+template <typename Read>
+auto read_section(Section& root, const std::string& key, bool required, Read read)
+    -> std::optional<std::remove_cvref_t<decltype(read(root))>> {
+  const YAML::Node* node = root.get(key, required);
+  // An optional section set to null (e.g. --set pricing.spot=null) is absent.
+  if (!node || (node->IsNull() && !required)) return std::nullopt;
+  Section section(*node, root.child_path(key), root.diagnostics());
+  auto value = read(section);
+  section.finish();
+  return value;
+}
+
+SpotSpec read_spot(Section& s) {
+  SpotSpec spot;
+  spot.interruptions_per_hour = s.number("interruptions_per_hour", true, 0.0).value_or(0.0);
+  spot.restart_s = s.number("restart_s", true, 0.0).value_or(0.0);
+  spot.checkpoint_interval_s = s.number("checkpoint_interval_s", true, 0.0).value_or(0.0);
+  return spot;
+}
+
+JobSpec read_job(Section& s) {
+  JobSpec job;
+  job.provisioning_s = s.number("provisioning_s", false, 0.0).value_or(0.0);
+  job.billing =
+      enum_choice<Billing>(s, "billing", false, {"exact", "per_second", "per_minute", "per_hour"})
+          .value_or(Billing::exact);
+  job.minimum_billed_s = s.number("minimum_billed_s", false, 0.0).value_or(0.0);
+  job.eval_s_per_epoch = s.number("eval_s_per_epoch", false, 0.0).value_or(0.0);
+  job.checkpoint_s_per_epoch = s.number("checkpoint_s_per_epoch", false, 0.0).value_or(0.0);
+  return job;
+}
+
 PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
   PricingSpec pricing;
   // A catalog entry supplies GPU model, count and price; keys given here override it.
@@ -190,7 +225,17 @@ PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
   const PriceUnit catalog_unit = entry ? entry->unit : PriceUnit::gpu_hour;
   pricing.unit = enum_choice<PriceUnit>(s, "unit", false, {"gpu_hour", "instance_hour"})
                      .value_or(catalog_unit);
-  pricing.amount = s.number("amount", !catalog_priced, 0.0).value_or(entry ? entry->price : 0.0);
+  pricing.spot = read_section(s, "spot", false, read_spot);
+  double catalog_price = entry ? entry->price : 0.0;
+  if (entry && pricing.spot) {
+    if (entry->spot_price) {
+      catalog_price = *entry->spot_price;
+    } else if (!s.present("amount")) {
+      s.invalid("spot", "catalog " + prices.name + " has no spot_price for " + entry->name +
+                            "; give the spot price as pricing.amount");
+    }
+  }
+  pricing.amount = s.number("amount", !catalog_priced, 0.0).value_or(catalog_price);
   pricing.gpus = s.integer("gpus", false, 1, 1 << 20).value_or(entry ? entry->gpus : 1);
   if (pricing.unit == PriceUnit::instance_hour) {
     pricing.gpus_per_instance = s.integer("gpus_per_instance", !catalog_priced, 1, 1 << 20)
@@ -230,19 +275,6 @@ ExtraCostsSpec read_extra_costs(Section& s) {
   extra.storage_transfer = s.number("storage_transfer", false, 0.0).value_or(0.0);
   extra.ops = s.number("ops", false, 0.0).value_or(0.0);
   return extra;
-}
-
-// Reads the mapping under `key` with `read`, then reports the keys `read` did not ask for.
-// Absent: an error when required, otherwise nullopt (the caller's defaults apply).
-template <typename Read>
-auto read_section(Section& root, const std::string& key, bool required, Read read)
-    -> std::optional<std::remove_cvref_t<decltype(read(root))>> {
-  const YAML::Node* node = root.get(key, required);
-  if (!node) return std::nullopt;
-  Section section(*node, key, root.diagnostics());
-  auto value = read(section);
-  section.finish();
-  return value;
 }
 
 // Splits "a.b.c=value" and writes value (parsed as YAML) into the document.
@@ -347,6 +379,7 @@ Config validate(const YAML::Node& document, const std::string& source,
   config.train = read_section(root, "train", false, read_train).value_or(TrainSpec{});
   config.extra_costs =
       read_section(root, "extra_costs", false, read_extra_costs).value_or(ExtraCostsSpec{});
+  config.job = read_section(root, "job", false, read_job).value_or(JobSpec{});
   config.epochs = root.integer("epochs", false, 1).value_or(1);
   config.seed = static_cast<std::uint64_t>(root.integer("seed", false, 0).value_or(0));
   root.finish();
@@ -369,6 +402,30 @@ Config validate(const YAML::Node& document, const std::string& source,
 }
 
 } // namespace
+
+PricingDocument load_pricing_document(const std::filesystem::path& path) {
+  const std::string text = read_text_file(path, "pricing file");
+  const YAML::Node document = load_document(text, path.string());
+  Diagnostics diagnostics(path.string(), {});
+  if (!document.IsDefined() || document.IsNull()) {
+    diagnostics.add_document("the pricing file is empty (expected a mapping with pricing, ...)");
+    diagnostics.raise();
+  }
+  Section root(document, "", diagnostics);
+  if (!diagnostics.empty()) diagnostics.raise();
+  PricingDocument prices;
+  prices.source = path.string();
+  prices.pricing = read_section(root, "pricing", true, [&](Section& s) {
+                     return read_pricing(s, path.parent_path());
+                   }).value_or(PricingSpec{});
+  prices.extra_costs = read_section(root, "extra_costs", false, read_extra_costs);
+  prices.job = read_section(root, "job", false, read_job);
+  prices.parallel = read_section(root, "parallel", false, read_parallel);
+  prices.epochs = root.integer("epochs", false, 1);
+  root.finish();
+  if (!diagnostics.empty()) diagnostics.raise();
+  return prices;
+}
 
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"mlp", "decoder", "resnet"};

@@ -2,6 +2,7 @@
 #include "config/config.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,19 @@ enum class Purpose { estimate, run };
 // The same from YAML text; `source_name` is what messages call the file.
 [[nodiscard]] Config parse_config(const std::string& yaml_text, const std::string& source_name,
                                   const std::vector<std::string>& overrides, Purpose purpose);
+
+// A pricing file for re-pricing results after the fact (`compare --pricing FILE`): the pricing
+// section of a config (literal or a catalog entry), and optionally extra_costs, job, parallel and
+// epochs, which replace the result's own when given.
+struct PricingDocument {
+  std::string source;
+  PricingSpec pricing;
+  std::optional<ExtraCostsSpec> extra_costs;
+  std::optional<JobSpec> job;
+  std::optional<ParallelSpec> parallel;
+  std::optional<std::int64_t> epochs;
+};
+[[nodiscard]] PricingDocument load_pricing_document(const std::filesystem::path& path);
 
 // Names of the registered model families, for validation and "did you mean".
 [[nodiscard]] const std::vector<std::string>& model_names();

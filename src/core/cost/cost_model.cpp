@@ -2,6 +2,10 @@
 
 #include "util/errors.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
 namespace epochcost::cost {
 
 std::int64_t steps_per_epoch(const config::DataSpec& data, std::int64_t devices,
@@ -51,25 +55,104 @@ double compute_cost(double hours, const config::PricingSpec& pricing) {
   return hours * pricing.amount * static_cast<double>(billed_units(pricing));
 }
 
+double spot_overhead_factor(const config::PricingSpec& pricing) {
+  if (!pricing.spot) return 1;
+  const auto& spot = *pricing.spot;
+  return 1 + spot.interruptions_per_hour / seconds_per_hour *
+                 (spot.restart_s + spot.checkpoint_interval_s / 2);
+}
+
+double billed_seconds(double wall_s, const config::JobSpec& job) {
+  double increment_s = 0;
+  switch (job.billing) {
+  case config::Billing::exact: break;
+  case config::Billing::per_second: increment_s = 1; break;
+  case config::Billing::per_minute: increment_s = 60; break;
+  case config::Billing::per_hour: increment_s = seconds_per_hour; break;
+  }
+  double billed = wall_s;
+  if (increment_s > 0) {
+    // A wall time that is a whole number of increments up to rounding error is not rounded up.
+    const double increments = wall_s / increment_s;
+    const double nearest = std::round(increments);
+    billed =
+        (std::abs(increments - nearest) < 1e-9 ? nearest : std::ceil(increments)) * increment_s;
+  }
+  return std::max(billed, job.minimum_billed_s);
+}
+
+double run_cost(double epochs, double epoch_wall_s, const config::Config& config) {
+  const double wall_s = config.job.provisioning_s + epochs * epoch_wall_s;
+  const double extras = config.extra_costs.storage_transfer + config.extra_costs.ops;
+  return compute_cost(billed_seconds(wall_s, config.job) / seconds_per_hour, config.pricing) +
+         epochs * extras;
+}
+
 CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config) {
   const auto& pricing = config.pricing;
   CostBreakdown cost;
   cost.currency = pricing.currency;
   cost.price_per_hour = pricing.amount;
   cost.billed_units = billed_units(pricing);
-  cost.compute_per_epoch = compute_cost(epoch.seconds / seconds_per_hour, pricing);
+  const double side_s = config.job.eval_s_per_epoch + config.job.checkpoint_s_per_epoch;
+  const double spot = spot_overhead_factor(pricing);
+  const auto wall_s = [&](double training_s) { return (training_s + side_s) * spot; };
+  const auto hours_cost = [&](double s) { return compute_cost(s / seconds_per_hour, pricing); };
+  cost.compute_per_epoch = hours_cost(epoch.seconds);
+  cost.eval_checkpoint_per_epoch = hours_cost(side_s);
+  cost.epoch_wall_s = wall_s(epoch.seconds);
+  cost.spot_overhead_per_epoch = hours_cost(cost.epoch_wall_s - epoch.seconds - side_s);
   cost.storage_transfer_per_epoch = config.extra_costs.storage_transfer;
   cost.ops_per_epoch = config.extra_costs.ops;
   const double extras = cost.storage_transfer_per_epoch + cost.ops_per_epoch;
-  cost.per_epoch = cost.compute_per_epoch + extras;
+  cost.per_epoch = hours_cost(cost.epoch_wall_s) + extras;
   if (epoch.seconds_ci95) {
-    cost.per_epoch_ci95 = std::array<double, 2>{
-        compute_cost((*epoch.seconds_ci95)[0] / seconds_per_hour, pricing) + extras,
-        compute_cost((*epoch.seconds_ci95)[1] / seconds_per_hour, pricing) + extras};
+    cost.per_epoch_ci95 =
+        std::array<double, 2>{hours_cost(wall_s((*epoch.seconds_ci95)[0])) + extras,
+                              hours_cost(wall_s((*epoch.seconds_ci95)[1])) + extras};
   }
   cost.epochs = config.epochs;
-  cost.total = cost.per_epoch * static_cast<double>(config.epochs);
+  const auto epochs = static_cast<double>(config.epochs);
+  cost.job_wall_s = config.job.provisioning_s + epochs * cost.epoch_wall_s;
+  cost.job_billed_s = billed_seconds(cost.job_wall_s, config.job);
+  cost.total = run_cost(epochs, cost.epoch_wall_s, config);
+  cost.fixed_per_run = cost.total - epochs * cost.per_epoch;
   return cost;
+}
+
+Affordable affordable(double budget, const CostBreakdown& cost, const config::Config& config) {
+  if (!std::isfinite(budget) || budget <= 0) {
+    std::ostringstream out;
+    out << "--budget: must be a finite amount > 0, got " << budget;
+    throw InputError(out.str());
+  }
+  Affordable a;
+  a.budget = budget;
+  a.fixed_costs = run_cost(0, cost.epoch_wall_s, config);
+  if (a.fixed_costs <= budget) {
+    // run_cost grows with the epochs (never falls), so the largest affordable count is found by
+    // bisection; an upper bound first.
+    double low = 0, high = 1;
+    while (run_cost(high, cost.epoch_wall_s, config) <= budget) {
+      if (high > 1e15) throw InputError("--budget: an epoch costs nothing at this price");
+      high *= 2;
+    }
+    for (int i = 0; i < 200 && high - low > 1e-12 * high; ++i) {
+      const double middle = (low + high) / 2;
+      (run_cost(middle, cost.epoch_wall_s, config) <= budget ? low : high) = middle;
+    }
+    a.epochs = low;
+  }
+  a.full_epochs = static_cast<std::int64_t>(std::floor(a.epochs));
+  a.full_epochs_cost = run_cost(static_cast<double>(a.full_epochs), cost.epoch_wall_s, config);
+  const auto& data = config.data;
+  const auto samples_per_epoch = static_cast<double>(
+      data.drop_last ? steps_per_epoch(data, config.pricing.gpus, config.train.accumulation_steps) *
+                           data.batch_size * config.pricing.gpus * config.train.accumulation_steps
+                     : data.samples);
+  a.samples = a.epochs * samples_per_epoch;
+  if (data.seq_len > 0) a.tokens = a.samples * static_cast<double>(data.seq_len);
+  return a;
 }
 
 } // namespace epochcost::cost

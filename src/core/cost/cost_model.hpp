@@ -42,13 +42,19 @@ struct EpochTime {
 
 struct CostBreakdown {
   std::string currency;
-  double compute_per_epoch = 0;
+  double compute_per_epoch = 0; // the training steps: T_epoch · P · N
+  double eval_checkpoint_per_epoch = 0;
+  double spot_overhead_per_epoch = 0; // expected restarts and lost work
   double storage_transfer_per_epoch = 0;
   double ops_per_epoch = 0;
   double per_epoch = 0;
   std::optional<std::array<double, 2>> per_epoch_ci95;
+  double epoch_wall_s = 0; // billed per epoch: steps, eval, checkpoints and spot overhead
   std::int64_t epochs = 1;
-  double total = 0;
+  double job_wall_s = 0;   // provisioning + epochs · epoch_wall_s
+  double job_billed_s = 0; // rounded to the billing increment, at least the minimum charge
+  double fixed_per_run = 0; // provisioning, rounding and minimum charge: total − epochs · per_epoch
+  double total = 0;         // the whole run
   double price_per_hour = 0;     // as configured: per GPU-hour or per instance-hour
   std::int64_t billed_units = 0; // GPUs (gpu_hour) or whole instances (instance_hour)
 };
@@ -60,6 +66,30 @@ struct CostBreakdown {
 // ceil(N / gpus_per_instance) per instance-hour.
 [[nodiscard]] double compute_cost(double hours, const config::PricingSpec& pricing);
 
+// Expected wall time per unit of useful time on spot capacity: 1 + λ · (restart + interval / 2),
+// λ interruptions per second; 1 on demand.
+[[nodiscard]] double spot_overhead_factor(const config::PricingSpec& pricing);
+
+// Wall seconds as billed: rounded up to the billing increment, at least the minimum charge.
+[[nodiscard]] double billed_seconds(double wall_s, const config::JobSpec& job);
+
 [[nodiscard]] CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config);
+
+// What a whole run of `epochs` (any real number ≥ 0) costs, epochs of `epoch_wall_s` each.
+[[nodiscard]] double run_cost(double epochs, double epoch_wall_s, const config::Config& config);
+
+// The inverse question: how much training a budget buys, fixed costs of the run included.
+struct Affordable {
+  double budget = 0;
+  double epochs = 0; // fractional: the last epoch may be partial
+  std::int64_t full_epochs = 0;
+  double samples = 0;
+  std::optional<double> tokens; // language models
+  double full_epochs_cost = 0;  // a run of full_epochs epochs
+  double fixed_costs = 0;       // a run with no step at all: provisioning, minimum charge
+};
+// InputError for a budget that is not a finite number > 0.
+[[nodiscard]] Affordable affordable(double budget, const CostBreakdown& cost,
+                                    const config::Config& config);
 
 } // namespace epochcost::cost

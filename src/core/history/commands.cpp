@@ -3,10 +3,15 @@
 #include "report/format.hpp"
 #include "report/grid.hpp"
 #include "report/json_document.hpp"
+#include "report/plots.hpp"
 #include "util/errors.hpp"
 
 #ifdef EPOCHCOST_WITH_HISTORY
 #include "history/history.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
 #endif
 
 namespace epochcost::history {
@@ -24,6 +29,13 @@ std::string record(const std::string&, const nlohmann::json&) {
 std::string list(const std::string&, const std::string&, const std::string&, report::Format) {
   unavailable();
 }
+std::string trend(const std::string&, const std::string&, const std::string&, report::Format) {
+  unavailable();
+}
+plot::Outcome plot_trend(const std::string&, const std::string&, const std::string&,
+                         const std::string&) {
+  unavailable();
+}
 std::string show(const std::string&, std::int64_t) {
   unavailable();
 }
@@ -32,6 +44,34 @@ std::string check(const std::string&, double, std::size_t, const std::string&, c
   unavailable();
 }
 #else
+
+namespace {
+
+// Grouped by workload × GPU, groups in the order of their first record, each oldest first.
+std::vector<Entry> trend_entries(const std::string& history_file, const std::string& workload,
+                                 const std::string& gpu) {
+  const Store store(history_file);
+  auto entries = store.entries(workload, gpu);
+  std::map<std::pair<std::string, std::string>, std::size_t> group_rank;
+  for (const auto& e : entries)
+    group_rank.emplace(std::pair(e.workload, e.gpu), group_rank.size());
+  std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    const auto ra = group_rank.at({a.workload, a.gpu}), rb = group_rank.at({b.workload, b.gpu});
+    return ra != rb ? ra < rb : a.timestamp < b.timestamp;
+  });
+  return entries;
+}
+
+std::string interval(const std::optional<double>& low, const std::optional<double>& high,
+                     const std::function<std::string(double)>& format) {
+  return low && high ? format(*low) + " – " + format(*high) : "—";
+}
+
+std::string csv_number(const std::optional<double>& value) {
+  return value ? nlohmann::json(*value).dump() : "";
+}
+
+} // namespace
 
 std::string record(const std::string& history_file, const nlohmann::json& result) {
   Store store(history_file);
@@ -84,6 +124,72 @@ std::string list(const std::string& history_file, const std::string& workload,
   }
   return format == report::Format::md ? report::grid_markdown(grid, false)
                                       : report::grid_text(grid);
+}
+
+std::string trend(const std::string& history_file, const std::string& workload,
+                  const std::string& gpu, report::Format format) {
+  const auto entries = trend_entries(history_file, workload, gpu);
+  if (format == report::Format::json) {
+    nlohmann::json series = nlohmann::json::array();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& e = entries[i];
+      if (i == 0 || e.workload != entries[i - 1].workload || e.gpu != entries[i - 1].gpu) {
+        series.push_back({{"workload", e.workload},
+                          {"workload_description", e.workload_description},
+                          {"gpu", e.gpu},
+                          {"runs", nlohmann::json::array()}});
+      }
+      series.back()["runs"].push_back(
+          {{"id", e.id},
+           {"timestamp", e.timestamp},
+           {"config_hash", e.config_hash},
+           {"t_batch_s", e.t_batch_s},
+           {"t_batch_ci95",
+            {report::optional_json(e.t_batch_ci95_low),
+             report::optional_json(e.t_batch_ci95_high)}},
+           {"cost_per_epoch", e.cost_per_epoch},
+           {"cost_per_epoch_ci95",
+            {report::optional_json(e.cost_ci95_low), report::optional_json(e.cost_ci95_high)}},
+           {"currency", e.currency}});
+    }
+    return nlohmann::json{{"schema", "epochcost.trend/1"}, {"series", series}}.dump(2) + "\n";
+  }
+  if (format == report::Format::csv) {
+    report::Grid grid{{"workload", "workload_description", "gpu", "id", "timestamp", "t_batch_s",
+                       "t_batch_ci95_low", "t_batch_ci95_high", "cost_per_epoch",
+                       "cost_per_epoch_ci95_low", "cost_per_epoch_ci95_high", "currency"},
+                      {}};
+    for (const auto& e : entries) {
+      grid.rows.push_back({e.workload, e.workload_description, e.gpu, std::to_string(e.id),
+                           e.timestamp, csv_number(e.t_batch_s), csv_number(e.t_batch_ci95_low),
+                           csv_number(e.t_batch_ci95_high), csv_number(e.cost_per_epoch),
+                           csv_number(e.cost_ci95_low), csv_number(e.cost_ci95_high), e.currency});
+    }
+    return report::grid_csv(grid);
+  }
+  report::Grid grid{{"workload", "gpu", "when", "id", "T_batch", "95% CI", "cost/epoch", "95% CI"},
+                    {}};
+  for (const auto& e : entries) {
+    const auto money = [&](double amount) { return report::money(amount, e.currency); };
+    grid.rows.push_back({e.workload_description, e.gpu, e.timestamp, std::to_string(e.id),
+                         report::duration(e.t_batch_s),
+                         interval(e.t_batch_ci95_low, e.t_batch_ci95_high,
+                                  [](double s) { return report::duration(s); }),
+                         money(e.cost_per_epoch),
+                         interval(e.cost_ci95_low, e.cost_ci95_high, money)});
+  }
+  return format == report::Format::md ? report::grid_markdown(grid, false)
+                                      : report::grid_text(grid);
+}
+
+plot::Outcome plot_trend(const std::string& history_file, const std::string& workload,
+                         const std::string& gpu, const std::string& image) {
+  const auto entries = trend_entries(history_file, workload, gpu);
+  if (entries.empty()) {
+    throw InputError("history trend --plot: no recorded run in " + history_file +
+                     " matches, nothing to plot");
+  }
+  return plot::draw(report::trend_figure(entries), image);
 }
 
 std::string show(const std::string& history_file, std::int64_t id) {

@@ -297,7 +297,12 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
         values.push_back(e->*value);
         highs.push_back((e->*high).value_or(e->*value)); // no CI: an exact figure (a price)
       }
-      Finding f{latest.workload_description, latest.gpu, metric, latest.*value, median(values)};
+      Finding f;
+      f.workload_description = latest.workload_description;
+      f.gpu = latest.gpu;
+      f.metric = metric;
+      f.latest = latest.*value;
+      f.baseline_median = median(values);
       f.change_pct = (f.latest - f.baseline_median) / f.baseline_median * 100;
       const double latest_low = (latest.*low).value_or(latest.*value);
       const double previous_high = median(highs);

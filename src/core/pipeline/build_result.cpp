@@ -112,6 +112,27 @@ void check_positive(std::optional<double> value, const char* flag) {
 
 } // namespace
 
+std::optional<std::string> price_mismatch(const std::string& priced_gpu, const std::string& device,
+                                          const std::string& device_name) {
+  if (priced_gpu.empty()) return std::nullopt;
+  const hardware::GpuSpec* measured =
+      device.starts_with("cuda") ? hardware::find_gpu(device_name) : nullptr;
+  if (measured && measured->name == priced_gpu) return std::nullopt;
+  return "MISMATCH: priced for " + priced_gpu + " but measured on " + device_name + " (" + device +
+         "): this is that device's time × the " + priced_gpu + " price, not a " + priced_gpu +
+         " figure. Measure on the priced GPU, or estimate it with epochcost project RESULT.json "
+         "--to " +
+         priced_gpu;
+}
+
+std::string scaling_note(const config::Config& config, std::int64_t devices_measured) {
+  std::ostringstream note;
+  note << "the " << config.pricing.gpus << "-device step time is an assumption, not a "
+       << "measurement: measured on " << devices_measured << " device, divided by "
+       << "parallel.scaling_efficiency = " << config.parallel.scaling_efficiency;
+  return note.str();
+}
+
 report::Environment local_environment() {
   report::Environment env;
   char host[256] = {};
@@ -154,26 +175,9 @@ report::Result build_run_result(const config::Config& config,
   result.memory->peak_allocated_bytes = measurement.peak_allocated_bytes;
   result.memory->peak_reserved_bytes = measurement.peak_reserved_bytes;
 
-  // A price for one GPU applied to the time of another is not a figure for either.
-  if (!config.pricing.gpu.empty()) {
-    const hardware::GpuSpec* measured =
-        device.device.starts_with("cuda") ? hardware::find_gpu(device.device_name) : nullptr;
-    if (!measured || measured->name != config.pricing.gpu) {
-      const std::string warning =
-          "MISMATCH: priced for " + config.pricing.gpu + " but measured on " + device.device_name +
-          " (" + device.device + "): this is that device's time × the " + config.pricing.gpu +
-          " price, not a " + config.pricing.gpu +
-          " figure. Measure on the priced GPU (or use epochcost project, once available)";
-      result.warnings.push_back(warning);
-    }
-  }
-  if (step.scaled) {
-    std::ostringstream note;
-    note << "the " << config.pricing.gpus << "-device step time is an assumption, not a "
-         << "measurement: measured on " << device.devices_measured << " device, divided by "
-         << "parallel.scaling_efficiency = " << step.scaling_efficiency;
-    result.notes.push_back(note.str());
-  }
+  if (auto warning = price_mismatch(config.pricing.gpu, device.device, device.device_name))
+    result.warnings.push_back(*warning);
+  if (step.scaled) result.notes.push_back(scaling_note(config, device.devices_measured));
   if (!measurement.stable) {
     result.notes.push_back("unstable: " + measurement.stop_reason +
                            "; T_batch is less certain than requested");
@@ -205,6 +209,17 @@ report::Result build_run_result(const config::Config& config,
   for (const auto& note : measurement.notes)
     result.notes.push_back(note);
   return result;
+}
+
+void add_budget(report::Result& result, double amount) {
+  result.budget = cost::affordable(amount, result.cost, result.config);
+  if (result.budget->epochs == 0) {
+    std::ostringstream note;
+    note.precision(4);
+    note << "the budget does not cover the fixed costs of a run (" << result.budget->fixed_costs
+         << " " << result.cost.currency << ")";
+    result.notes.push_back(note.str());
+  }
 }
 
 report::Result build_estimate_result(const config::Config& config, const GivenTime& given,

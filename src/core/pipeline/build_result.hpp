@@ -4,6 +4,7 @@
 #include "measure/measurement.hpp"
 #include "report/result.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,17 @@ struct GivenTime {
 [[nodiscard]] report::Result build_estimate_result(const config::Config& config,
                                                    const GivenTime& given,
                                                    const Invocation& invocation);
+
+// `--budget AMOUNT` (in the pricing currency): how much training the amount buys.
+void add_budget(report::Result& result, double amount);
+
+// The warning for a price of one GPU applied to the time measured on another device, if so.
+[[nodiscard]] std::optional<std::string> price_mismatch(const std::string& priced_gpu,
+                                                        const std::string& device,
+                                                        const std::string& device_name);
+
+// The note that says the job's step time was scaled from fewer measured devices.
+[[nodiscard]] std::string scaling_note(const config::Config& config, std::int64_t devices_measured);
 
 // Host, time and version figures every result carries.
 [[nodiscard]] report::Environment local_environment();

@@ -86,23 +86,19 @@ std::string render_comparison(const compare::Comparison& c, Format format) {
   switch (format) {
   case Format::json: return comparison_json(c).dump(2) + "\n";
   case Format::csv: {
-    std::string out;
+    // The JSON rows, one CSV line each, columns named by their keys.
     const auto rows = comparison_json(c)["rows"];
-    std::vector<std::string> keys;
+    Grid grid;
     for (const auto& [key, value] : rows[0].items())
-      keys.push_back(key);
-    for (std::size_t k = 0; k < keys.size(); ++k)
-      out += (k ? "," : "") + keys[k];
-    out += "\n";
+      grid.header.push_back(key);
     for (const auto& row : rows) {
-      for (std::size_t k = 0; k < keys.size(); ++k) {
-        const auto& v = row[keys[k]];
-        const std::string cell = v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
-        out += (k ? "," : "") + csv_field(cell);
+      std::vector<std::string>& cells = grid.rows.emplace_back();
+      for (const auto& key : grid.header) {
+        const auto& v = row[key];
+        cells.push_back(v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump());
       }
-      out += "\n";
     }
-    return out;
+    return grid_csv(grid);
   }
   case Format::md: {
     const std::string warnings = warnings_text(c, "- **run ");

@@ -45,9 +45,11 @@ std::string grid_text(const Grid& grid) {
 std::string grid_csv(const Grid& grid) {
   std::string out;
   const auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t i = 0; i < cells.size(); ++i)
-      out += (i ? "," : "") + csv_field(cells[i]);
-    out += "\n";
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i > 0) out += ',';
+      out += csv_field(cells[i]);
+    }
+    out += '\n';
   };
   line(grid.header);
   for (const auto& row : grid.rows)

@@ -10,6 +10,10 @@ namespace epochcost::report {
 // The canonical JSON document of a result (schema epochcost.result/1); CSV flattens this.
 [[nodiscard]] nlohmann::json to_json(const Result& result);
 
+// The "cost" object of a result (re-pricing writes it too).
+[[nodiscard]] nlohmann::json cost_json(const cost::CostBreakdown& cost,
+                                       const config::PricingSpec& pricing);
+
 // A JSON document flattened to one CSV header row (JSON paths such as cost.per_epoch) and one
 // data row.
 [[nodiscard]] std::string csv_from_json(const nlohmann::json& document);

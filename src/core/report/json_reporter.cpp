@@ -60,18 +60,37 @@ nlohmann::json epoch_json(const EpochResult& e) {
           {"validated", validated}};
 }
 
+} // namespace
+
 nlohmann::json cost_json(const cost::CostBreakdown& c, const config::PricingSpec& pricing) {
   return {{"currency", c.currency},
           {"price_per_hour", c.price_per_hour},
           {"price_unit", config::to_string(pricing.unit)},
           {"billed_units", c.billed_units},
+          {"market", pricing.spot ? "spot" : "on_demand"},
           {"compute_per_epoch", c.compute_per_epoch},
+          {"eval_checkpoint_per_epoch", c.eval_checkpoint_per_epoch},
+          {"spot_overhead_per_epoch", c.spot_overhead_per_epoch},
           {"storage_transfer_per_epoch", c.storage_transfer_per_epoch},
           {"ops_per_epoch", c.ops_per_epoch},
           {"per_epoch", c.per_epoch},
           {"per_epoch_ci95", optional_json(c.per_epoch_ci95)},
+          {"epoch_wall_s", c.epoch_wall_s},
           {"epochs", c.epochs},
+          {"job_wall_s", c.job_wall_s},
+          {"job_billed_s", c.job_billed_s},
+          {"fixed_per_run", c.fixed_per_run},
           {"total", c.total}};
+}
+
+namespace {
+
+nlohmann::json budget_json(const std::optional<cost::Affordable>& budget) {
+  if (!budget) return nullptr;
+  return {{"amount", budget->budget},           {"epochs", budget->epochs},
+          {"full_epochs", budget->full_epochs}, {"full_epochs_cost", budget->full_epochs_cost},
+          {"samples", budget->samples},         {"tokens", optional_json(budget->tokens)},
+          {"fixed_costs", budget->fixed_costs}};
 }
 
 } // namespace
@@ -130,6 +149,7 @@ nlohmann::json to_json(const Result& r) {
   out["timing"] = r.timing ? timing_json(*r.timing) : nlohmann::json(nullptr);
   out["epoch"] = epoch_json(r.epoch);
   out["cost"] = cost_json(r.cost, r.config.pricing);
+  out["budget"] = budget_json(r.budget);
   out["warnings"] = r.warnings;
   out["notes"] = r.notes;
   return out;

@@ -100,6 +100,7 @@ struct Result {
   std::optional<TimingResult> timing;
   EpochResult epoch;
   cost::CostBreakdown cost;
+  std::optional<cost::Affordable> budget; // --budget: what the amount buys
   std::vector<std::string> warnings; // figures that must not be read as they stand
   std::vector<std::string> notes;    // what a reader must know next to the figures
 };

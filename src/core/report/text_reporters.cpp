@@ -162,7 +162,19 @@ Document document(const Result& r) {
   cost.rows.push_back(
       {"price", cur(c.price_per_hour) + (per_gpu ? " per GPU-hour × " : " per instance-hour × ") +
                     std::to_string(c.billed_units) + (per_gpu ? " GPU(s)" : " instance(s)")});
+  if (const auto& spot = r.config.pricing.spot) {
+    cost.rows.push_back({"market", "spot: " + significant(spot->interruptions_per_hour, 3) +
+                                       " interruptions/h, " + duration(spot->restart_s) +
+                                       " restart, checkpoint every " +
+                                       duration(spot->checkpoint_interval_s)});
+  }
   cost.rows.push_back({"compute per epoch", cur(c.compute_per_epoch)});
+  if (c.eval_checkpoint_per_epoch > 0) {
+    cost.rows.push_back({"eval + checkpoints per epoch", cur(c.eval_checkpoint_per_epoch)});
+  }
+  if (c.spot_overhead_per_epoch > 0) {
+    cost.rows.push_back({"spot restarts and lost work", cur(c.spot_overhead_per_epoch)});
+  }
   cost.rows.push_back({"storage/transfer per epoch", cur(c.storage_transfer_per_epoch)});
   cost.rows.push_back({"ops per epoch", cur(c.ops_per_epoch)});
   std::string per_epoch = cur(c.per_epoch);
@@ -171,8 +183,27 @@ Document document(const Result& r) {
         "  (95% CI " + cur((*c.per_epoch_ci95)[0]) + " – " + cur((*c.per_epoch_ci95)[1]) + ")";
   }
   cost.rows.push_back({"cost per epoch", per_epoch});
+  if (c.fixed_per_run != 0) {
+    cost.rows.push_back({"run: wall / billed", duration(c.job_wall_s) + " / " +
+                                                   duration(c.job_billed_s) + " (" +
+                                                   config::to_string(r.config.job.billing) + ")"});
+    cost.rows.push_back(
+        {"fixed per run",
+         cur(c.fixed_per_run) + "  (provisioning, billing rounding, minimum charge)"});
+  }
   cost.rows.push_back({"total for " + std::to_string(c.epochs) + " epoch(s)", cur(c.total)});
   doc.blocks.push_back(cost);
+  if (const auto& b = r.budget) {
+    Block budget{"Budget " + cur(b->budget), {}};
+    budget.rows.push_back({"buys", significant(b->epochs, 4) + " epochs (" +
+                                       std::to_string(b->full_epochs) + " full, " +
+                                       cur(b->full_epochs_cost) + ")"});
+    std::string work = std::to_string(std::llround(b->samples)) + " samples";
+    if (b->tokens) work += ", " + std::to_string(std::llround(*b->tokens)) + " tokens";
+    budget.rows.push_back({"samples", work});
+    budget.rows.push_back({"fixed costs of a run", cur(b->fixed_costs)});
+    doc.blocks.push_back(budget);
+  }
   doc.warnings = r.warnings;
   doc.notes = r.notes;
   return doc;

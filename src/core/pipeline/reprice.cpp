@@ -1,0 +1,240 @@
+#include "pipeline/reprice.hpp"
+
+#include "config/config_json.hpp"
+#include "config/section.hpp"
+#include "cost/cost_model.hpp"
+#include "hardware/gpu_specs.hpp"
+#include "pipeline/build_result.hpp"
+#include "report/json_document.hpp"
+#include "util/errors.hpp"
+#include "util/files.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace epochcost::pipeline {
+namespace {
+
+// The GPU a catalog entry must have to price this result.
+std::string gpu_of(const nlohmann::json& result, const std::string& file) {
+  if (result["timing"].is_object()) {
+    const std::string device = result["environment"].value("device", "");
+    const std::string name = result["environment"].value("device_name", "");
+    if (!device.starts_with("cuda")) {
+      throw InputError(file + ": measured on " + device + " (" + name +
+                       "); a catalog prices GPUs, so give a pricing file with a pricing section");
+    }
+    const hardware::GpuSpec* gpu = hardware::find_gpu(name);
+    if (!gpu) throw InputError(file + ": '" + name + "' is not in the GPU spec table");
+    return gpu->name;
+  }
+  const auto& priced = result["config"]["pricing"]["gpu"];
+  if (!priced.is_string()) {
+    throw InputError(file + ": an estimate that names no pricing.gpu; a catalog cannot tell "
+                            "which entry prices it");
+  }
+  return priced.get<std::string>();
+}
+
+// The catalog's entry for the result's GPU, with the result's GPU count when there is one.
+config::PricingSpec catalog_pricing(const catalog::Catalog& prices, const nlohmann::json& result,
+                                    const std::string& file) {
+  const std::string gpu = gpu_of(result, file);
+  const auto devices = result["epoch"].value("devices_billed", std::int64_t{1});
+  const catalog::Instance* chosen = nullptr;
+  for (const auto& instance : prices.instances) {
+    if (instance.gpu != gpu) continue;
+    if (!chosen || (instance.gpus == devices && chosen->gpus != devices)) chosen = &instance;
+  }
+  if (!chosen) {
+    std::string gpus;
+    for (const auto& instance : prices.instances)
+      gpus += (gpus.empty() ? "" : ", ") + instance.name + " (" + instance.gpu + ")";
+    throw InputError(file + ": catalog " + prices.name + " has no instance with " + gpu +
+                     "; it has " + gpus);
+  }
+  config::PricingSpec pricing;
+  pricing.currency = prices.currency;
+  pricing.unit = chosen->unit;
+  pricing.amount = chosen->price;
+  pricing.gpus = chosen->gpus;
+  if (pricing.unit == config::PriceUnit::instance_hour) pricing.gpus_per_instance = chosen->gpus;
+  pricing.gpu = chosen->gpu;
+  pricing.catalog = prices.name;
+  pricing.instance = chosen->name;
+  pricing.source = prices.source + " (" + prices.date + ")";
+  return pricing;
+}
+
+config::Config cost_inputs(const nlohmann::json& result, const std::string& file,
+                           const Repricing& repricing) {
+  config::Config config;
+  try {
+    config = config::cost_inputs_from_json(result.at("config"));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file + ": the result's config lacks what prices an epoch: " + e.what());
+  }
+  if (const auto* document = std::get_if<config::PricingDocument>(&repricing)) {
+    config.pricing = document->pricing;
+    if (document->extra_costs) config.extra_costs = *document->extra_costs;
+    if (document->job) config.job = *document->job;
+    if (document->parallel) config.parallel = *document->parallel;
+    if (document->epochs) config.epochs = *document->epochs;
+  } else {
+    config.pricing = catalog_pricing(std::get<catalog::Catalog>(repricing), result, file);
+  }
+  return config;
+}
+
+template <typename Predicate> void erase_strings(nlohmann::json& list, Predicate matches) {
+  if (!list.is_array()) return;
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& item : list) {
+    if (!(item.is_string() && matches(item.get<std::string>()))) kept.push_back(item);
+  }
+  list = kept;
+}
+
+} // namespace
+
+Repricing load_repricing(const std::filesystem::path& file) {
+  // A bare name that is no file is a catalog of the search path: --pricing ciuic.
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec) && !file.has_parent_path() && !file.has_extension()) {
+    return catalog::load(file.string(), catalog::search_path("."));
+  }
+  const YAML::Node document =
+      config::detail::load_document(read_text_file(file, "pricing file"), file.string());
+  if (document.IsMap() && document["instances"]) return catalog::load(file.string(), {});
+  return config::load_pricing_document(file);
+}
+
+nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
+                       const Repricing& repricing, const std::string& pricing_file) {
+  if (!original.is_object() || original.value("schema", "") != "epochcost.result/1") {
+    throw InputError(file + ": not an epochcost result (schema epochcost.result/1)");
+  }
+  nlohmann::json result = original;
+  const config::Config config = cost_inputs(result, file, repricing);
+  const bool measured = result["timing"].is_object();
+  auto& epoch = result["epoch"];
+
+  double t_batch_s = 0;
+  std::optional<std::array<double, 2>> ci95_s;
+  std::int64_t devices_measured = config.pricing.gpus; // a given time is the job's: no scaling
+  try {
+    if (measured) {
+      const auto& t = result.at("timing").at("t_batch_s");
+      t_batch_s = t.at("mean").get<double>();
+      if (t["ci95_low"].is_number() && t["ci95_high"].is_number()) {
+        ci95_s = std::array<double, 2>{t["ci95_low"].get<double>(), t["ci95_high"].get<double>()};
+      }
+      devices_measured = epoch.at("devices_measured").get<std::int64_t>();
+    } else {
+      t_batch_s = epoch.at("t_batch_s").get<double>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file + ": the result has no step time to re-price: " + e.what());
+  }
+  const std::int64_t batches =
+      cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+  const auto step = cost::job_step_time(t_batch_s, ci95_s, devices_measured, config);
+  const cost::EpochTime epoch_time = cost::epoch_time(batches, step);
+  const cost::CostBreakdown cost = cost::price_epoch(epoch_time, config);
+
+  auto& config_json = result["config"];
+  config_json["pricing"] = config::pricing_json(config.pricing);
+  config_json["job"] = config::job_json(config.job);
+  config_json["extra_costs"] = config::extra_costs_json(config.extra_costs);
+  config_json["parallel"]["scaling_efficiency"] = config.parallel.scaling_efficiency;
+  config_json["epochs"] = config.epochs;
+  epoch["batches"] = batches;
+  epoch["seconds"] = epoch_time.seconds;
+  epoch["seconds_ci95"] = report::optional_json(epoch_time.seconds_ci95);
+  epoch["t_batch_s"] = step.t_batch_s;
+  epoch["devices_billed"] = config.pricing.gpus;
+  epoch["scaled_by_assumption"] = step.scaled;
+  epoch["scaling_efficiency"] = step.scaling_efficiency;
+  result["cost"] = report::cost_json(cost, config.pricing);
+  result["budget"] = nullptr;
+  if (auto& throughput = result["throughput"]; throughput.is_object()) {
+    const double per_step = static_cast<double>(
+        config.data.batch_size * config.train.accumulation_steps * config.pricing.gpus);
+    throughput["samples_per_s"] = per_step / step.t_batch_s;
+    if (config.data.seq_len > 0) {
+      throughput["tokens_per_s"] =
+          per_step * static_cast<double>(config.data.seq_len) / step.t_batch_s;
+    }
+  }
+
+  erase_strings(result["warnings"], [](const std::string& w) { return w.starts_with("MISMATCH"); });
+  erase_strings(result["notes"], [](const std::string& n) {
+    return n.find("-device step time is an assumption") != std::string::npos;
+  });
+  if (measured) {
+    const auto& env = result["environment"];
+    if (auto warning = price_mismatch(config.pricing.gpu, env.value("device", ""),
+                                      env.value("device_name", ""))) {
+      result["warnings"].push_back(*warning);
+    }
+    if (step.scaled) result["notes"].push_back(scaling_note(config, devices_measured));
+  }
+  std::ostringstream note;
+  note << "re-priced with " << pricing_file << ": " << config.pricing.amount << " "
+       << config.pricing.currency << " per " << config::to_string(config.pricing.unit) << " × "
+       << config.pricing.gpus << " GPU(s)";
+  if (!config.pricing.instance.empty()) {
+    note << " (" << config.pricing.catalog << " " << config.pricing.instance << ")";
+  }
+  if (!measured &&
+      original["epoch"].value("devices_billed", std::int64_t{1}) != config.pricing.gpus) {
+    note << "; the given step time was for " << original["epoch"].value("devices_billed", 1)
+         << " device(s) and is kept";
+  }
+  result["notes"].push_back(note.str());
+  return result;
+}
+
+nlohmann::json convert_currency(const nlohmann::json& original, const std::string& file,
+                                const std::string& currency,
+                                const std::map<std::string, double>& rates) {
+  const std::string from = original["cost"].value("currency", "");
+  if (from == currency) return original;
+  const auto rate = rates.find(from);
+  if (rate == rates.end()) {
+    throw InputError(file + ": priced in " + from + "; give --rate " + from + "=<" + currency +
+                     " per " + from + "> to compare in " + currency);
+  }
+  nlohmann::json result = original;
+  const double r = rate->second;
+  const auto scale = [r](nlohmann::json& value) {
+    if (value.is_number()) value = value.get<double>() * r;
+    if (value.is_array()) {
+      for (auto& item : value)
+        item = item.get<double>() * r;
+    }
+  };
+  auto& cost = result["cost"];
+  for (const char* key : {"price_per_hour", "compute_per_epoch", "eval_checkpoint_per_epoch",
+                          "spot_overhead_per_epoch", "storage_transfer_per_epoch", "ops_per_epoch",
+                          "per_epoch", "per_epoch_ci95", "fixed_per_run", "total"}) {
+    if (cost.contains(key)) scale(cost[key]);
+  }
+  cost["currency"] = currency;
+  auto& config = result["config"];
+  scale(config["pricing"]["amount"]);
+  config["pricing"]["currency"] = currency;
+  for (auto& [key, value] : config["extra_costs"].items())
+    scale(value);
+  if (auto& budget = result["budget"]; budget.is_object()) {
+    for (const char* key : {"amount", "full_epochs_cost", "fixed_costs"})
+      scale(budget[key]);
+  }
+  std::ostringstream note;
+  note << "converted from " << from << " at " << r << " " << currency << " per " << from
+       << " (the rate given with --rate)";
+  result["notes"].push_back(note.str());
+  return result;
+}
+
+} // namespace epochcost::pipeline
