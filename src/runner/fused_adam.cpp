@@ -40,7 +40,16 @@ FusedAdam::FusedAdam(std::vector<torch::Tensor> params, const config::OptimizerS
       spec_(spec) {}
 
 torch::Tensor FusedAdam::step(LossClosure closure) {
-  if (fallback_) return fallback_->step(std::move(closure));
+  if (fallback_ || !launch({})) return fallback_->step(std::move(closure));
+  return {};
+}
+
+void FusedAdam::step_unless_inf(const torch::Tensor& found_inf) {
+  if (!fallback_ && launch(found_inf)) return;
+  if (found_inf.item<float>() == 0.0f) fallback_->step();
+}
+
+bool FusedAdam::launch(const torch::Tensor& found_inf) {
   torch::NoGradGuard no_grad;
   auto& params = param_groups()[0].params();
   if (steps_.empty()) {
@@ -59,6 +68,8 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     sqs.push_back(exp_avg_sqs_[i]);
     steps.push_back(steps_[i]);
   }
+  const std::optional<torch::Tensor> inf =
+      found_inf.defined() ? std::optional<torch::Tensor>(found_inf) : std::nullopt;
   try {
     // The caller advances the step counts (as torch.optim's _fused_adamw does); the kernel reads
     // them for the bias corrections.
@@ -66,21 +77,25 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     // AdamW decays the weights directly; Adam adds weight_decay · p to the gradient (L2).
     if (spec_.name == config::OptimizerKind::adamw) {
       at::_fused_adamw_(live, grads, avgs, sqs, {}, steps, spec_.lr, spec_.beta1, spec_.beta2,
-                        spec_.weight_decay, spec_.eps, /*amsgrad=*/false, /*maximize=*/false);
+                        spec_.weight_decay, spec_.eps, /*amsgrad=*/false, /*maximize=*/false,
+                        /*grad_scale=*/std::nullopt, inf);
     } else {
       at::_fused_adam_(live, grads, avgs, sqs, {}, steps, spec_.lr, spec_.beta1, spec_.beta2,
-                       spec_.weight_decay, spec_.eps, /*amsgrad=*/false, /*maximize=*/false);
+                       spec_.weight_decay, spec_.eps, /*amsgrad=*/false, /*maximize=*/false,
+                       /*grad_scale=*/std::nullopt, inf);
     }
+    // A step the kernel skipped for inf/NaN gradients does not count for the bias corrections.
+    if (inf) at::_foreach_add_(steps, inf->squeeze(), -1);
   } catch (const c10::Error& e) {
     if (stepped_) throw; // it worked before: a real failure
     implementation_ =
         std::string("plain (fused kernel unavailable: ") + e.what_without_backtrace() + ")";
     log::warn("optimizer: " + implementation_);
     fallback_ = make_plain_adam(params, spec_);
-    return fallback_->step(std::move(closure));
+    return false;
   }
   stepped_ = true;
-  return {};
+  return true;
 }
 
 } // namespace epochcost::runner

@@ -20,10 +20,16 @@ class FusedAdam : public torch::optim::Optimizer {
 public:
   FusedAdam(std::vector<torch::Tensor> params, const config::OptimizerSpec& spec);
   torch::Tensor step(LossClosure closure = nullptr) override;
+  // A step that the kernel itself skips when `found_inf` (one float, from the loss scaler) is
+  // non-zero: no host synchronisation, as torch.amp.GradScaler with a fused optimizer. After a
+  // fallback to the plain optimizer the flag is read on the host instead.
+  void step_unless_inf(const torch::Tensor& found_inf);
   // "fused" until a fallback happened, then "plain (reason)".
   [[nodiscard]] const std::string& implementation() const { return implementation_; }
 
 private:
+  // The fused kernel; false when it is unavailable and the plain optimizer took over.
+  bool launch(const torch::Tensor& found_inf);
   config::OptimizerSpec spec_;
   std::vector<torch::Tensor> exp_avgs_, exp_avg_sqs_, steps_;
   std::unique_ptr<torch::optim::Optimizer> fallback_;

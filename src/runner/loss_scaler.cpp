@@ -1,5 +1,7 @@
 #include "loss_scaler.hpp"
 
+#include "fused_adam.hpp"
+
 #include <ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>
 #include <ATen/ops/_amp_update_scale.h>
 
@@ -10,6 +12,7 @@ LossScaler::LossScaler(torch::Device device, double initial_scale, double growth
     : scale_(torch::full({1}, initial_scale, torch::TensorOptions(device).dtype(torch::kFloat))),
       growth_tracker_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kInt))),
       found_inf_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kFloat))),
+      skipped_on_device_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kFloat))),
       growth_(growth), backoff_(backoff), growth_interval_(growth_interval) {}
 
 void LossScaler::unscale(const std::vector<torch::Tensor>& params) {
@@ -21,15 +24,20 @@ void LossScaler::unscale(const std::vector<torch::Tensor>& params) {
   at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf_, scale_.reciprocal());
 }
 
-bool LossScaler::step(torch::optim::Optimizer& optimizer) {
-  const bool finite = found_inf_.item<float>() == 0.0f;
-  if (finite) {
+void LossScaler::step(torch::optim::Optimizer& optimizer) {
+  if (auto* fused = dynamic_cast<FusedAdam*>(&optimizer)) {
+    fused->step_unless_inf(found_inf_);
+    skipped_on_device_.add_(found_inf_);
+  } else if (found_inf_.item<float>() == 0.0f) {
     optimizer.step();
   } else {
-    ++skipped_steps_;
+    ++skipped_on_host_;
   }
   at::_amp_update_scale_(scale_, growth_tracker_, found_inf_, growth_, backoff_, growth_interval_);
-  return finite;
+}
+
+std::int64_t LossScaler::skipped_steps() const {
+  return skipped_on_host_ + static_cast<std::int64_t>(skipped_on_device_.item<float>());
 }
 
 } // namespace epochcost::runner

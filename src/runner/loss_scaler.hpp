@@ -1,6 +1,7 @@
 #pragma once
 // Dynamic loss scaling for fp16 training, as torch.amp.GradScaler does it, built on ATen's
 // _amp_foreach_non_finite_check_and_unscale_ and _amp_update_scale_ (LibTorch has no GradScaler).
+#include <cstdint>
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 #include <vector>
@@ -17,19 +18,22 @@ public:
   // Divides the gradients of `params` by the scale in place and notes any inf/NaN among them.
   void unscale(const std::vector<torch::Tensor>& params);
   // Steps the optimizer unless unscale() found a non-finite gradient (a skipped step), then
-  // updates the scale. Returns whether the optimizer stepped. Reads one flag from the device.
-  bool step(torch::optim::Optimizer& optimizer);
+  // updates the scale. A FusedAdam skips on the device without a host synchronisation; any other
+  // optimizer needs the flag on the host, read once per step.
+  void step(torch::optim::Optimizer& optimizer);
 
   [[nodiscard]] double current_scale() const { return scale_.item<double>(); }
-  [[nodiscard]] std::int64_t skipped_steps() const { return skipped_steps_; }
+  // Reads the device's count: call it after the timed steps.
+  [[nodiscard]] std::int64_t skipped_steps() const;
 
 private:
   torch::Tensor scale_;
   torch::Tensor growth_tracker_;
   torch::Tensor found_inf_;
+  torch::Tensor skipped_on_device_; // steps the fused optimizer skipped, counted on the device
   double growth_, backoff_;
   std::int64_t growth_interval_;
-  std::int64_t skipped_steps_ = 0;
+  std::int64_t skipped_on_host_ = 0;
 };
 
 } // namespace epochcost::runner

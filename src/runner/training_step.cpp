@@ -125,7 +125,7 @@ void TrainingStep::apply_update(PhaseClock* phases) {
   if (scaler_) scaler_->unscale(trainable_); // clipping must see true gradient norms
   if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(trainable_, grad_clip_);
   if (scaler_) {
-    (void)scaler_->step(*optimizer_);
+    scaler_->step(*optimizer_);
   } else {
     optimizer_->step();
   }
