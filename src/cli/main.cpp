@@ -259,6 +259,8 @@ int run_main(int argc, char** argv) {
   project->add_option("--to", target_gpus, "GPUs of the spec table, comma-separated (see gpus)")
       ->required()
       ->delimiter(',');
+  project->add_option("--pricing", pricing_file,
+                      "also price each GPU: a catalog (its entry for that GPU) or a pricing file");
   add_output_options(*project, output);
 
   std::string history_file;
@@ -381,8 +383,12 @@ int run_main(int argc, char** argv) {
     return 0;
   }
   if (*project) {
-    const auto projection =
-        project::project(read_result_file(result_file), result_file, target_gpus);
+    const nlohmann::json result = read_result_file(result_file);
+    auto projection = project::project(result, result_file, target_gpus);
+    if (!pricing_file.empty()) {
+      pipeline::price_projection(projection, result, pipeline::load_repricing(pricing_file),
+                                 pricing_file);
+    }
     check_output_target(output.output);
     emit(report::render_projection(projection, format), output);
     return 0;

@@ -36,50 +36,72 @@ std::string gpu_of(const nlohmann::json& result, const std::string& file) {
   return priced.get<std::string>();
 }
 
-// The catalog's entry for the result's GPU, with the result's GPU count when there is one.
-config::PricingSpec catalog_pricing(const catalog::Catalog& prices, const nlohmann::json& result,
-                                    const std::string& file) {
-  const std::string gpu = gpu_of(result, file);
-  const auto devices = result["epoch"].value("devices_billed", std::int64_t{1});
+// The catalog's entry with `gpu`, preferring one with `devices` GPUs; nullptr when none has it.
+const catalog::Instance* entry_for(const catalog::Catalog& prices, const std::string& gpu,
+                                   std::int64_t devices) {
   const catalog::Instance* chosen = nullptr;
   for (const auto& instance : prices.instances) {
     if (instance.gpu != gpu) continue;
     if (!chosen || (instance.gpus == devices && chosen->gpus != devices)) chosen = &instance;
   }
-  if (!chosen) {
-    std::string gpus;
-    for (const auto& instance : prices.instances)
-      gpus += (gpus.empty() ? "" : ", ") + instance.name + " (" + instance.gpu + ")";
-    throw InputError(file + ": catalog " + prices.name + " has no instance with " + gpu +
-                     "; it has " + gpus);
-  }
+  return chosen;
+}
+
+std::string instances_of(const catalog::Catalog& prices) {
+  std::string list;
+  for (const auto& instance : prices.instances)
+    list += (list.empty() ? "" : ", ") + instance.name + " (" + instance.gpu + ")";
+  return list;
+}
+
+config::PricingSpec pricing_of(const catalog::Catalog& prices, const catalog::Instance& entry) {
   config::PricingSpec pricing;
   pricing.currency = prices.currency;
-  pricing.unit = chosen->unit;
-  pricing.amount = chosen->price;
-  pricing.gpus = chosen->gpus;
-  if (pricing.unit == config::PriceUnit::instance_hour) pricing.gpus_per_instance = chosen->gpus;
-  pricing.gpu = chosen->gpu;
+  pricing.unit = entry.unit;
+  pricing.amount = entry.price;
+  pricing.gpus = entry.gpus;
+  if (pricing.unit == config::PriceUnit::instance_hour) pricing.gpus_per_instance = entry.gpus;
+  pricing.gpu = entry.gpu;
   pricing.catalog = prices.name;
-  pricing.instance = chosen->name;
+  pricing.instance = entry.name;
   pricing.source = prices.source + " (" + prices.date + ")";
   return pricing;
 }
 
-config::Config cost_inputs(const nlohmann::json& result, const std::string& file,
-                           const Repricing& repricing) {
-  config::Config config;
+// The catalog's entry for the result's GPU, with the result's GPU count when there is one.
+config::PricingSpec catalog_pricing(const catalog::Catalog& prices, const nlohmann::json& result,
+                                    const std::string& file) {
+  const std::string gpu = gpu_of(result, file);
+  const auto* entry =
+      entry_for(prices, gpu, result["epoch"].value("devices_billed", std::int64_t{1}));
+  if (!entry) {
+    throw InputError(file + ": catalog " + prices.name + " has no instance with " + gpu +
+                     "; it has " + instances_of(prices));
+  }
+  return pricing_of(prices, *entry);
+}
+
+config::Config result_cost_inputs(const nlohmann::json& result, const std::string& file) {
   try {
-    config = config::cost_inputs_from_json(result.at("config"));
+    return config::cost_inputs_from_json(result.at("config"));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(file + ": the result's config lacks what prices an epoch: " + e.what());
   }
+}
+
+void apply_document(config::Config& config, const config::PricingDocument& document) {
+  config.pricing = document.pricing;
+  if (document.extra_costs) config.extra_costs = *document.extra_costs;
+  if (document.job) config.job = *document.job;
+  if (document.parallel) config.parallel = *document.parallel;
+  if (document.epochs) config.epochs = *document.epochs;
+}
+
+config::Config cost_inputs(const nlohmann::json& result, const std::string& file,
+                           const Repricing& repricing) {
+  config::Config config = result_cost_inputs(result, file);
   if (const auto* document = std::get_if<config::PricingDocument>(&repricing)) {
-    config.pricing = document->pricing;
-    if (document->extra_costs) config.extra_costs = *document->extra_costs;
-    if (document->job) config.job = *document->job;
-    if (document->parallel) config.parallel = *document->parallel;
-    if (document->epochs) config.epochs = *document->epochs;
+    apply_document(config, *document);
   } else {
     config.pricing = catalog_pricing(std::get<catalog::Catalog>(repricing), result, file);
   }
@@ -193,6 +215,49 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
   }
   result["notes"].push_back(note.str());
   return result;
+}
+
+void price_projection(project::Projection& projection, const nlohmann::json& result,
+                      const Repricing& repricing, const std::string& pricing_file) {
+  const config::Config base = result_cost_inputs(result, projection.file);
+  const auto* document = std::get_if<config::PricingDocument>(&repricing);
+  const auto devices = result["epoch"].value("devices_billed", std::int64_t{1});
+  for (auto& target : projection.targets) {
+    if (!target.projected()) continue;
+    config::Config config = base;
+    if (document) {
+      if (!document->pricing.gpu.empty() && document->pricing.gpu != target.gpu) {
+        target.unpriced = pricing_file + " prices " + document->pricing.gpu;
+        continue;
+      }
+      apply_document(config, *document);
+    } else {
+      const auto& prices = std::get<catalog::Catalog>(repricing);
+      const auto* entry = entry_for(prices, target.gpu, devices);
+      if (!entry) {
+        target.unpriced = "catalog " + prices.name + " has no " + target.gpu;
+        continue;
+      }
+      config.pricing = pricing_of(prices, *entry);
+    }
+    const std::int64_t batches =
+        cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+    const auto step = cost::job_step_time(target.t_batch_s, target.t_batch_range_s,
+                                          projection.devices_measured, config);
+    const auto epoch = cost::epoch_time(batches, step);
+    const auto priced = cost::price_epoch(epoch, config);
+    project::ProjectedCost cost;
+    cost.priced_as = config.pricing.instance.empty()
+                         ? pricing_file
+                         : config.pricing.catalog + " " + config.pricing.instance;
+    cost.currency = priced.currency;
+    cost.gpus = config.pricing.gpus;
+    cost.epoch_s = epoch.seconds;
+    cost.epoch_range_s = *epoch.seconds_ci95;
+    cost.per_epoch = priced.per_epoch;
+    cost.per_epoch_range = *priced.per_epoch_ci95;
+    target.cost = cost;
+  }
 }
 
 nlohmann::json convert_currency(const nlohmann::json& original, const std::string& file,

@@ -3,6 +3,7 @@
 // price, billing and extra costs change, and the epoch and cost are recomputed by the cost model.
 #include "catalog/catalog.hpp"
 #include "config/loader.hpp"
+#include "project/projection.hpp"
 
 #include <filesystem>
 #include <map>
@@ -24,6 +25,12 @@ using Repricing = std::variant<config::PricingDocument, catalog::Catalog>;
 // warning redone, and a note naming the pricing file. InputError naming `file` and the problem.
 [[nodiscard]] nlohmann::json reprice(const nlohmann::json& result, const std::string& file,
                                      const Repricing& pricing, const std::string& pricing_file);
+
+// Prices each projected target of `projection` (made from `result`) as a job on the catalog's
+// entry for that GPU, or with the pricing document when it names that GPU or none; targets left
+// unpriced say why.
+void price_projection(project::Projection& projection, const nlohmann::json& result,
+                      const Repricing& pricing, const std::string& pricing_file);
 
 // Every amount of a result in `currency`, converted at the user's rate: rates[FROM] = units of
 // `currency` per unit of FROM. A result already in `currency` is unchanged; a currency without a

@@ -123,6 +123,7 @@ Projection measured_source(const ResultReader& r, const nlohmann::json& result,
           ? r.at("config.train.accumulation_steps").get<std::int64_t>()
           : 1);
   p.batches = r.at("epoch.batches").get<std::int64_t>();
+  p.devices_measured = r.at("epoch.devices_measured").get<std::int64_t>();
   if (r.has("epoch.scaled_by_assumption") && r.at("epoch.scaled_by_assumption").get<bool>()) {
     p.scaling_efficiency = r.number("epoch.scaling_efficiency");
   }

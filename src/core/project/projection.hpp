@@ -23,6 +23,17 @@ struct Split {
 
 enum class Fit { fits, tight, does_not_fit };
 
+// The projected step priced as a job on an instance with the target GPU (project --pricing).
+struct ProjectedCost {
+  std::string priced_as; // "runpod H100-SXM", or the pricing file
+  std::string currency;
+  std::int64_t gpus = 1;
+  double epoch_s = 0; // of that job: its steps × the projected job step
+  std::array<double, 2> epoch_range_s{};
+  double per_epoch = 0;
+  std::array<double, 2> per_epoch_range{};
+};
+
 struct Target {
   std::string gpu;         // the spec-table row
   std::string unsupported; // why nothing is projected (no peak at the precision), else ""
@@ -38,6 +49,10 @@ struct Target {
   double epoch_s = 0;
   std::array<double, 2> epoch_range_s{};
   double speedup = 0; // measured step / projected step
+  std::optional<ProjectedCost> cost;
+  std::string unpriced; // why a projected step has no cost, with --pricing
+  // A time is projected only for a GPU that has the precision and can hold the run.
+  [[nodiscard]] bool projected() const { return unsupported.empty() && fit != Fit::does_not_fit; }
 };
 
 struct Projection {
@@ -55,6 +70,7 @@ struct Projection {
   double flops_per_step = 0;
   double bytes_per_step = 0; // forward + backward traffic the compute share is weighed against
   std::int64_t batches = 0;  // optimizer steps per epoch of the job
+  std::int64_t devices_measured = 1;
   double scaling_efficiency = 1;
   double memory_needed_bytes = 0;
   bool memory_measured = false; // peak reserved by the CUDA allocator; else the formula's estimate

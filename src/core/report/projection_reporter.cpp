@@ -26,8 +26,11 @@ const char* fit_name(project::Fit fit) {
   return "fits";
 }
 
-bool projected(const project::Target& t) {
-  return t.unsupported.empty() && t.fit != project::Fit::does_not_fit;
+bool priced(const project::Projection& p) {
+  for (const auto& t : p.targets) {
+    if (t.cost || !t.unpriced.empty()) return true;
+  }
+  return false;
 }
 
 nlohmann::json projection_json(const project::Projection& p) {
@@ -41,7 +44,7 @@ nlohmann::json projection_json(const project::Projection& p) {
                           {"fit", fit_name(t.fit)},
                           {"unsupported", t.unsupported.empty() ? nlohmann::json(nullptr)
                                                                 : nlohmann::json(t.unsupported)}};
-    const bool has_figures = projected(t);
+    const bool has_figures = t.projected();
     const auto figure = [&](const auto& value) {
       return has_figures ? nlohmann::json(value) : nlohmann::json(nullptr);
     };
@@ -51,6 +54,17 @@ nlohmann::json projection_json(const project::Projection& p) {
     row["epoch_s"] = figure(t.epoch_s);
     row["epoch_range_s"] = figure(t.epoch_range_s);
     row["speedup"] = figure(t.speedup);
+    row["cost"] = nullptr;
+    if (t.cost) {
+      row["cost"] = {{"priced_as", t.cost->priced_as},
+                     {"currency", t.cost->currency},
+                     {"gpus", t.cost->gpus},
+                     {"epoch_s", t.cost->epoch_s},
+                     {"epoch_range_s", t.cost->epoch_range_s},
+                     {"per_epoch", t.cost->per_epoch},
+                     {"per_epoch_range", t.cost->per_epoch_range}};
+    }
+    row["unpriced"] = t.unpriced.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.unpriced);
     targets.push_back(row);
   }
   const auto& s = p.split;
@@ -95,7 +109,7 @@ Grid projection_grid(const project::Projection& p) {
         significant(p.memory_needed_bytes / 1e9, 3) + " of " +
             significant(t.memory_capacity_bytes / 1e9, 4) + " GB",
         fit_name(t.fit)};
-    if (!projected(t)) {
+    if (!t.projected()) {
       row.insert(row.end(), {t.unsupported.empty() ? "—" : t.unsupported, "—", "—", "—", "—"});
     } else {
       row.insert(row.end(),
@@ -105,6 +119,20 @@ Grid projection_grid(const project::Projection& p) {
                   duration(t.epoch_range_s[0]) + " – " + duration(t.epoch_range_s[1])});
     }
     grid.rows.push_back(std::move(row));
+  }
+  if (priced(p)) {
+    grid.header.push_back("cost/epoch (projected)");
+    for (std::size_t i = 0; i < p.targets.size(); ++i) {
+      const auto& t = p.targets[i];
+      std::string cell = t.unpriced.empty() ? "—" : t.unpriced;
+      if (t.cost) {
+        const auto& c = *t.cost;
+        cell = money(c.per_epoch, c.currency) + " (" + money(c.per_epoch_range[0], c.currency) +
+               " – " + money(c.per_epoch_range[1], c.currency) + "), " + c.priced_as + " ×" +
+               std::to_string(c.gpus) + ", epoch " + duration(c.epoch_s);
+      }
+      grid.rows[i].push_back(cell);
+    }
   }
   return grid;
 }
@@ -130,19 +158,23 @@ std::string render_projection(const project::Projection& p, Format format) {
     // Raw figures, one row per target; an empty cell where nothing is projected.
     Grid grid{{"projected", "measured_gpu", "precision", "gpu", "fit", "unsupported", "t_batch_s",
                "t_batch_low_s", "t_batch_high_s", "speedup", "epoch_s", "epoch_low_s",
-               "epoch_high_s"},
+               "epoch_high_s", "priced_as", "currency", "cost_per_epoch", "cost_per_epoch_low",
+               "cost_per_epoch_high"},
               {}};
     const auto raw = [](double x) { return nlohmann::json(x).dump(); };
     for (const auto& t : p.targets) {
       std::vector<std::string> row{"true", p.source_gpu,    p.precision,
                                    t.gpu,  fit_name(t.fit), t.unsupported};
-      if (projected(t)) {
+      if (t.projected()) {
         for (double x : {t.t_batch_s, t.t_batch_range_s[0], t.t_batch_range_s[1], t.speedup,
                          t.epoch_s, t.epoch_range_s[0], t.epoch_range_s[1]})
           row.push_back(raw(x));
-      } else {
-        row.resize(grid.header.size());
+        if (t.cost) {
+          row.insert(row.end(), {t.cost->priced_as, t.cost->currency, raw(t.cost->per_epoch),
+                                 raw(t.cost->per_epoch_range[0]), raw(t.cost->per_epoch_range[1])});
+        }
       }
+      row.resize(grid.header.size());
       grid.rows.push_back(std::move(row));
     }
     return grid_csv(grid);
