@@ -47,6 +47,23 @@ std::string check(const std::string&, double, std::size_t, const std::string&, c
 
 namespace {
 
+// One recorded run, as `list --format json` prints it.
+nlohmann::json entry_json(const Entry& e) {
+  return {{"id", e.id},
+          {"timestamp", e.timestamp},
+          {"workload", e.workload},
+          {"workload_description", e.workload_description},
+          {"gpu", e.gpu},
+          {"config_hash", e.config_hash},
+          {"t_batch_s", e.t_batch_s},
+          {"t_batch_ci95",
+           {report::optional_json(e.t_batch_ci95_low), report::optional_json(e.t_batch_ci95_high)}},
+          {"cost_per_epoch", e.cost_per_epoch},
+          {"cost_per_epoch_ci95",
+           {report::optional_json(e.cost_ci95_low), report::optional_json(e.cost_ci95_high)}},
+          {"currency", e.currency}};
+}
+
 // Grouped by workload × GPU, groups in the order of their first record, each oldest first.
 std::vector<Entry> trend_entries(const std::string& history_file, const std::string& workload,
                                  const std::string& gpu) {
@@ -89,21 +106,7 @@ std::string list(const std::string& history_file, const std::string& workload,
   if (format == report::Format::json || format == report::Format::csv) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& e : entries) {
-      rows.push_back(
-          {{"id", e.id},
-           {"timestamp", e.timestamp},
-           {"workload", e.workload},
-           {"workload_description", e.workload_description},
-           {"gpu", e.gpu},
-           {"config_hash", e.config_hash},
-           {"t_batch_s", e.t_batch_s},
-           {"t_batch_ci95",
-            {report::optional_json(e.t_batch_ci95_low),
-             report::optional_json(e.t_batch_ci95_high)}},
-           {"cost_per_epoch", e.cost_per_epoch},
-           {"cost_per_epoch_ci95",
-            {report::optional_json(e.cost_ci95_low), report::optional_json(e.cost_ci95_high)}},
-           {"currency", e.currency}});
+      rows.push_back(entry_json(e));
     }
     if (format == report::Format::json) return rows.dump(2) + "\n";
     report::Grid grid{{"id", "timestamp", "workload", "workload_description", "gpu", "t_batch_s",
@@ -139,18 +142,10 @@ std::string trend(const std::string& history_file, const std::string& workload,
                           {"gpu", e.gpu},
                           {"runs", nlohmann::json::array()}});
       }
-      series.back()["runs"].push_back(
-          {{"id", e.id},
-           {"timestamp", e.timestamp},
-           {"config_hash", e.config_hash},
-           {"t_batch_s", e.t_batch_s},
-           {"t_batch_ci95",
-            {report::optional_json(e.t_batch_ci95_low),
-             report::optional_json(e.t_batch_ci95_high)}},
-           {"cost_per_epoch", e.cost_per_epoch},
-           {"cost_per_epoch_ci95",
-            {report::optional_json(e.cost_ci95_low), report::optional_json(e.cost_ci95_high)}},
-           {"currency", e.currency}});
+      nlohmann::json run = entry_json(e);
+      for (const char* key : {"workload", "workload_description", "gpu"})
+        run.erase(key); // the series says them once
+      series.back()["runs"].push_back(std::move(run));
     }
     return nlohmann::json{{"schema", "epochcost.trend/1"}, {"series", series}}.dump(2) + "\n";
   }

@@ -414,14 +414,9 @@ Outcome draw(const Figure& figure, const fs::path& image) {
   }
 
   // gnuplot writes a temporary sibling, renamed over the image only once it succeeded.
-  std::string temporary_name(1, '.');
-  temporary_name.append(image.filename().string()).append(".tmp-XXXXXX");
-  std::string temporary = (dir / temporary_name).string();
-  const int fd = ::mkstemp(temporary.data());
-  if (fd < 0) {
-    throw InputError("--plot: cannot write '" + image.string() + "': " + std::strerror(errno));
-  }
-  ::close(fd);
+  const auto sibling = create_temporary_sibling(image);
+  ::close(sibling.fd);
+  const std::string& temporary = sibling.path;
   const auto fail = [&](const std::string& message) {
     ::unlink(temporary.c_str());
     throw RuntimeFailure(message);

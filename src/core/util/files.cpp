@@ -27,17 +27,21 @@ std::string read_text_file(const std::filesystem::path& path, std::string_view w
   return text.str();
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+TemporarySibling create_temporary_sibling(const std::filesystem::path& path) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  // A hidden sibling, so the rename stays on one file system. (Built with append rather than
-  // "." + name, which trips a false -Wrestrict in GCC 12.)
+  // Built with append rather than "." + name, which trips a false -Wrestrict in GCC 12.
   std::string temporary_name(1, '.');
   temporary_name.append(path.filename().string()).append(".tmp-XXXXXX");
-  std::string pattern = (dir / temporary_name).string();
-  const int fd = ::mkstemp(pattern.data());
-  if (fd < 0) {
+  TemporarySibling sibling{(dir / temporary_name).string(), -1};
+  sibling.fd = ::mkstemp(sibling.path.data());
+  if (sibling.fd < 0) {
     throw InputError("cannot write '" + path.string() + "': " + std::strerror(errno));
   }
+  return sibling;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  const auto [pattern, fd] = create_temporary_sibling(path);
   const auto fail = [&](const char* step) {
     const std::string reason = std::strerror(errno);
     ::close(fd);
