@@ -138,6 +138,9 @@ std::map<std::string, double> parse_rates(const std::vector<std::string>& option
                        "--rate CNY=0.14; got '" +
                        option + "'");
     }
+    if (const auto known = rates.find(from); known != rates.end() && known->second != rate) {
+      throw InputError("--rate: " + from + " is given twice with different rates");
+    }
     rates[from] = rate;
   }
   return rates;
@@ -321,9 +324,7 @@ int run_main(int argc, char** argv) {
     throw InputError("--format gbench-json applies to the results of run only");
   }
   const auto format = gbench ? report::Format::json : report::parse_format(output.format);
-  if (budget && !(std::isfinite(*budget) && *budget > 0)) {
-    throw InputError("--budget: must be a finite amount > 0");
-  }
+  if (budget) cost::check_budget(*budget);
   if (*gpus) {
     check_output_target(output.output);
     emit(report::render_gpus(hardware::gpu_specs(), format), output);
@@ -344,11 +345,11 @@ int run_main(int argc, char** argv) {
     }
     if (*history_trend) {
       check_output_target(output.output);
-      if (!plot_file.empty()) {
-        plot::check_target(plot_file);
-        report_plot(history::plot_trend(history_file, workload_filter, gpu_filter, plot_file));
-      }
+      if (!plot_file.empty()) plot::check_target(plot_file);
+      // The report goes out first: a plot that fails does not take it along.
       emit(history::trend(history_file, workload_filter, gpu_filter, format), output);
+      if (!plot_file.empty())
+        report_plot(history::plot_trend(history_file, workload_filter, gpu_filter, plot_file));
       return 0;
     }
     if (*history_show) {
@@ -377,9 +378,10 @@ int run_main(int argc, char** argv) {
     }
     const auto comparison = compare::compare(runs, baseline - 1);
     check_output_target(output.output);
+    if (!plot_file.empty()) plot::check_target(plot_file);
+    emit(report::render_comparison(comparison, format), output);
     if (!plot_file.empty())
       report_plot(plot::draw(report::comparison_figure(comparison), plot_file));
-    emit(report::render_comparison(comparison, format), output);
     return 0;
   }
   if (*project) {

@@ -427,20 +427,20 @@ TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
   EXPECT_TRUE(j["projected"].get<bool>());
   EXPECT_NEAR(j["targets"][0]["t_batch_s"].get<double>(), 0.083699, 1e-6);
   // Priced from a catalog: the projected 1000-step epoch on one H100 at 2.69 USD per hour.
-  const auto priced = json_of(
-      run_cli("project " + fixture + " --to H100,L40S,A100 --pricing runpod --format json"));
+  const auto priced = json_of(run_cli(
+      "project " + fixture + " --to H100-SXM5-80GB,L40S,H200 --pricing runpod --format json"));
   const auto& h100 = priced["targets"][0];
   EXPECT_EQ(h100["cost"]["priced_as"], "runpod H100-SXM");
   EXPECT_NEAR(h100["cost"]["per_epoch"].get<double>(),
               1000 * h100["t_batch_s"].get<double>() / 3600 * 2.69, 1e-12);
   EXPECT_TRUE(priced["targets"][1]["cost"].is_null()); // 70 GB does not fit the L40S
   const auto unpriced =
-      json_of(run_cli("project " + fixture + " --to H100 --pricing ciuic --format json"));
+      json_of(run_cli("project " + fixture + " --to H100-SXM5-80GB --pricing ciuic --format json"));
   EXPECT_EQ(unpriced["targets"][0]["unpriced"], "catalog ciuic has no H100-SXM5-80GB");
-  const auto unknown = run_cli("project " + fixture + " --to H100,B300");
+  const auto unknown = run_cli("project " + fixture + " --to H200,B300");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("'B300' is not in the GPU spec table"), std::string::npos);
-  const auto estimate = run_cli("project " + default_config + " --to H100");
+  const auto estimate = run_cli("project " + default_config + " --to H200");
   EXPECT_EQ(estimate.exit_code, 2);
   EXPECT_NE(estimate.err.find("not valid JSON"), std::string::npos) << estimate.err;
 }

@@ -71,6 +71,16 @@ TEST(Projection, WhatCannotFitOrHasNoSuchPrecisionIsSaidSo) {
   EXPECT_EQ(estimated.targets[0].fit, Fit::fits);
 }
 
+TEST(Projection, PhaseSharesAreTakenOfTheirSum) {
+  // Phases that cover only half the instrumented step still share the whole measured step.
+  auto result = fixture();
+  for (auto& [name, phase] : result["timing"]["phases"].items())
+    phase["mean"] = phase["mean"].get<double>() / 2;
+  const Projection p = project(result, "a100.json", {"A100-SXM4-80GB"});
+  EXPECT_NEAR(p.split.compute_s + p.split.memory_s + p.split.host_s, 0.2, 1e-12);
+  EXPECT_NEAR(p.split.host_s, data, 1e-12);
+}
+
 TEST(Projection, ScaledJobsKeepTheirScalingEfficiency) {
   auto result = fixture();
   result["epoch"]["scaled_by_assumption"] = true;
@@ -91,22 +101,29 @@ void expect_refused(const nlohmann::json& result, const std::vector<std::string>
 }
 
 TEST(Projection, RefusesWhatItCannotProjectNamingWhy) {
-  expect_refused(fixture(), {"H100", "B300"}, "--to: 'B300' is not in the GPU spec table");
+  expect_refused(fixture(), {"H200", "B300"}, "--to: 'B300' is not in the GPU spec table");
+  expect_refused(fixture(), {"H100"}, "--to: 'H100' could be H100-SXM5-80GB, H100-PCIe-80GB");
   expect_refused(fixture(), {}, "--to: name at least one GPU");
   auto cpu = fixture();
   cpu["environment"]["device"] = "cpu";
   cpu["environment"]["device_name"] = "AMD EPYC";
-  expect_refused(cpu, {"H100"}, "r.json: measured on cpu (AMD EPYC)");
+  expect_refused(cpu, {"H200"}, "r.json: measured on cpu (AMD EPYC)");
   auto estimate = fixture();
   estimate.erase("timing");
-  expect_refused(estimate, {"H100"}, "r.json: an estimate, not a measurement");
+  expect_refused(estimate, {"H200"}, "r.json: an estimate, not a measurement");
   auto unknown = fixture();
   unknown["environment"]["device_name"] = "NVIDIA Voodoo 5";
-  expect_refused(unknown, {"H100"}, "'NVIDIA Voodoo 5' is not in the GPU spec table");
+  expect_refused(unknown, {"H200"}, "'NVIDIA Voodoo 5' is not in the GPU spec table");
   auto partial = fixture();
   partial["timing"]["phases"].erase("optimizer");
-  expect_refused(partial, {"H100"}, "r.json: the result has no timing.phases.optimizer.mean");
-  expect_refused(nlohmann::json{{"a", 1}}, {"H100"}, "not an epochcost result");
+  expect_refused(partial, {"H200"}, "r.json: the result has no timing.phases.optimizer.mean");
+  auto zero = fixture();
+  zero["timing"]["t_batch_s"]["mean"] = 0;
+  expect_refused(zero, {"H200"}, "r.json: the measured step and its phases must be > 0");
+  auto typed = fixture();
+  typed["config"]["train"]["accumulation_steps"] = "2";
+  expect_refused(typed, {"H200"}, "r.json: config.train.accumulation_steps is not an integer");
+  expect_refused(nlohmann::json{{"a", 1}}, {"H200"}, "not an epochcost result");
 }
 
 } // namespace

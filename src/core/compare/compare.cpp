@@ -49,48 +49,54 @@ namespace {
 
 Row row_of(const Run& run) {
   const auto& r = run.result;
-  const auto& config = r["config"];
-  const auto& epoch = r["epoch"];
-  const auto& cost = r["cost"];
+  const auto& config = r.at("config");
+  const auto& epoch = r.at("epoch");
+  const auto& cost = r.at("cost");
   Row row;
   row.file = run.file;
-  row.measured = r["timing"].is_object();
-  const auto& env = r["environment"];
-  const std::string priced = config["pricing"].value("gpu", nlohmann::json()).is_string()
-                                 ? config["pricing"]["gpu"].get<std::string>()
+  row.measured = r.contains("timing") && r.at("timing").is_object();
+  const auto& env = r.at("environment");
+  const std::string priced = config.at("pricing").value("gpu", nlohmann::json()).is_string()
+                                 ? config.at("pricing").at("gpu").get<std::string>()
                                  : "";
   row.gpu = row.measured ? env.value("device_name", "?") : (priced.empty() ? "(estimate)" : priced);
-  row.gpus = epoch["devices_billed"].get<std::int64_t>();
-  row.precision = config["precision"].get<std::string>();
-  row.batch_per_device = config["data"]["batch_size"].get<std::int64_t>();
-  row.accumulation_steps =
-      config.contains("train") ? config["train"]["accumulation_steps"].get<std::int64_t>() : 1;
-  row.t_batch_s = epoch["t_batch_s"].get<double>();
+  row.gpus = epoch.at("devices_billed").get<std::int64_t>();
+  row.precision = config.at("precision").get<std::string>();
+  row.batch_per_device = config.at("data").at("batch_size").get<std::int64_t>();
+  row.accumulation_steps = config.contains("train")
+                               ? config.at("train").at("accumulation_steps").get<std::int64_t>()
+                               : 1;
+  row.t_batch_s = epoch.at("t_batch_s").get<double>();
   if (row.measured) {
-    const auto& t = r["timing"]["t_batch_s"];
-    if (t["ci95_half_width_pct"].is_number())
-      row.t_batch_ci95_pct = t["ci95_half_width_pct"].get<double>();
+    const auto& t = r.at("timing").at("t_batch_s");
+    if (t.contains("ci95_half_width_pct") && t.at("ci95_half_width_pct").is_number())
+      row.t_batch_ci95_pct = t.at("ci95_half_width_pct").get<double>();
   }
-  row.epoch_s = epoch["seconds"].get<double>();
-  row.cost_per_epoch = cost["per_epoch"].get<double>();
-  if (cost["per_epoch_ci95"].is_array()) {
-    row.cost_per_epoch_ci95 = std::array<double, 2>{cost["per_epoch_ci95"][0].get<double>(),
-                                                    cost["per_epoch_ci95"][1].get<double>()};
+  row.epoch_s = epoch.at("seconds").get<double>();
+  if (!(row.t_batch_s > 0) || !(row.epoch_s > 0)) {
+    throw InputError(run.file + ": the result's step and epoch times must be > 0");
   }
-  row.epochs = cost["epochs"].get<std::int64_t>();
-  row.total = cost["total"].get<double>();
-  const auto samples = config["data"]["samples"].get<double>();
+  row.cost_per_epoch = cost.at("per_epoch").get<double>();
+  if (cost.contains("per_epoch_ci95") && cost.at("per_epoch_ci95").is_array()) {
+    row.cost_per_epoch_ci95 = std::array<double, 2>{cost.at("per_epoch_ci95").at(0).get<double>(),
+                                                    cost.at("per_epoch_ci95").at(1).get<double>()};
+  }
+  row.epochs = cost.at("epochs").get<std::int64_t>();
+  row.total = cost.at("total").get<double>();
+  const auto samples = config.at("data").at("samples").get<double>();
   row.cost_per_million_samples = row.cost_per_epoch / samples * 1e6;
-  if (config["data"].value("seq_len", nlohmann::json()).is_number()) {
+  if (config.at("data").value("seq_len", nlohmann::json()).is_number()) {
     row.cost_per_million_tokens =
-        row.cost_per_epoch / (samples * config["data"]["seq_len"].get<double>()) * 1e6;
+        row.cost_per_epoch / (samples * config.at("data").at("seq_len").get<double>()) * 1e6;
   }
   const double per_step = double(row.batch_per_device * row.accumulation_steps);
   row.samples_per_s_per_device = per_step / row.t_batch_s;
   row.samples_per_s_job = per_step * double(row.gpus) / row.t_batch_s;
-  if (r.contains("warnings")) {
-    for (const auto& w : r["warnings"])
-      row.warnings.push_back(w.get<std::string>());
+  for (const auto& [key, list] : {std::pair{"warnings", &row.warnings}, {"notes", &row.notes}}) {
+    if (!r.contains(key) || !r[key].is_array()) continue;
+    for (const auto& text : r[key]) {
+      if (text.is_string()) list->push_back(text.get<std::string>());
+    }
   }
   return row;
 }
@@ -98,15 +104,37 @@ Row row_of(const Run& run) {
 } // namespace
 
 nlohmann::json workload_of(const nlohmann::json& config) {
-  const auto& data = config["data"];
-  const auto& optimizer = config["optimizer"];
-  return {{"model", config["model"]},
+  const auto& data = config.at("data");
+  const auto& optimizer = config.at("optimizer");
+  return {{"model", config.at("model")},
           {"seq_len", data.value("seq_len", nlohmann::json())},
-          {"precision", config["precision"]},
-          {"optimizer", optimizer.is_object() ? optimizer["name"] : nlohmann::json("none")},
-          {"accumulation_steps",
-           config.contains("train") ? config["train"]["accumulation_steps"] : nlohmann::json(1)}};
+          {"precision", config.at("precision")},
+          {"optimizer", optimizer.is_object() ? optimizer.at("name") : nlohmann::json("none")},
+          {"accumulation_steps", config.contains("train")
+                                     ? config.at("train").at("accumulation_steps")
+                                     : nlohmann::json(1)}};
 }
+
+namespace {
+
+// A run's workload, refusing what is not a result with a workload; json exceptions (a missing or
+// mistyped key) become InputErrors naming the file.
+nlohmann::json checked_workload(const Run& run) {
+  const auto& r = run.result;
+  if (!r.is_object() || r.value("schema", "") != "epochcost.result/1") {
+    throw InputError(run.file + ": not an epochcost result (schema epochcost.result/1)");
+  }
+  try {
+    if (!r.at("config").contains("model") || !r.at("config").at("model").is_object()) {
+      throw InputError(run.file + ": a cost-only result has no workload to compare");
+    }
+    return workload_of(r.at("config"));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(run.file + ": not a valid epochcost result: " + e.what());
+  }
+}
+
+} // namespace
 
 Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
   if (runs.empty()) throw InputError("compare: no result files given");
@@ -114,32 +142,33 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
     throw InputError("--baseline: " + std::to_string(baseline + 1) + " is beyond the " +
                      std::to_string(runs.size()) + " results given");
   }
-  for (const auto& run : runs) {
-    if (!run.result.is_object() || run.result.value("schema", "") != "epochcost.result/1") {
-      throw InputError(run.file + ": not an epochcost result (schema epochcost.result/1)");
-    }
-    if (!run.result["config"]["model"].is_object()) {
-      throw InputError(run.file + ": a cost-only result has no workload to compare");
-    }
-  }
+  std::vector<nlohmann::json> workloads;
+  for (const auto& run : runs)
+    workloads.push_back(checked_workload(run));
   Comparison comparison;
-  const nlohmann::json workload = workload_of(runs[0].result["config"]);
-  comparison.workload = describe_workload(workload);
-  comparison.currency = runs[0].result["cost"]["currency"].get<std::string>();
-  for (const auto& run : runs) {
-    const nlohmann::json other = workload_of(run.result["config"]);
-    if (other != workload) {
+  const nlohmann::json& workload = workloads[0];
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& run = runs[i];
+    if (workloads[i] != workload) {
       throw InputError("compare: " + run.file + " trains another workload than " + runs[0].file +
-                       " (" + describe_workload(other) + " vs " + describe_workload(workload) +
-                       "; first difference: " + first_difference(workload, other, "") +
+                       " (" + describe_workload(workloads[i]) + " vs " +
+                       describe_workload(workload) +
+                       "; first difference: " + first_difference(workload, workloads[i], "") +
                        "); compare runs of one workload");
     }
-    const std::string currency = run.result["cost"]["currency"].get<std::string>();
-    if (currency != comparison.currency) {
-      throw InputError("compare: " + run.file + " is priced in " + currency + ", " + runs[0].file +
-                       " in " + comparison.currency + "; price them in one currency");
+    try {
+      comparison.workload = describe_workload(workload);
+      const std::string currency = run.result.at("cost").at("currency").get<std::string>();
+      if (i == 0) comparison.currency = currency;
+      if (currency != comparison.currency) {
+        throw InputError("compare: " + run.file + " is priced in " + currency + ", " +
+                         runs[0].file + " in " + comparison.currency +
+                         "; price them in one currency");
+      }
+      comparison.rows.push_back(row_of(run));
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(run.file + ": not a valid epochcost result: " + e.what());
     }
-    comparison.rows.push_back(row_of(run));
   }
   comparison.baseline = baseline;
   const Row& base = comparison.rows[baseline];

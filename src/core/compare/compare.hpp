@@ -38,6 +38,7 @@ struct Row {
   bool cheapest = false;
   bool fastest = false;
   std::vector<std::string> warnings;
+  std::vector<std::string> notes; // e.g. re-priced with FILE, converted at a given rate
 };
 
 struct Comparison {

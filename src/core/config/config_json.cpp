@@ -1,5 +1,7 @@
 #include "config/config_json.hpp"
 
+#include "util/errors.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace epochcost::config {
@@ -105,10 +107,15 @@ Config cost_inputs_from_json(const nlohmann::json& config) {
     const auto& job = config["job"];
     c.job.provisioning_s = job.value("provisioning_s", 0.0);
     const std::string billing = job.value("billing", "exact");
+    bool known = false;
     for (const auto b :
          {Billing::exact, Billing::per_second, Billing::per_minute, Billing::per_hour}) {
-      if (billing == to_string(b)) c.job.billing = b;
+      if (billing == to_string(b)) {
+        c.job.billing = b;
+        known = true;
+      }
     }
+    if (!known) throw InputError("config.job.billing: unknown billing '" + billing + "'");
     c.job.minimum_billed_s = job.value("minimum_billed_s", 0.0);
     c.job.eval_s_per_epoch = job.value("eval_s_per_epoch", 0.0);
     c.job.checkpoint_s_per_epoch = job.value("checkpoint_s_per_epoch", 0.0);

@@ -15,7 +15,7 @@ namespace epochcost::config {
 
 // The inverse of to_json for what prices an epoch: data, train.accumulation_steps, parallel,
 // extra_costs, job and epochs (pricing is left default). nlohmann::json::exception on a document
-// that lacks them.
+// that lacks them, InputError on an unknown job.billing.
 [[nodiscard]] Config cost_inputs_from_json(const nlohmann::json& config);
 
 } // namespace epochcost::config

@@ -154,6 +154,8 @@ auto read_section(Section& root, const std::string& key, bool required, Read rea
   // An optional section set to null (e.g. --set pricing.spot=null) is absent.
   if (!node || (node->IsNull() && !required)) return std::nullopt;
   Section section(*node, root.child_path(key), root.diagnostics());
+  if (!node->IsMap()) return std::nullopt; // reported by Section: no "missing key" noise
+
   auto value = read(section);
   section.finish();
   return value;
@@ -406,7 +408,7 @@ Config validate(const YAML::Node& document, const std::string& source,
 PricingDocument load_pricing_document(const std::filesystem::path& path) {
   const std::string text = read_text_file(path, "pricing file");
   const YAML::Node document = load_document(text, path.string());
-  Diagnostics diagnostics(path.string(), {});
+  Diagnostics diagnostics(path.string(), {}, "pricing file");
   if (!document.IsDefined() || document.IsNull()) {
     diagnostics.add_document("the pricing file is empty (expected a mapping with pricing, ...)");
     diagnostics.raise();

@@ -28,8 +28,11 @@ enum class Rank { unknown_key = 0, invalid_value = 1, missing_key = 2 };
 
 class Diagnostics {
 public:
-  Diagnostics(std::string source, std::map<std::string, std::string> override_origins)
-      : source_(std::move(source)), override_origins_(std::move(override_origins)) {}
+  // `kind` names the document in messages: "config", "pricing file", ...
+  Diagnostics(std::string source, std::map<std::string, std::string> override_origins,
+              std::string kind = "config")
+      : source_(std::move(source)), override_origins_(std::move(override_origins)),
+        kind_(std::move(kind)) {}
 
   void add(Rank rank, const std::string& path, const YAML::Node& near, const std::string& text) {
     items_.push_back({rank, line_of(near), where(path, near) + ": " + path + ": " + text});
@@ -46,7 +49,8 @@ public:
       return a.rank != b.rank ? a.rank < b.rank : a.line < b.line;
     });
     std::ostringstream out;
-    if (sorted.size() > 1) out << sorted.size() << " errors in config " << source_ << ":\n";
+    if (sorted.size() > 1)
+      out << sorted.size() << " errors in " << kind_ << " " << source_ << ":\n";
     for (std::size_t i = 0; i < sorted.size(); ++i) {
       if (i > 0) out << '\n';
       out << (sorted.size() > 1 ? "  " : "") << sorted[i].text;
@@ -82,6 +86,7 @@ private:
   }
 
   std::string source_;
+  std::string kind_;
   std::map<std::string, std::string> override_origins_;
   std::vector<Item> items_;
 };

@@ -116,35 +116,49 @@ CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config) 
   cost.job_wall_s = config.job.provisioning_s + epochs * cost.epoch_wall_s;
   cost.job_billed_s = billed_seconds(cost.job_wall_s, config.job);
   cost.total = run_cost(epochs, cost.epoch_wall_s, config);
+  // A difference of sums: below rounding noise it is no fixed cost at all.
   cost.fixed_per_run = cost.total - epochs * cost.per_epoch;
+  if (std::abs(cost.fixed_per_run) <= 1e-9 * std::max(1.0, std::abs(cost.total))) {
+    cost.fixed_per_run = 0;
+  }
   return cost;
 }
 
-Affordable affordable(double budget, const CostBreakdown& cost, const config::Config& config) {
+void check_budget(double budget) {
   if (!std::isfinite(budget) || budget <= 0) {
     std::ostringstream out;
     out << "--budget: must be a finite amount > 0, got " << budget;
     throw InputError(out.str());
   }
+}
+
+Affordable affordable(double budget, const CostBreakdown& cost, const config::Config& config) {
+  check_budget(budget);
   Affordable a;
   a.budget = budget;
   a.fixed_costs = run_cost(0, cost.epoch_wall_s, config);
+  const double extras = config.extra_costs.storage_transfer + config.extra_costs.ops;
   if (a.fixed_costs <= budget) {
-    // run_cost grows with the epochs (never falls), so the largest affordable count is found by
-    // bisection; an upper bound first.
-    double low = 0, high = 1;
-    while (run_cost(high, cost.epoch_wall_s, config) <= budget) {
-      if (high > 1e15) throw InputError("--budget: an epoch costs nothing at this price");
-      high *= 2;
+    if (cost.epoch_wall_s * cost.price_per_hour <= 0 && extras <= 0) {
+      a.unlimited = true; // an epoch costs nothing at this price
+    } else {
+      // run_cost grows with the epochs (never falls), so the largest affordable count is found by
+      // bisection, between 0 and a count that costs more than the budget.
+      double low = 0, high = 1;
+      while (run_cost(high, cost.epoch_wall_s, config) <= budget)
+        high *= 2;
+      for (int i = 0; i < 200 && high - low > 1e-12 * high; ++i) {
+        const double middle = (low + high) / 2;
+        (run_cost(middle, cost.epoch_wall_s, config) <= budget ? low : high) = middle;
+      }
+      a.epochs = low;
     }
-    for (int i = 0; i < 200 && high - low > 1e-12 * high; ++i) {
-      const double middle = (low + high) / 2;
-      (run_cost(middle, cost.epoch_wall_s, config) <= budget ? low : high) = middle;
-    }
-    a.epochs = low;
   }
+  if (a.unlimited) return a;
   a.full_epochs = static_cast<std::int64_t>(std::floor(a.epochs));
-  a.full_epochs_cost = run_cost(static_cast<double>(a.full_epochs), cost.epoch_wall_s, config);
+  if (a.full_epochs > 0) {
+    a.full_epochs_cost = run_cost(static_cast<double>(a.full_epochs), cost.epoch_wall_s, config);
+  }
   const auto& data = config.data;
   const auto samples_per_epoch = static_cast<double>(
       data.drop_last ? steps_per_epoch(data, config.pricing.gpus, config.train.accumulation_steps) *

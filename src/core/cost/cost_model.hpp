@@ -85,10 +85,13 @@ struct Affordable {
   std::int64_t full_epochs = 0;
   double samples = 0;
   std::optional<double> tokens; // language models
-  double full_epochs_cost = 0;  // a run of full_epochs epochs
+  double full_epochs_cost = 0;  // a run of full_epochs epochs (0 when there is none)
   double fixed_costs = 0;       // a run with no step at all: provisioning, minimum charge
+  bool unlimited = false;       // an epoch costs nothing at this price
 };
-// InputError for a budget that is not a finite number > 0.
+// InputError for a budget that is not a finite number > 0 (checked before a run measures).
+void check_budget(double budget);
+// InputError for a bad budget (check_budget).
 [[nodiscard]] Affordable affordable(double budget, const CostBreakdown& cost,
                                     const config::Config& config);
 

@@ -213,12 +213,16 @@ report::Result build_run_result(const config::Config& config,
 
 void add_budget(report::Result& result, double amount) {
   result.budget = cost::affordable(amount, result.cost, result.config);
-  if (result.budget->epochs == 0) {
+  if (result.budget->fixed_costs > amount) {
     std::ostringstream note;
     note.precision(4);
     note << "the budget does not cover the fixed costs of a run (" << result.budget->fixed_costs
-         << " " << result.cost.currency << ")";
+         << " " << result.cost.currency << ": provisioning and minimum charge)";
     result.notes.push_back(note.str());
+  }
+  if (result.budget->unlimited) {
+    result.notes.push_back("--budget: an epoch costs nothing at this price, so any budget buys "
+                           "unlimited epochs");
   }
 }
 

@@ -10,14 +10,57 @@
 #include "util/files.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace epochcost::pipeline {
 namespace {
 
+// What re-pricing reads of a result, checked up front so that a hand-edited or truncated file is
+// an InputError naming the file and the key, never a crash.
+void check_priceable(const nlohmann::json& result, const std::string& file) {
+  if (!result.is_object() || result.value("schema", "") != "epochcost.result/1") {
+    throw InputError(file + ": not an epochcost result (schema epochcost.result/1)");
+  }
+  const auto require = [&](const nlohmann::json& parent, const char* key, const char* path,
+                           bool (nlohmann::json::*is)() const noexcept) -> const nlohmann::json& {
+    if (!parent.is_object() || !parent.contains(key) || !(parent[key].*is)()) {
+      throw InputError(file + ": the result has no valid " + path);
+    }
+    return parent[key];
+  };
+  using json = nlohmann::json;
+  const auto& config = require(result, "config", "config", &json::is_object);
+  const auto& data = require(config, "data", "config.data", &json::is_object);
+  require(data, "samples", "config.data.samples", &json::is_number_integer);
+  require(data, "batch_size", "config.data.batch_size", &json::is_number_integer);
+  require(config, "pricing", "config.pricing", &json::is_object);
+  const auto& epoch = require(result, "epoch", "epoch", &json::is_object);
+  require(epoch, "devices_billed", "epoch.devices_billed", &json::is_number_integer);
+  require(result, "cost", "cost", &json::is_object);
+  require(result["cost"], "currency", "cost.currency", &json::is_string);
+  require(result, "environment", "environment", &json::is_object);
+  double t_batch_s = 0;
+  if (result.contains("timing") && !result["timing"].is_null()) {
+    const auto& timing = require(result, "timing", "timing", &json::is_object);
+    const auto& t = require(timing, "t_batch_s", "timing.t_batch_s", &json::is_object);
+    t_batch_s = require(t, "mean", "timing.t_batch_s.mean", &json::is_number).get<double>();
+    require(epoch, "devices_measured", "epoch.devices_measured", &json::is_number_integer);
+  } else {
+    t_batch_s = require(epoch, "t_batch_s", "epoch.t_batch_s", &json::is_number).get<double>();
+  }
+  if (!(t_batch_s > 0) || !std::isfinite(t_batch_s)) {
+    throw InputError(file + ": the result's step time is not a number > 0");
+  }
+}
+
+bool measured(const nlohmann::json& result) {
+  return result.contains("timing") && result["timing"].is_object();
+}
+
 // The GPU a catalog entry must have to price this result.
 std::string gpu_of(const nlohmann::json& result, const std::string& file) {
-  if (result["timing"].is_object()) {
+  if (measured(result)) {
     const std::string device = result["environment"].value("device", "");
     const std::string name = result["environment"].value("device_name", "");
     if (!device.starts_with("cuda")) {
@@ -28,12 +71,12 @@ std::string gpu_of(const nlohmann::json& result, const std::string& file) {
     if (!gpu) throw InputError(file + ": '" + name + "' is not in the GPU spec table");
     return gpu->name;
   }
-  const auto& priced = result["config"]["pricing"]["gpu"];
-  if (!priced.is_string()) {
+  const auto& pricing = result["config"]["pricing"];
+  if (!pricing.contains("gpu") || !pricing["gpu"].is_string()) {
     throw InputError(file + ": an estimate that names no pricing.gpu; a catalog cannot tell "
                             "which entry prices it");
   }
-  return priced.get<std::string>();
+  return pricing["gpu"].get<std::string>();
 }
 
 // The catalog's entry with `gpu`, preferring one with `devices` GPUs; nullptr when none has it.
@@ -54,12 +97,15 @@ std::string instances_of(const catalog::Catalog& prices) {
   return list;
 }
 
-config::PricingSpec pricing_of(const catalog::Catalog& prices, const catalog::Instance& entry) {
+// The entry's price for a job of `devices` GPUs: the job keeps its size (whole instances are
+// billed when the entry is priced per instance).
+config::PricingSpec pricing_of(const catalog::Catalog& prices, const catalog::Instance& entry,
+                               std::int64_t devices) {
   config::PricingSpec pricing;
   pricing.currency = prices.currency;
   pricing.unit = entry.unit;
   pricing.amount = entry.price;
-  pricing.gpus = entry.gpus;
+  pricing.gpus = devices;
   if (pricing.unit == config::PriceUnit::instance_hour) pricing.gpus_per_instance = entry.gpus;
   pricing.gpu = entry.gpu;
   pricing.catalog = prices.name;
@@ -72,13 +118,13 @@ config::PricingSpec pricing_of(const catalog::Catalog& prices, const catalog::In
 config::PricingSpec catalog_pricing(const catalog::Catalog& prices, const nlohmann::json& result,
                                     const std::string& file) {
   const std::string gpu = gpu_of(result, file);
-  const auto* entry =
-      entry_for(prices, gpu, result["epoch"].value("devices_billed", std::int64_t{1}));
+  const auto devices = result["epoch"]["devices_billed"].get<std::int64_t>();
+  const auto* entry = entry_for(prices, gpu, devices);
   if (!entry) {
     throw InputError(file + ": catalog " + prices.name + " has no instance with " + gpu +
                      "; it has " + instances_of(prices));
   }
-  return pricing_of(prices, *entry);
+  return pricing_of(prices, *entry, devices);
 }
 
 config::Config result_cost_inputs(const nlohmann::json& result, const std::string& file) {
@@ -86,6 +132,16 @@ config::Config result_cost_inputs(const nlohmann::json& result, const std::strin
     return config::cost_inputs_from_json(result.at("config"));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(file + ": the result's config lacks what prices an epoch: " + e.what());
+  } catch (const InputError& e) {
+    throw InputError(file + ": " + e.what());
+  }
+}
+
+std::int64_t steps_of(const config::Config& config, const std::string& file) {
+  try {
+    return cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+  } catch (const InputError& e) {
+    throw InputError(file + ": " + e.what());
   }
 }
 
@@ -133,33 +189,26 @@ Repricing load_repricing(const std::filesystem::path& file) {
 
 nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
                        const Repricing& repricing, const std::string& pricing_file) {
-  if (!original.is_object() || original.value("schema", "") != "epochcost.result/1") {
-    throw InputError(file + ": not an epochcost result (schema epochcost.result/1)");
-  }
+  check_priceable(original, file);
   nlohmann::json result = original;
   const config::Config config = cost_inputs(result, file, repricing);
-  const bool measured = result["timing"].is_object();
+  const bool was_measured = measured(result);
   auto& epoch = result["epoch"];
 
-  double t_batch_s = 0;
+  // A given time is the job's: no scaling.
+  std::int64_t devices_measured = config.pricing.gpus;
+  double t_batch_s = epoch.value("t_batch_s", 0.0);
   std::optional<std::array<double, 2>> ci95_s;
-  std::int64_t devices_measured = config.pricing.gpus; // a given time is the job's: no scaling
-  try {
-    if (measured) {
-      const auto& t = result.at("timing").at("t_batch_s");
-      t_batch_s = t.at("mean").get<double>();
-      if (t["ci95_low"].is_number() && t["ci95_high"].is_number()) {
-        ci95_s = std::array<double, 2>{t["ci95_low"].get<double>(), t["ci95_high"].get<double>()};
-      }
-      devices_measured = epoch.at("devices_measured").get<std::int64_t>();
-    } else {
-      t_batch_s = epoch.at("t_batch_s").get<double>();
+  if (was_measured) {
+    const auto& t = result["timing"]["t_batch_s"];
+    t_batch_s = t["mean"].get<double>();
+    if (t.contains("ci95_low") && t.contains("ci95_high") && t["ci95_low"].is_number() &&
+        t["ci95_high"].is_number()) {
+      ci95_s = std::array<double, 2>{t["ci95_low"].get<double>(), t["ci95_high"].get<double>()};
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(file + ": the result has no step time to re-price: " + e.what());
+    devices_measured = epoch["devices_measured"].get<std::int64_t>();
   }
-  const std::int64_t batches =
-      cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+  const std::int64_t batches = steps_of(config, file);
   const auto step = cost::job_step_time(t_batch_s, ci95_s, devices_measured, config);
   const cost::EpochTime epoch_time = cost::epoch_time(batches, step);
   const cost::CostBreakdown cost = cost::price_epoch(epoch_time, config);
@@ -193,7 +242,7 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
   erase_strings(result["notes"], [](const std::string& n) {
     return n.find("-device step time is an assumption") != std::string::npos;
   });
-  if (measured) {
+  if (was_measured) {
     const auto& env = result["environment"];
     if (auto warning = price_mismatch(config.pricing.gpu, env.value("device", ""),
                                       env.value("device_name", ""))) {
@@ -208,10 +257,13 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
   if (!config.pricing.instance.empty()) {
     note << " (" << config.pricing.catalog << " " << config.pricing.instance << ")";
   }
-  if (!measured &&
-      original["epoch"].value("devices_billed", std::int64_t{1}) != config.pricing.gpus) {
-    note << "; the given step time was for " << original["epoch"].value("devices_billed", 1)
-         << " device(s) and is kept";
+  if (config.pricing.unit == config::PriceUnit::instance_hour) {
+    note << ", billed as " << cost::billed_units(config.pricing) << " whole instance(s) of "
+         << config.pricing.gpus_per_instance << " GPU(s)";
+  }
+  const auto devices_billed = original["epoch"]["devices_billed"].get<std::int64_t>();
+  if (!was_measured && devices_billed != config.pricing.gpus) {
+    note << "; the given step time was for " << devices_billed << " device(s) and is kept";
   }
   result["notes"].push_back(note.str());
   return result;
@@ -219,9 +271,10 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
 
 void price_projection(project::Projection& projection, const nlohmann::json& result,
                       const Repricing& repricing, const std::string& pricing_file) {
+  check_priceable(result, projection.file);
   const config::Config base = result_cost_inputs(result, projection.file);
   const auto* document = std::get_if<config::PricingDocument>(&repricing);
-  const auto devices = result["epoch"].value("devices_billed", std::int64_t{1});
+  const auto devices = result["epoch"]["devices_billed"].get<std::int64_t>();
   for (auto& target : projection.targets) {
     if (!target.projected()) continue;
     config::Config config = base;
@@ -238,7 +291,7 @@ void price_projection(project::Projection& projection, const nlohmann::json& res
         target.unpriced = "catalog " + prices.name + " has no " + target.gpu;
         continue;
       }
-      config.pricing = pricing_of(prices, *entry);
+      config.pricing = pricing_of(prices, *entry, devices);
     }
     const std::int64_t batches =
         cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
@@ -263,7 +316,8 @@ void price_projection(project::Projection& projection, const nlohmann::json& res
 nlohmann::json convert_currency(const nlohmann::json& original, const std::string& file,
                                 const std::string& currency,
                                 const std::map<std::string, double>& rates) {
-  const std::string from = original["cost"].value("currency", "");
+  check_priceable(original, file);
+  const std::string from = original["cost"]["currency"].get<std::string>();
   if (from == currency) return original;
   const auto rate = rates.find(from);
   if (rate == rates.end()) {

@@ -5,6 +5,7 @@
 #include "util/errors.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -36,6 +37,16 @@ public:
     if (!value.is_number()) throw InputError(file_ + ": " + path + " is not a number");
     return value.get<double>();
   }
+  [[nodiscard]] std::int64_t integer(const std::string& path) const {
+    const auto& value = at(path);
+    if (!value.is_number_integer()) throw InputError(file_ + ": " + path + " is not an integer");
+    return value.get<std::int64_t>();
+  }
+  [[nodiscard]] bool flag(const std::string& path) const {
+    const auto& value = at(path);
+    if (!value.is_boolean()) throw InputError(file_ + ": " + path + " is not true or false");
+    return value.get<bool>();
+  }
   [[nodiscard]] std::string text(const std::string& path) const {
     const auto& value = at(path);
     if (!value.is_string()) throw InputError(file_ + ": " + path + " is not a string");
@@ -63,7 +74,30 @@ std::optional<config::Precision> parse_precision(const std::string& name) {
   return std::nullopt;
 }
 
+std::string lower_dashed(std::string text) {
+  for (char& c : text)
+    c = c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// A row by its name, or by a part of a name that only one row has ("H200", "RTX 3090"); a part
+// several rows share ("H100": SXM or PCIe) is refused with the candidates, since their peaks
+// differ. Full CUDA device names are matched as `run` matches them.
 const hardware::GpuSpec& spec_named(const std::string& name) {
+  const std::string wanted = lower_dashed(name);
+  std::vector<const hardware::GpuSpec*> candidates;
+  for (const auto& gpu : hardware::gpu_specs()) {
+    const std::string row = lower_dashed(gpu.name);
+    if (row == wanted) return gpu;
+    if (row.find(wanted) != std::string::npos) candidates.push_back(&gpu);
+  }
+  if (candidates.size() == 1) return *candidates.front();
+  if (candidates.size() > 1) {
+    std::string names;
+    for (const auto* gpu : candidates)
+      names += (names.empty() ? "" : ", ") + gpu->name;
+    throw InputError("--to: '" + name + "' could be " + names + "; name one");
+  }
   const hardware::GpuSpec* gpu = hardware::find_gpu(name);
   if (!gpu) throw InputError("--to: '" + name + "' is not in the GPU spec table (epochcost gpus)");
   return *gpu;
@@ -108,7 +142,6 @@ Projection measured_source(const ResultReader& r, const nlohmann::json& result,
   }
   p.source_peak_tflops = *peak;
   p.source_bandwidth_gbs = source->bandwidth_gbs;
-  p.workload = compare::describe_workload(compare::workload_of(r.at("config")));
   p.measured_t_batch_s = r.number("timing.t_batch_s.mean");
   if (r.has("timing.t_batch_s.ci95_low") && r.has("timing.t_batch_s.ci95_high")) {
     p.measured_ci95_s = std::array<double, 2>{r.number("timing.t_batch_s.ci95_low"),
@@ -119,33 +152,35 @@ Projection measured_source(const ResultReader& r, const nlohmann::json& result,
   p.bytes_per_step = forward_backward_bytes(
       r.number("memory.estimate.weights_bytes"), r.number("memory.estimate.activations_bytes"),
       r.number("memory.estimate.gradients_bytes"),
-      r.has("config.train.accumulation_steps")
-          ? r.at("config.train.accumulation_steps").get<std::int64_t>()
-          : 1);
-  p.batches = r.at("epoch.batches").get<std::int64_t>();
-  p.devices_measured = r.at("epoch.devices_measured").get<std::int64_t>();
-  if (r.has("epoch.scaled_by_assumption") && r.at("epoch.scaled_by_assumption").get<bool>()) {
+      r.has("config.train.accumulation_steps") ? r.integer("config.train.accumulation_steps") : 1);
+  p.batches = r.integer("epoch.batches");
+  p.devices_measured = r.integer("epoch.devices_measured");
+  if (r.has("epoch.scaled_by_assumption") && r.flag("epoch.scaled_by_assumption")) {
     p.scaling_efficiency = r.number("epoch.scaling_efficiency");
   }
   p.memory_measured = r.has("memory.peak_reserved_bytes");
   p.memory_needed_bytes = p.memory_measured ? r.number("memory.peak_reserved_bytes")
                                             : r.number("memory.estimate_bytes");
+  p.workload = compare::describe_workload(compare::workload_of(r.at("config")));
   return p;
 }
 
 Split split_step(const ResultReader& r, const Projection& p) {
-  const double instrumented = r.number("timing.instrumented_step_s.mean");
-  if (!(instrumented > 0))
-    throw InputError(p.file + ": timing.instrumented_step_s.mean is not > 0");
-  // Phase shares come from the instrumented pass; the step they share is the uninstrumented one.
-  const auto share = [&](const char* phase) {
-    return r.number(std::string("timing.phases.") + phase + ".mean") / instrumented;
-  };
-  Split s;
   const double step = p.measured_t_batch_s;
-  s.forward_backward_s = step * (share("forward") + share("backward"));
-  s.optimizer_s = step * share("optimizer");
-  s.host_s = step * share("data");
+  const double data = r.number("timing.phases.data.mean");
+  const double forward = r.number("timing.phases.forward.mean");
+  const double backward = r.number("timing.phases.backward.mean");
+  const double optimizer = r.number("timing.phases.optimizer.mean");
+  const double phases = data + forward + backward + optimizer;
+  if (!(step > 0) || !(phases > 0) || std::min({data, forward, backward, optimizer}) < 0) {
+    throw InputError(p.file + ": the measured step and its phases must be > 0 (timing.t_batch_s, "
+                              "timing.phases)");
+  }
+  // Phase shares come from the instrumented pass; the step they share is the uninstrumented one.
+  Split s;
+  s.forward_backward_s = step * (forward + backward) / phases;
+  s.optimizer_s = step * optimizer / phases;
+  s.host_s = step * data / phases;
   const double flops_s = p.flops_per_step / (p.source_peak_tflops * 1e12);
   const double bytes_s = p.bytes_per_step / (p.source_bandwidth_gbs * 1e9);
   s.compute_share = flops_s + bytes_s > 0 ? flops_s / (flops_s + bytes_s) : 0;
@@ -208,8 +243,13 @@ Projection project(const nlohmann::json& result, const std::string& file,
   std::vector<const hardware::GpuSpec*> targets;
   for (const auto& name : target_gpus)
     targets.push_back(&spec_named(name));
-  Projection p = measured_source(r, result, file);
-  p.split = split_step(r, p);
+  Projection p;
+  try {
+    p = measured_source(r, result, file);
+    p.split = split_step(r, p);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file + ": not a valid epochcost result: " + e.what());
+  }
   const auto precision = *parse_precision(p.precision);
   for (const auto* gpu : targets)
     p.targets.push_back(project_to(*gpu, p, precision));

@@ -34,7 +34,8 @@ nlohmann::json comparison_json(const compare::Comparison& c) {
                     {"cost_ratio", r.cost_ratio},
                     {"cheapest", r.cheapest},
                     {"fastest", r.fastest},
-                    {"warnings", r.warnings}});
+                    {"warnings", r.warnings},
+                    {"notes", r.notes}});
   }
   return {{"schema", "epochcost.compare/1"},
           {"workload", c.workload},
@@ -57,6 +58,8 @@ Grid comparison_grid(const compare::Comparison& c) {
     if (i == c.baseline) mark += "(baseline) ";
     if (!r.measured) mark += "(estimate) ";
     if (!r.warnings.empty()) mark += "!! see warnings";
+    while (!mark.empty() && mark.back() == ' ')
+      mark.pop_back();
     grid.rows.push_back(
         {std::to_string(i + 1), r.gpu, std::to_string(r.gpus),
          std::to_string(r.batch_per_device) +
@@ -71,11 +74,13 @@ Grid comparison_grid(const compare::Comparison& c) {
   return grid;
 }
 
-std::string warnings_text(const compare::Comparison& c, const char* bullet) {
+// The rows' warnings (or notes), each prefixed with `bullet` and the row number.
+std::string row_texts(const compare::Comparison& c, std::vector<std::string> compare::Row::*texts,
+                      const char* bullet) {
   std::string text;
   for (std::size_t i = 0; i < c.rows.size(); ++i) {
-    for (const auto& w : c.rows[i].warnings)
-      text += bullet + std::to_string(i + 1) + ": " + w + "\n";
+    for (const auto& t : c.rows[i].*texts)
+      text += bullet + std::to_string(i + 1) + ": " + t + "\n";
   }
   return text;
 }
@@ -101,15 +106,19 @@ std::string render_comparison(const compare::Comparison& c, Format format) {
     return grid_csv(grid);
   }
   case Format::md: {
-    const std::string warnings = warnings_text(c, "- **run ");
+    const std::string warnings = row_texts(c, &compare::Row::warnings, "- **run ");
+    const std::string notes = row_texts(c, &compare::Row::notes, "- run ");
     return "## epochcost compare — " + c.workload + "\n\n" + grid_markdown(comparison_grid(c)) +
-           (warnings.empty() ? "" : "\n### Warnings\n\n" + warnings);
+           (warnings.empty() ? "" : "\n### Warnings\n\n" + warnings) +
+           (notes.empty() ? "" : "\n### Notes\n\n" + notes);
   }
   case Format::table: break;
   }
-  const std::string warnings = warnings_text(c, "  !! run ");
+  const std::string warnings = row_texts(c, &compare::Row::warnings, "  !! run ");
+  const std::string notes = row_texts(c, &compare::Row::notes, "  note: run ");
   return "epochcost compare — " + c.workload + " (costs in " + c.currency + ")\n\n" +
-         grid_text(comparison_grid(c)) + (warnings.empty() ? "" : "\nWARNINGS\n" + warnings);
+         grid_text(comparison_grid(c)) + (warnings.empty() ? "" : "\nWARNINGS\n" + warnings) +
+         (notes.empty() ? "" : "\nNOTES\n" + notes);
 }
 
 } // namespace epochcost::report

@@ -195,13 +195,21 @@ Document document(const Result& r) {
   doc.blocks.push_back(cost);
   if (const auto& b = r.budget) {
     Block budget{"Budget " + cur(b->budget), {}};
-    budget.rows.push_back({"buys", significant(b->epochs, 4) + " epochs (" +
-                                       std::to_string(b->full_epochs) + " full, " +
-                                       cur(b->full_epochs_cost) + ")"});
-    std::string work = std::to_string(std::llround(b->samples)) + " samples";
-    if (b->tokens) work += ", " + std::to_string(std::llround(*b->tokens)) + " tokens";
-    budget.rows.push_back({"samples", work});
-    budget.rows.push_back({"fixed costs of a run", cur(b->fixed_costs)});
+    if (b->unlimited) {
+      budget.rows.push_back({"buys", "unlimited epochs (an epoch costs nothing at this price)"});
+    } else {
+      budget.rows.push_back({"buys", significant(b->epochs, 4) + " epochs (" +
+                                         significant(static_cast<double>(b->full_epochs), 15) +
+                                         " full, " + cur(b->full_epochs_cost) + ")"});
+      // Whole counts while they are exact in a double, then significant digits.
+      const auto count = [](double x) {
+        return x < 1e15 ? std::to_string(std::llround(x)) : significant(x, 4);
+      };
+      std::string work = count(b->samples) + " samples";
+      if (b->tokens) work += ", " + count(*b->tokens) + " tokens";
+      budget.rows.push_back({"samples", work});
+    }
+    budget.rows.push_back({"cost of a run with no epoch", cur(b->fixed_costs)});
     doc.blocks.push_back(budget);
   }
   doc.warnings = r.warnings;
