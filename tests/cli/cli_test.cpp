@@ -375,6 +375,28 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   EXPECT_EQ(no_rate.exit_code, 2);
   EXPECT_NE(no_rate.err.find("give --rate CNY="), std::string::npos) << no_rate.err;
   EXPECT_EQ(run_cli("compare" + files + " --currency USD --rate CNY=-1").exit_code, 2);
+  EXPECT_EQ(run_cli("compare" + files + " --currency USD --rate CNY=0.14 --rate CNY=0.2").exit_code,
+            2);
+  // A catalog that sells A100s only in 8-GPU instances: the 4-GPU job keeps its size and pays a
+  // whole instance, and says so.
+  const auto aws =
+      json_of(run_cli("compare" + fixtures({"a100x4"}) + " --pricing aws --format json"));
+  EXPECT_EQ(aws["rows"][0]["gpus"], 4);
+  EXPECT_NEAR(aws["rows"][0]["epoch_s"].get<double>(), 6.4, 1e-9);
+  EXPECT_NEAR(aws["rows"][0]["cost_per_epoch"].get<double>(), 6.4 / 3600 * 27.44705, 1e-12);
+  EXPECT_NE(aws["rows"][0]["notes"].dump().find("billed as 1 whole instance(s) of 8 GPU(s)"),
+            std::string::npos)
+      << aws["rows"][0]["notes"];
+  // A damaged result is bad input naming the file and the key, never an internal error.
+  auto damaged = nlohmann::json::parse(
+      slurp(source_path("tests/fixtures/results/tiny-lora-fp16-a100x4.json")));
+  damaged.erase("cost");
+  dir.write("damaged.json", damaged.dump());
+  const auto broken =
+      run_cli("compare " + (dir / "damaged.json").string() + " --currency USD --rate CNY=0.14");
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_NE(broken.err.find("damaged.json: the result has no valid cost"), std::string::npos)
+      << broken.err;
   const auto runpod = run_cli("compare" + files + " --pricing runpod");
   EXPECT_EQ(runpod.exit_code, 2);
   EXPECT_NE(runpod.err.find("catalog runpod has no instance with V100-SXM2-32GB"),
@@ -412,6 +434,15 @@ TEST(Estimate, WholeRunCostsSpotAndBudget) {
   EXPECT_EQ(no_spot_price.exit_code, 2);
   EXPECT_NE(no_spot_price.err.find("catalog ciuic has no spot_price for A100x4"), std::string::npos)
       << no_spot_price.err;
+  const auto free =
+      json_of(run_cli("estimate " + cost_only_config +
+                      " --t-batch 1 --set pricing.amount=0 --set extra_costs.ops=0"
+                      " --set extra_costs.storage_transfer=0 --budget 5 --format json"));
+  EXPECT_TRUE(free["budget"]["unlimited"].get<bool>());
+  // Ten epochs of 0.37 s steps: no fixed cost, not even rounding noise.
+  const auto plain = json_of(
+      run_cli("estimate " + default_config + " --t-batch 0.37 --set epochs=10 --format json"));
+  EXPECT_EQ(plain["cost"]["fixed_per_run"].get<double>(), 0.0);
   EXPECT_EQ(run_cli(job + " --budget 0").exit_code, 2);
   EXPECT_EQ(run_cli(job + " --set job.billing=weekly").exit_code, 2);
 }

@@ -87,9 +87,17 @@ namespace {
 
 nlohmann::json budget_json(const std::optional<cost::Affordable>& budget) {
   if (!budget) return nullptr;
-  return {{"amount", budget->budget},           {"epochs", budget->epochs},
-          {"full_epochs", budget->full_epochs}, {"full_epochs_cost", budget->full_epochs_cost},
-          {"samples", budget->samples},         {"tokens", optional_json(budget->tokens)},
+  // Unlimited: no count is meaningful, so none is given.
+  const auto count = [&](const auto& value) {
+    return budget->unlimited ? nlohmann::json(nullptr) : nlohmann::json(value);
+  };
+  return {{"amount", budget->budget},
+          {"unlimited", budget->unlimited},
+          {"epochs", count(budget->epochs)},
+          {"full_epochs", count(budget->full_epochs)},
+          {"full_epochs_cost", count(budget->full_epochs_cost)},
+          {"samples", count(budget->samples)},
+          {"tokens", budget->unlimited ? nlohmann::json(nullptr) : optional_json(budget->tokens)},
           {"fixed_costs", budget->fixed_costs}};
 }
 
