@@ -4,7 +4,8 @@
 #   scripts/nightly.sh SUITE.yaml
 # Exit status: 0 no regression; 1 regression found (the check's Markdown summary says which);
 # 2 bad suite; otherwise the exit status of the first run that failed (3 out of memory, 4 failure).
-# Ready for cron or a CI job; the summary is also written next to the results.
+# Ready for cron or a CI job; the summary, the trend (CSV) and its plot (SVG, when gnuplot is
+# installed) are also written next to the results.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 suite=${1:-}
@@ -37,5 +38,9 @@ done
 "$build_dir/epochcost" history check --history "$history" ${threshold:+--threshold "$threshold"} \
   ${window:+--window "$window"} | tee "$results/check-$stamp.md"
 check=${PIPESTATUS[0]}
+# The trend of every workload × GPU so far, as data and (with gnuplot) an SVG next to the results.
+"$build_dir/epochcost" --log-level warn history trend --history "$history" --format csv \
+  --output "$results/trend-$stamp.csv" --plot "$results/trend-$stamp.svg" ||
+  echo "nightly: the trend plot failed (the check above stands)" >&2
 ((first_failure != 0 && check != 1)) && exit "$first_failure"
 exit "$check"
