@@ -86,8 +86,8 @@ private:
   }
 
   std::string source_;
-  std::string kind_;
   std::map<std::string, std::string> override_origins_;
+  std::string kind_;
   std::vector<Item> items_;
 };
 
