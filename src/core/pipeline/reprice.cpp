@@ -6,6 +6,7 @@
 #include "hardware/gpu_specs.hpp"
 #include "pipeline/build_result.hpp"
 #include "report/json_document.hpp"
+#include "report/result_reader.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
@@ -22,33 +23,16 @@ void check_priceable(const nlohmann::json& result, const std::string& file) {
   if (!result.is_object() || result.value("schema", "") != "epochcost.result/1") {
     throw InputError(file + ": not an epochcost result (schema epochcost.result/1)");
   }
-  const auto require = [&](const nlohmann::json& parent, const char* key, const char* path,
-                           bool (nlohmann::json::*is)() const noexcept) -> const nlohmann::json& {
-    if (!parent.is_object() || !parent.contains(key) || !(parent[key].*is)()) {
-      throw InputError(file + ": the result has no valid " + path);
-    }
-    return parent[key];
-  };
-  using json = nlohmann::json;
-  const auto& config = require(result, "config", "config", &json::is_object);
-  const auto& data = require(config, "data", "config.data", &json::is_object);
-  require(data, "samples", "config.data.samples", &json::is_number_integer);
-  require(data, "batch_size", "config.data.batch_size", &json::is_number_integer);
-  require(config, "pricing", "config.pricing", &json::is_object);
-  const auto& epoch = require(result, "epoch", "epoch", &json::is_object);
-  require(epoch, "devices_billed", "epoch.devices_billed", &json::is_number_integer);
-  require(result, "cost", "cost", &json::is_object);
-  require(result["cost"], "currency", "cost.currency", &json::is_string);
-  require(result, "environment", "environment", &json::is_object);
-  double t_batch_s = 0;
-  if (result.contains("timing") && !result["timing"].is_null()) {
-    const auto& timing = require(result, "timing", "timing", &json::is_object);
-    const auto& t = require(timing, "t_batch_s", "timing.t_batch_s", &json::is_object);
-    t_batch_s = require(t, "mean", "timing.t_batch_s.mean", &json::is_number).get<double>();
-    require(epoch, "devices_measured", "epoch.devices_measured", &json::is_number_integer);
-  } else {
-    t_batch_s = require(epoch, "t_batch_s", "epoch.t_batch_s", &json::is_number).get<double>();
-  }
+  const report::ResultReader r(result, file);
+  (void)r.integer("config.data.samples");
+  (void)r.integer("config.data.batch_size");
+  (void)r.object("config.pricing");
+  (void)r.integer("epoch.devices_billed");
+  (void)r.text("cost.currency");
+  (void)r.object("environment");
+  const bool timed = r.has("timing");
+  if (timed) (void)r.integer("epoch.devices_measured");
+  const double t_batch_s = r.number(timed ? "timing.t_batch_s.mean" : "epoch.t_batch_s");
   if (!(t_batch_s > 0) || !std::isfinite(t_batch_s)) {
     throw InputError(file + ": the result's step time is not a number > 0");
   }

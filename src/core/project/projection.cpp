@@ -2,6 +2,7 @@
 
 #include "compare/compare.hpp"
 #include "hardware/gpu_specs.hpp"
+#include "report/result_reader.hpp"
 #include "util/errors.hpp"
 
 #include <algorithm>
@@ -12,59 +13,7 @@
 namespace epochcost::project {
 namespace {
 
-// A result field by dotted path; InputError naming the file and the path when it is missing.
-class ResultReader {
-public:
-  ResultReader(const nlohmann::json& result, const std::string& file)
-      : result_(result), file_(file) {}
-
-  [[nodiscard]] const nlohmann::json& at(const std::string& path) const {
-    const nlohmann::json* node = &result_;
-    for (std::size_t start = 0; start <= path.size();) {
-      const auto dot = path.find('.', start);
-      const std::string key = path.substr(start, dot - start);
-      if (!node->is_object() || !node->contains(key) || (*node)[key].is_null()) {
-        throw InputError(file_ + ": the result has no " + path);
-      }
-      node = &(*node)[key];
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    return *node;
-  }
-  [[nodiscard]] double number(const std::string& path) const {
-    const auto& value = at(path);
-    if (!value.is_number()) throw InputError(file_ + ": " + path + " is not a number");
-    return value.get<double>();
-  }
-  [[nodiscard]] std::int64_t integer(const std::string& path) const {
-    const auto& value = at(path);
-    if (!value.is_number_integer()) throw InputError(file_ + ": " + path + " is not an integer");
-    return value.get<std::int64_t>();
-  }
-  [[nodiscard]] bool flag(const std::string& path) const {
-    const auto& value = at(path);
-    if (!value.is_boolean()) throw InputError(file_ + ": " + path + " is not true or false");
-    return value.get<bool>();
-  }
-  [[nodiscard]] std::string text(const std::string& path) const {
-    const auto& value = at(path);
-    if (!value.is_string()) throw InputError(file_ + ": " + path + " is not a string");
-    return value.get<std::string>();
-  }
-  [[nodiscard]] bool has(const std::string& path) const {
-    try {
-      (void)at(path);
-      return true;
-    } catch (const InputError&) {
-      return false;
-    }
-  }
-
-private:
-  const nlohmann::json& result_;
-  const std::string& file_;
-};
+using report::ResultReader;
 
 std::optional<config::Precision> parse_precision(const std::string& name) {
   for (const auto p : {config::Precision::fp32, config::Precision::tf32, config::Precision::bf16,
