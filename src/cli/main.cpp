@@ -2,6 +2,7 @@
 // `run` loads the runner plugin on demand so the other commands start in milliseconds.
 #include "compare/compare.hpp"
 #include "config/loader.hpp"
+#include "cost/cost_model.hpp"
 #include "hardware/gpu_specs.hpp"
 #include "history/commands.hpp"
 #include "log/log.hpp"
