@@ -1,4 +1,5 @@
 // Tests that need a CUDA device (label gpu). Without one each test skips and says why.
+#include "../support/fused_loss_scaling.hpp"
 #include "config/loader.hpp"
 #include "device.hpp"
 #include "measure.hpp"
@@ -108,6 +109,10 @@ TEST_F(Gpu, AutocastFusedOptimizerAndMemoryStatistics) {
     EXPECT_GE(m.skipped_steps, 0);
     if (precision != "fp16") EXPECT_EQ(m.skipped_steps, 0) << precision;
   }
+}
+
+TEST_F(Gpu, FusedAdamSkipsInfStepsInTheKernel) {
+  testing::expect_fused_skip_matches_plain(torch::kCUDA);
 }
 
 TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {

@@ -1,4 +1,5 @@
 // The LibTorch runner on the CPU: models, data, the training step and the measurement method.
+#include "../support/fused_loss_scaling.hpp"
 #include "config/loader.hpp"
 #include "device.hpp"
 #include "fused_adam.hpp"
@@ -146,35 +147,8 @@ TEST(LossScaler, SkipsTheStepOnInfAndHalvesTheScale) {
   EXPECT_EQ(scaler.skipped_steps(), 1);
 }
 
-// With the fused optimizer the skip happens in the kernel (no host read of the flag): the same
-// weights, moments and step count as a plain Adam that skipped the step on the host.
 TEST(LossScaler, FusedAdamSkipsOnTheDeviceLikeThePlainPath) {
-  config::OptimizerSpec spec;
-  spec.name = config::OptimizerKind::adam;
-  spec.lr = 0.01;
-  torch::manual_seed(3);
-  torch::Tensor fused_weight = torch::randn({4, 3}).requires_grad_();
-  torch::Tensor plain_weight = fused_weight.detach().clone().requires_grad_();
-  FusedAdam fused({fused_weight}, spec);
-  torch::optim::Adam plain({plain_weight}, torch::optim::AdamOptions(0.01));
-  LossScaler fused_scaler(torch::kCPU, 1024.0), plain_scaler(torch::kCPU, 1024.0);
-  const double inf = std::numeric_limits<double>::infinity();
-  for (const double factor : {1.0, inf, 1.0, 1.0}) {
-    for (auto* pair : {&fused_weight, &plain_weight})
-      pair->mutable_grad() = torch::Tensor();
-    fused_scaler.scale((fused_weight * fused_weight).sum() * factor).backward();
-    plain_scaler.scale((plain_weight * plain_weight).sum() * factor).backward();
-    fused_scaler.unscale({fused_weight});
-    plain_scaler.unscale({plain_weight});
-    fused_scaler.step(fused);
-    plain_scaler.step(plain);
-  }
-  EXPECT_EQ(fused.implementation(), "fused");
-  EXPECT_EQ(fused_scaler.skipped_steps(), 1);
-  EXPECT_EQ(plain_scaler.skipped_steps(), 1);
-  EXPECT_DOUBLE_EQ(fused_scaler.current_scale(), 512.0);
-  EXPECT_TRUE(torch::allclose(fused_weight, plain_weight, 1e-5, 1e-6))
-      << fused_weight - plain_weight;
+  testing::expect_fused_skip_matches_plain(torch::kCPU);
 }
 
 TEST(TrainingStep, Fp16AndBf16PureRunOnTheCpu) {
