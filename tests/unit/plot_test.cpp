@@ -227,6 +227,7 @@ TEST(PlotFigures, ComparisonHasCostAndEpochTimePerRow) {
   c.rows = {row("A100-SXM4-80GB", 4, 600, 1.5), row("RTX-3090", 1, 1200, 0.5),
             row("RTX-3090", 1, 1300, 0.6)};
   c.rows[0].cost_per_epoch_ci95 = std::array<double, 2>{1.4, 1.6};
+  c.rows[1].epoch_s_ci95 = std::array<double, 2>{1140, 1260};
   c.rows[1].accumulation_steps = 2;
   const plot::Figure f = comparison_figure(c);
   ASSERT_EQ(f.panels.size(), 2u);
@@ -243,7 +244,11 @@ TEST(PlotFigures, ComparisonHasCostAndEpochTimePerRow) {
   EXPECT_EQ(cost[0].high, 1.6);
   EXPECT_FALSE(cost[1].low);
   EXPECT_EQ(cost[0].text, "1.50 CNY");
-  EXPECT_DOUBLE_EQ(f.panels[1].series.at(0).points[1].y, 20); // 1200 s in minutes
+  const auto& epoch = f.panels[1].series.at(0).points;
+  EXPECT_DOUBLE_EQ(epoch[1].y, 20); // 1200 s in minutes, with its CI
+  EXPECT_DOUBLE_EQ(*epoch[1].low, 19);
+  EXPECT_DOUBLE_EQ(*epoch[1].high, 21);
+  EXPECT_FALSE(epoch[0].low);
   // Two rows that would read the same are told apart by their number.
   c.rows[1].accumulation_steps = 1;
   EXPECT_EQ(comparison_label(c, 1), "RTX-3090 ×1 bf16 b8 (#2)");

@@ -76,6 +76,10 @@ Row row_of(const Run& run) {
   if (!(row.t_batch_s > 0) || !(row.epoch_s > 0)) {
     throw InputError(run.file + ": the result's step and epoch times must be > 0");
   }
+  if (epoch.contains("seconds_ci95") && epoch.at("seconds_ci95").is_array()) {
+    row.epoch_s_ci95 = std::array<double, 2>{epoch.at("seconds_ci95").at(0).get<double>(),
+                                             epoch.at("seconds_ci95").at(1).get<double>()};
+  }
   row.cost_per_epoch = cost.at("per_epoch").get<double>();
   if (cost.contains("per_epoch_ci95") && cost.at("per_epoch_ci95").is_array()) {
     row.cost_per_epoch_ci95 = std::array<double, 2>{cost.at("per_epoch_ci95").at(0).get<double>(),

@@ -25,6 +25,7 @@ struct Row {
   double t_batch_s = 0;
   std::optional<double> t_batch_ci95_pct; // half-width of the 95% CI, % of the mean
   double epoch_s = 0;
+  std::optional<std::array<double, 2>> epoch_s_ci95;
   double cost_per_epoch = 0;
   std::optional<std::array<double, 2>> cost_per_epoch_ci95;
   std::int64_t epochs = 1;

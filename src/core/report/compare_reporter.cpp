@@ -22,6 +22,7 @@ nlohmann::json comparison_json(const compare::Comparison& c) {
                     {"t_batch_s", r.t_batch_s},
                     {"t_batch_ci95_pct", optional_json(r.t_batch_ci95_pct)},
                     {"epoch_s", r.epoch_s},
+                    {"epoch_s_ci95", optional_json(r.epoch_s_ci95)},
                     {"cost_per_epoch", r.cost_per_epoch},
                     {"cost_per_epoch_ci95", optional_json(r.cost_per_epoch_ci95)},
                     {"epochs", r.epochs},

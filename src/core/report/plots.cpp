@@ -58,8 +58,13 @@ plot::Figure comparison_figure(const compare::Comparison& comparison) {
       point.high = (*r.cost_per_epoch_ci95)[1];
     }
     cost.points.push_back(point);
-    time.points.push_back(
-        {label, r.epoch_s * unit.per_second, std::nullopt, std::nullopt, duration(r.epoch_s)});
+    plot::Point epoch{label, r.epoch_s * unit.per_second, std::nullopt, std::nullopt,
+                      duration(r.epoch_s)};
+    if (r.epoch_s_ci95) {
+      epoch.low = (*r.epoch_s_ci95)[0] * unit.per_second;
+      epoch.high = (*r.epoch_s_ci95)[1] * unit.per_second;
+    }
+    time.points.push_back(epoch);
   }
   plot::Figure figure;
   figure.title = "epochcost compare — " + comparison.workload;
