@@ -25,7 +25,6 @@
 #include "util/files.hpp"
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -113,11 +112,8 @@ void report_plot(const plot::Outcome& outcome) {
 // --rate FROM=X pairs for --currency; InputError naming the bad one.
 std::map<std::string, double> parse_rates(const std::vector<std::string>& options,
                                           const std::string& currency) {
-  const auto is_code = [](const std::string& code) {
-    return code.size() == 3 &&
-           std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-  };
-  if (!currency.empty() && !is_code(currency)) {
+  using config::is_currency_code;
+  if (!currency.empty() && !is_currency_code(currency)) {
     throw InputError("--currency: '" + currency + "' is not a 3-letter upper-case code");
   }
   if (currency.empty() && !options.empty()) throw InputError("--rate: needs --currency");
@@ -134,7 +130,7 @@ std::map<std::string, double> parse_rates(const std::vector<std::string>& option
     } catch (const std::exception&) {
       rate = 0;
     }
-    if (!is_code(from) || !(std::isfinite(rate) && rate > 0)) {
+    if (!is_currency_code(from) || !(std::isfinite(rate) && rate > 0)) {
       throw InputError("--rate: expected FROM=X with a currency code and a rate > 0, e.g. "
                        "--rate CNY=0.14; got '" +
                        option + "'");

@@ -27,6 +27,8 @@ struct Catalog {
   std::vector<Instance> instances;
   [[nodiscard]] const Instance* find(const std::string& instance) const;
   [[nodiscard]] std::vector<std::string> instance_names() const;
+  // "SOURCE (DATE)": where a price taken from this catalog came from.
+  [[nodiscard]] std::string citation() const { return source + " (" + date + ")"; }
 };
 
 // Where catalogs are looked up by name, in order: $EPOCHCOST_CATALOG_PATH (colon-separated), the

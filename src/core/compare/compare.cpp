@@ -151,6 +151,7 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
     workloads.push_back(checked_workload(run));
   Comparison comparison;
   const nlohmann::json& workload = workloads[0];
+  comparison.workload = describe_workload(workload);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& run = runs[i];
     if (workloads[i] != workload) {
@@ -161,7 +162,6 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
                        "); compare runs of one workload");
     }
     try {
-      comparison.workload = describe_workload(workload);
       const std::string currency = run.result.at("cost").at("currency").get<std::string>();
       if (i == 0) comparison.currency = currency;
       if (currency != comparison.currency) {

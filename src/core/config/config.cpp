@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+
 namespace epochcost::config {
 
 std::string DeviceSpec::to_string() const {
@@ -56,6 +58,11 @@ const char* to_string(Billing billing) {
   case Billing::per_hour: return "per_hour";
   }
   return "exact";
+}
+
+bool is_currency_code(std::string_view code) {
+  return code.size() == 3 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 const char* model_name(const ModelSpec& model) {

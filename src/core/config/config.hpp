@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -174,6 +175,8 @@ struct Config {
 [[nodiscard]] const char* to_string(Precision precision);
 [[nodiscard]] const char* to_string(PriceUnit unit);
 [[nodiscard]] const char* to_string(Billing billing);
+// Three upper-case letters, ISO-4217 style (USD, EUR, CNY); no list of codes is assumed.
+[[nodiscard]] bool is_currency_code(std::string_view code);
 [[nodiscard]] const char* model_name(const ModelSpec& model);
 
 } // namespace epochcost::config

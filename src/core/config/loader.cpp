@@ -202,7 +202,7 @@ PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
       } else {
         pricing.catalog = prices.name;
         pricing.instance = entry->name;
-        pricing.source = prices.source + " (" + prices.date + ")";
+        pricing.source = prices.citation();
       }
     }
   } else if (s.present("instance")) {
@@ -211,10 +211,7 @@ PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
   // With a catalog named, its entry (or the error about it) stands for the keys it supplies.
   const bool catalog_priced = entry != nullptr || s.present("catalog");
   if (const auto currency = s.text("currency", !catalog_priced)) {
-    const bool code =
-        currency->size() == 3 && std::all_of(currency->begin(), currency->end(),
-                                             [](char c) { return c >= 'A' && c <= 'Z'; });
-    if (code) {
+    if (is_currency_code(*currency)) {
       pricing.currency = *currency;
     } else {
       s.invalid("currency", "must be a 3-letter upper-case currency code such as USD, EUR or "

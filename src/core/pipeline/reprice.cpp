@@ -94,7 +94,7 @@ config::PricingSpec pricing_of(const catalog::Catalog& prices, const catalog::In
   pricing.gpu = entry.gpu;
   pricing.catalog = prices.name;
   pricing.instance = entry.name;
-  pricing.source = prices.source + " (" + prices.date + ")";
+  pricing.source = prices.citation();
   return pricing;
 }
 
