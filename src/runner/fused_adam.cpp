@@ -46,7 +46,19 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
 
 void FusedAdam::step_unless_inf(const torch::Tensor& found_inf) {
   if (!fallback_ && launch(found_inf)) return;
-  if (found_inf.item<float>() == 0.0f) fallback_->step();
+  if (found_inf.item<float>() == 0.0f) {
+    fallback_->step();
+  } else {
+    ++skipped_on_host_;
+  }
+}
+
+std::int64_t FusedAdam::skipped_steps() const {
+  if (launches_ == 0) return skipped_on_host_;
+  // A parameter with a gradient in every step counts the steps the kernel did not skip; the
+  // largest count is such a parameter's. One read from the device, after the timed steps.
+  const auto taken = static_cast<std::int64_t>(torch::stack(steps_).max().item<float>());
+  return skipped_on_host_ + launches_ - taken;
 }
 
 bool FusedAdam::launch(const torch::Tensor& found_inf) {
@@ -87,14 +99,14 @@ bool FusedAdam::launch(const torch::Tensor& found_inf) {
     // A step the kernel skipped for inf/NaN gradients does not count for the bias corrections.
     if (inf) at::_foreach_add_(steps, inf->squeeze(), -1);
   } catch (const c10::Error& e) {
-    if (stepped_) throw; // it worked before: a real failure
+    if (launches_ > 0) throw; // it worked before: a real failure
     implementation_ =
         std::string("plain (fused kernel unavailable: ") + e.what_without_backtrace() + ")";
     log::warn("optimizer: " + implementation_);
     fallback_ = make_plain_adam(params, spec_);
     return false;
   }
-  stepped_ = true;
+  ++launches_;
   return true;
 }
 

@@ -24,6 +24,9 @@ public:
   // non-zero: no host synchronisation, as torch.amp.GradScaler with a fused optimizer. After a
   // fallback to the plain optimizer the flag is read on the host instead.
   void step_unless_inf(const torch::Tensor& found_inf);
+  // Steps step_unless_inf skipped, derived from the step counts (no per-step work for it); reads
+  // the device once, so call it after the timed steps.
+  [[nodiscard]] std::int64_t skipped_steps() const;
   // "fused" until a fallback happened, then "plain (reason)".
   [[nodiscard]] const std::string& implementation() const { return implementation_; }
 
@@ -34,7 +37,8 @@ private:
   std::vector<torch::Tensor> exp_avgs_, exp_avg_sqs_, steps_;
   std::unique_ptr<torch::optim::Optimizer> fallback_;
   std::string implementation_ = "fused";
-  bool stepped_ = false;
+  std::int64_t launches_ = 0;        // of the fused kernel
+  std::int64_t skipped_on_host_ = 0; // after a fallback
 };
 
 } // namespace epochcost::runner

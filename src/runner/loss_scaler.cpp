@@ -12,7 +12,6 @@ LossScaler::LossScaler(torch::Device device, double initial_scale, double growth
     : scale_(torch::full({1}, initial_scale, torch::TensorOptions(device).dtype(torch::kFloat))),
       growth_tracker_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kInt))),
       found_inf_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kFloat))),
-      skipped_on_device_(torch::zeros({1}, torch::TensorOptions(device).dtype(torch::kFloat))),
       growth_(growth), backoff_(backoff), growth_interval_(growth_interval) {}
 
 void LossScaler::unscale(const std::vector<torch::Tensor>& params) {
@@ -27,7 +26,7 @@ void LossScaler::unscale(const std::vector<torch::Tensor>& params) {
 void LossScaler::step(torch::optim::Optimizer& optimizer) {
   if (auto* fused = dynamic_cast<FusedAdam*>(&optimizer)) {
     fused->step_unless_inf(found_inf_);
-    skipped_on_device_.add_(found_inf_);
+    fused_ = fused;
   } else if (found_inf_.item<float>() == 0.0f) {
     optimizer.step();
   } else {
@@ -37,7 +36,7 @@ void LossScaler::step(torch::optim::Optimizer& optimizer) {
 }
 
 std::int64_t LossScaler::skipped_steps() const {
-  return skipped_on_host_ + static_cast<std::int64_t>(skipped_on_device_.item<float>());
+  return skipped_on_host_ + (fused_ ? fused_->skipped_steps() : 0);
 }
 
 } // namespace epochcost::runner

@@ -8,6 +8,8 @@
 
 namespace epochcost::runner {
 
+class FusedAdam;
+
 class LossScaler {
 public:
   // PyTorch's defaults: start at 2^16, double after 2000 clean steps, halve on inf/NaN.
@@ -30,10 +32,11 @@ private:
   torch::Tensor scale_;
   torch::Tensor growth_tracker_;
   torch::Tensor found_inf_;
-  torch::Tensor skipped_on_device_; // steps the fused optimizer skipped, counted on the device
   double growth_, backoff_;
   std::int64_t growth_interval_;
   std::int64_t skipped_on_host_ = 0;
+  // The fused optimizer stepped last, which counts its own skips; it outlives this scaler's use.
+  const FusedAdam* fused_ = nullptr;
 };
 
 } // namespace epochcost::runner
