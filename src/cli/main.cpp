@@ -21,6 +21,7 @@
 #include "report/projection_reporter.hpp"
 #include "report/reporter.hpp"
 #include "runner_plugin.hpp"
+#include "util/build_info.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
@@ -179,8 +180,8 @@ int run_main(int argc, char** argv) {
   CLI::App app{"epochcost — measure a training step, price the epoch"};
   app.require_subcommand(1);
   app.fallthrough();
-  app.set_version_flag("--version",
-                       std::string(EPOCHCOST_VERSION) + " (" + EPOCHCOST_GIT_REVISION + ")");
+  app.set_version_flag("--version", std::string(build_info::version()) + " (" +
+                                        build_info::git_revision() + ")");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off");
 
@@ -344,9 +345,9 @@ int run_main(int argc, char** argv) {
       check_output_target(output.output);
       if (!plot_file.empty()) plot::check_target(plot_file);
       // The report goes out first: a plot that fails does not take it along.
-      emit(history::trend(history_file, workload_filter, gpu_filter, format), output);
-      if (!plot_file.empty())
-        report_plot(history::plot_trend(history_file, workload_filter, gpu_filter, plot_file));
+      const auto series = history::trend_series(history_file, workload_filter, gpu_filter);
+      emit(history::trend(series, format), output);
+      if (!plot_file.empty()) report_plot(history::plot_trend(series, plot_file));
       return 0;
     }
     if (*history_show) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 namespace epochcost::testing {
 namespace {
@@ -678,6 +679,16 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_FALSE(version.out.empty());
   EXPECT_EQ(run_cli("").exit_code, 2);
+}
+
+TEST(Cli, ResultsCarryTheRevisionTheBinaryReports) {
+  const auto version = run_cli("--version");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(version.out, match,
+                                std::regex(R"(\(([0-9a-f]{12}(-dirty)?|unknown)\))")))
+      << version.out;
+  const auto j = json_of(run_cli("estimate " + default_config + " --t-batch 0.1 --format json"));
+  EXPECT_EQ(j["environment"]["git_revision"], match[1].str());
 }
 
 class RunTest : public ::testing::Test {

@@ -6,44 +6,11 @@
 #include "report/plots.hpp"
 #include "util/errors.hpp"
 
-#ifdef EPOCHCOST_WITH_HISTORY
-#include "history/history.hpp"
-
 #include <algorithm>
 #include <functional>
 #include <map>
-#endif
 
 namespace epochcost::history {
-
-#ifndef EPOCHCOST_WITH_HISTORY
-namespace {
-[[noreturn]] void unavailable() {
-  throw RuntimeFailure("this epochcost was built without SQLite: no run history (install "
-                       "libsqlite3-dev and rebuild with scripts/setup.sh)");
-}
-} // namespace
-std::string record(const std::string&, const nlohmann::json&) {
-  unavailable();
-}
-std::string list(const std::string&, const std::string&, const std::string&, report::Format) {
-  unavailable();
-}
-std::string trend(const std::string&, const std::string&, const std::string&, report::Format) {
-  unavailable();
-}
-plot::Outcome plot_trend(const std::string&, const std::string&, const std::string&,
-                         const std::string&) {
-  unavailable();
-}
-std::string show(const std::string&, std::int64_t) {
-  unavailable();
-}
-std::string check(const std::string&, double, std::size_t, const std::string&, const std::string&,
-                  bool&) {
-  unavailable();
-}
-#else
 
 namespace {
 
@@ -64,21 +31,6 @@ nlohmann::json entry_json(const Entry& e) {
           {"currency", e.currency}};
 }
 
-// Grouped by workload × GPU, groups in the order of their first record, each oldest first.
-std::vector<Entry> trend_entries(const std::string& history_file, const std::string& workload,
-                                 const std::string& gpu) {
-  const Store store(history_file);
-  auto entries = store.entries(workload, gpu);
-  std::map<std::pair<std::string, std::string>, std::size_t> group_rank;
-  for (const auto& e : entries)
-    group_rank.emplace(std::pair(e.workload, e.gpu), group_rank.size());
-  std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
-    const auto ra = group_rank.at({a.workload, a.gpu}), rb = group_rank.at({b.workload, b.gpu});
-    return ra != rb ? ra < rb : a.timestamp < b.timestamp;
-  });
-  return entries;
-}
-
 std::string interval(const std::optional<double>& low, const std::optional<double>& high,
                      const std::function<std::string(double)>& format) {
   return low && high ? format(*low) + " – " + format(*high) : "—";
@@ -90,48 +42,7 @@ std::string csv_number(const std::optional<double>& value) {
 
 } // namespace
 
-std::string record(const std::string& history_file, const nlohmann::json& result) {
-  Store store(history_file);
-  const ImportOutcome outcome = store.import(result);
-  return outcome.duplicate
-             ? "already in " + history_file + " as run #" + std::to_string(outcome.id) +
-                   " (the very same result); not added again"
-             : "recorded as run #" + std::to_string(outcome.id) + " in " + history_file;
-}
-
-std::string list(const std::string& history_file, const std::string& workload,
-                 const std::string& gpu, report::Format format) {
-  const Store store(history_file);
-  const auto entries = store.entries(workload, gpu);
-  if (format == report::Format::json || format == report::Format::csv) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& e : entries) {
-      rows.push_back(entry_json(e));
-    }
-    if (format == report::Format::json) return rows.dump(2) + "\n";
-    report::Grid grid{{"id", "timestamp", "workload", "workload_description", "gpu", "t_batch_s",
-                       "cost_per_epoch", "currency"},
-                      {}};
-    for (const auto& e : entries) {
-      grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload, e.workload_description,
-                           e.gpu, nlohmann::json(e.t_batch_s).dump(),
-                           nlohmann::json(e.cost_per_epoch).dump(), e.currency});
-    }
-    return report::grid_csv(grid);
-  }
-  report::Grid grid{{"id", "when", "workload", "gpu", "T_batch", "cost/epoch"}, {}};
-  for (const auto& e : entries) {
-    grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload_description, e.gpu,
-                         report::duration(e.t_batch_s),
-                         report::money(e.cost_per_epoch, e.currency)});
-  }
-  return format == report::Format::md ? report::grid_markdown(grid, false)
-                                      : report::grid_text(grid);
-}
-
-std::string trend(const std::string& history_file, const std::string& workload,
-                  const std::string& gpu, report::Format format) {
-  const auto entries = trend_entries(history_file, workload, gpu);
+std::string trend(const std::vector<Entry>& entries, report::Format format) {
   if (format == report::Format::json) {
     nlohmann::json series = nlohmann::json::array();
     for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -177,14 +88,88 @@ std::string trend(const std::string& history_file, const std::string& workload,
                                       : report::grid_text(grid);
 }
 
-plot::Outcome plot_trend(const std::string& history_file, const std::string& workload,
-                         const std::string& gpu, const std::string& image) {
-  const auto entries = trend_entries(history_file, workload, gpu);
-  if (entries.empty()) {
-    throw InputError("history trend --plot: no recorded run in " + history_file +
-                     " matches, nothing to plot");
-  }
+plot::Outcome plot_trend(const std::vector<Entry>& entries, const std::string& image) {
+  if (entries.empty())
+    throw InputError("history trend --plot: no recorded run matches, nothing to plot");
   return plot::draw(report::trend_figure(entries), image);
+}
+
+#ifndef EPOCHCOST_WITH_HISTORY
+namespace {
+[[noreturn]] void unavailable() {
+  throw RuntimeFailure("this epochcost was built without SQLite: no run history (install "
+                       "libsqlite3-dev and rebuild with scripts/setup.sh)");
+}
+} // namespace
+std::string record(const std::string&, const nlohmann::json&) {
+  unavailable();
+}
+std::string list(const std::string&, const std::string&, const std::string&, report::Format) {
+  unavailable();
+}
+std::vector<Entry> trend_series(const std::string&, const std::string&, const std::string&) {
+  unavailable();
+}
+std::string show(const std::string&, std::int64_t) {
+  unavailable();
+}
+std::string check(const std::string&, double, std::size_t, const std::string&, const std::string&,
+                  bool&) {
+  unavailable();
+}
+#else
+
+std::string record(const std::string& history_file, const nlohmann::json& result) {
+  Store store(history_file);
+  const ImportOutcome outcome = store.import(result);
+  return outcome.duplicate
+             ? "already in " + history_file + " as run #" + std::to_string(outcome.id) +
+                   " (the very same result); not added again"
+             : "recorded as run #" + std::to_string(outcome.id) + " in " + history_file;
+}
+
+std::string list(const std::string& history_file, const std::string& workload,
+                 const std::string& gpu, report::Format format) {
+  const Store store(history_file);
+  const auto entries = store.entries(workload, gpu);
+  if (format == report::Format::json || format == report::Format::csv) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& e : entries) {
+      rows.push_back(entry_json(e));
+    }
+    if (format == report::Format::json) return rows.dump(2) + "\n";
+    report::Grid grid{{"id", "timestamp", "workload", "workload_description", "gpu", "t_batch_s",
+                       "cost_per_epoch", "currency"},
+                      {}};
+    for (const auto& e : entries) {
+      grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload, e.workload_description,
+                           e.gpu, nlohmann::json(e.t_batch_s).dump(),
+                           nlohmann::json(e.cost_per_epoch).dump(), e.currency});
+    }
+    return report::grid_csv(grid);
+  }
+  report::Grid grid{{"id", "when", "workload", "gpu", "T_batch", "cost/epoch"}, {}};
+  for (const auto& e : entries) {
+    grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload_description, e.gpu,
+                         report::duration(e.t_batch_s),
+                         report::money(e.cost_per_epoch, e.currency)});
+  }
+  return format == report::Format::md ? report::grid_markdown(grid, false)
+                                      : report::grid_text(grid);
+}
+
+std::vector<Entry> trend_series(const std::string& history_file, const std::string& workload,
+                                const std::string& gpu) {
+  const Store store(history_file);
+  auto entries = store.entries(workload, gpu);
+  std::map<std::pair<std::string, std::string>, std::size_t> group_rank;
+  for (const auto& e : entries)
+    group_rank.emplace(std::pair(e.workload, e.gpu), group_rank.size());
+  std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    const auto ra = group_rank.at({a.workload, a.gpu}), rb = group_rank.at({b.workload, b.gpu});
+    return ra != rb ? ra < rb : a.timestamp < b.timestamp;
+  });
+  return entries;
 }
 
 std::string show(const std::string& history_file, std::int64_t id) {

@@ -1,6 +1,7 @@
 #pragma once
 // The `history` commands and `run --history`, for the CLI; they say so when the build has no
 // SQLite.
+#include "history/history.hpp"
 #include "plot/plot.hpp"
 #include "report/reporter.hpp"
 
@@ -16,12 +17,14 @@ std::string record(const std::string& history_file, const nlohmann::json& result
 [[nodiscard]] std::string list(const std::string& history_file, const std::string& workload,
                                const std::string& gpu, report::Format format);
 // The runs as series over time: grouped by workload × GPU (groups in the order of their first
-// record), each group oldest first; T_batch and cost per epoch with their 95% intervals.
-[[nodiscard]] std::string trend(const std::string& history_file, const std::string& workload,
-                                const std::string& gpu, report::Format format);
-// The same series drawn to `image` (.svg or .png); InputError when no run matches.
-plot::Outcome plot_trend(const std::string& history_file, const std::string& workload,
-                         const std::string& gpu, const std::string& image);
+// record), each group oldest first. Read once, so that the report and the plot show the same runs
+// while a nightly job keeps recording.
+[[nodiscard]] std::vector<Entry> trend_series(const std::string& history_file,
+                                              const std::string& workload, const std::string& gpu);
+// The series' T_batch and cost per epoch with their 95% intervals.
+[[nodiscard]] std::string trend(const std::vector<Entry>& series, report::Format format);
+// The same series drawn to `image` (.svg or .png); InputError when it is empty.
+plot::Outcome plot_trend(const std::vector<Entry>& series, const std::string& image);
 [[nodiscard]] std::string show(const std::string& history_file, std::int64_t id);
 // Markdown summary; `regressed` says whether to exit 1.
 [[nodiscard]] std::string check(const std::string& history_file, double threshold_pct,

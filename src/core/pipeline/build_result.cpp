@@ -2,6 +2,7 @@
 
 #include "hardware/gpu_specs.hpp"
 #include "model/analysis.hpp"
+#include "util/build_info.hpp"
 #include "util/clock.hpp"
 #include "util/errors.hpp"
 
@@ -138,8 +139,8 @@ report::Environment local_environment() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0) env.host = host;
   env.timestamp = rfc3339_utc_now();
-  env.epochcost_version = EPOCHCOST_VERSION;
-  env.git_revision = EPOCHCOST_GIT_REVISION;
+  env.epochcost_version = build_info::version();
+  env.git_revision = build_info::git_revision();
   return env;
 }
 

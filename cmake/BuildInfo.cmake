@@ -1,0 +1,16 @@
+# Run at every build (not only at configure time), so that the revision in a result is the code
+# that produced it: writes OUTPUT from TEMPLATE only when the revision changed, so an unchanged
+# tree rebuilds nothing. "-dirty" marks figures measured with uncommitted changes to tracked files.
+execute_process(COMMAND git rev-parse --short=12 HEAD WORKING_DIRECTORY ${SOURCE_DIR}
+                OUTPUT_VARIABLE EPOCHCOST_GIT_REVISION OUTPUT_STRIP_TRAILING_WHITESPACE
+                RESULT_VARIABLE _git_rc ERROR_QUIET)
+if(NOT _git_rc EQUAL 0 OR NOT EPOCHCOST_GIT_REVISION)
+  set(EPOCHCOST_GIT_REVISION "unknown")
+else()
+  execute_process(COMMAND git status --porcelain --untracked-files=no WORKING_DIRECTORY ${SOURCE_DIR}
+                  OUTPUT_VARIABLE _changes OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(_changes)
+    string(APPEND EPOCHCOST_GIT_REVISION "-dirty")
+  endif()
+endif()
+configure_file(${TEMPLATE} ${OUTPUT} @ONLY)
