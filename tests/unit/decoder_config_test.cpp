@@ -130,7 +130,7 @@ TEST(DecoderConfig, ShapeErrors) {
 }
 
 class HfConfig : public ::testing::Test {
-protected:
+public:
   // One directory per test: CTest runs the tests of this suite in parallel processes.
   std::filesystem::path dir;
   void SetUp() override {
@@ -173,6 +173,51 @@ TEST_F(HfConfig, RefusesWhatItCannotRead) {
     EXPECT_NE(std::string(e.what()).find("num_hidden_layers is missing"), std::string::npos)
         << e.what();
   }
+}
+
+const std::string small_mistral = R"("model_type": "mistral", "hidden_size": 64,
+    "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+    "num_key_value_heads": 2, "vocab_size": 1000, "max_position_embeddings": 4096)";
+
+std::string error_of_loading(HfConfig& test, const std::string& json) {
+  try {
+    test.load(json);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(HfConfig, NamesEachWrongFieldWithoutBlamingTheYaml) {
+  const std::string wrong_types =
+      error_of_loading(*this, "{" + small_mistral + R"(, "rope_theta": "big",
+          "tie_word_embeddings": "yes", "head_dim": 32})");
+  EXPECT_NE(wrong_types.find("rope_theta must be a number > 0, got \"big\""), std::string::npos)
+      << wrong_types;
+  EXPECT_NE(wrong_types.find("tie_word_embeddings must be true or false"), std::string::npos)
+      << wrong_types;
+  // Mistral NeMo-style heads would be timed as another model.
+  EXPECT_NE(wrong_types.find("head_dim 32 differs from hidden_size / num_attention_heads (64 / 4)"),
+            std::string::npos)
+      << wrong_types;
+  EXPECT_EQ(wrong_types.find("required key is missing"), std::string::npos) << wrong_types;
+  EXPECT_NE(error_of_loading(*this, "[1]").find("is not a JSON object"), std::string::npos);
+  EXPECT_NO_THROW(load("{" + small_mistral + R"(, "head_dim": 16})"));
+}
+
+TEST_F(HfConfig, AWindowShorterThanTheSequenceMakesTheStepAnUpperBound) {
+  const Config windowed = load("{" + small_mistral + R"(, "sliding_window": 32})");
+  EXPECT_EQ(std::get<DecoderSpec>(*windowed.model).sliding_window, 32);
+  const auto notes = model::analyze(*windowed.model, 64).notes;
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("model.sliding_window (32) is shorter than data.seq_len (64)"),
+            std::string::npos)
+      << notes[0];
+  EXPECT_TRUE(model::analyze(*windowed.model, 32).notes.empty());
+  // Qwen2 names a window and turns it off.
+  const Config qwen =
+      load("{" + small_mistral + R"(, "sliding_window": 32, "use_sliding_window": false})");
+  EXPECT_EQ(std::get<DecoderSpec>(*qwen.model).sliding_window, 0);
 }
 
 } // namespace

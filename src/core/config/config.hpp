@@ -46,6 +46,9 @@ struct DecoderSpec {
   double norm_eps = 1e-6;
   bool attention_bias = false; // Qwen2 has biases on q, k, v
   bool tie_embeddings = false;
+  // Mistral's attention window; 0 = full causal attention. The model here always attends over
+  // the whole sequence, so a window shorter than data.seq_len makes the step an upper bound.
+  std::int64_t sliding_window = 0;
   LoraSpec lora;
   [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
 };

@@ -32,6 +32,9 @@ nlohmann::json model_json(const DecoderSpec& d) {
       {"norm_eps", d.norm_eps},
       {"attention_bias", d.attention_bias},
       {"tie_embeddings", d.tie_embeddings}};
+  // Only when set, so that the workloads recorded in a history before the key existed keep their
+  // identity.
+  if (d.sliding_window > 0) out["sliding_window"] = d.sliding_window;
   out["lora"] = {{"rank", d.lora.rank},
                  {"alpha", d.lora.alpha},
                  {"dropout", d.lora.dropout},

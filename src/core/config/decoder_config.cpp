@@ -42,49 +42,89 @@ void apply(DecoderSpec& d, const Preset& p) {
   d.norm_eps = p.norm_eps;
 }
 
-// LLaMA, Mistral and Qwen2 config.json files, read offline. Returns false after reporting.
-bool apply_hf_config(DecoderSpec& d, Section& s, const std::filesystem::path& path) {
+// LLaMA, Mistral and Qwen2 config.json files, read offline; what is wrong goes to `s`.
+void apply_hf_config(DecoderSpec& d, Section& s, const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) {
     s.invalid("hf_config", "cannot open '" + path.string() + "'");
-    return false;
+    return;
   }
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
     s.invalid("hf_config", "'" + path.string() + "' is not valid JSON: " + e.what());
-    return false;
+    return;
   }
-  const std::string type = j.value("model_type", "");
+  if (!j.is_object()) {
+    s.invalid("hf_config", "'" + path.string() + "' is not a JSON object");
+    return;
+  }
+  const std::string type = j.contains("model_type") && j["model_type"].is_string()
+                               ? j["model_type"].get<std::string>()
+                               : "";
   if (type != "llama" && type != "mistral" && type != "qwen2") {
     s.invalid("hf_config", "'" + path.string() + "': model_type '" + type +
                                "' is not a LLaMA-family model (llama, mistral, qwen2)");
-    return false;
+    return;
   }
   const auto integer = [&](const char* key, std::int64_t& into) {
     if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<std::int64_t>() < 1) {
       s.invalid("hf_config",
                 "'" + path.string() + "': " + key + " is missing or not a positive integer");
-      return false;
+      return;
     }
     into = j[key].get<std::int64_t>();
-    return true;
   };
-  bool ok = integer("num_hidden_layers", d.layers) & integer("hidden_size", d.hidden) &
-            integer("intermediate_size", d.intermediate) & integer("num_attention_heads", d.heads) &
-            integer("vocab_size", d.vocab) & integer("max_position_embeddings", d.context);
+  integer("num_hidden_layers", d.layers);
+  integer("hidden_size", d.hidden);
+  integer("intermediate_size", d.intermediate);
+  integer("num_attention_heads", d.heads);
+  integer("vocab_size", d.vocab);
+  integer("max_position_embeddings", d.context);
   d.kv_heads = d.heads;
-  if (j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null()) {
-    ok &= integer("num_key_value_heads", d.kv_heads);
-  }
-  d.rope_theta = j.value("rope_theta", 10000.0);
-  d.norm_eps = j.value("rms_norm_eps", 1e-6);
-  d.tie_embeddings = j.value("tie_word_embeddings", false);
+  if (j.contains("num_key_value_heads") && !j["num_key_value_heads"].is_null())
+    integer("num_key_value_heads", d.kv_heads);
+  const auto wrong = [&](const char* key, const char* what) {
+    s.invalid("hf_config",
+              "'" + path.string() + "': " + key + " must be " + what + ", got " + j[key].dump());
+  };
+  const auto optional_number = [&](const char* key, double fallback) {
+    if (!j.contains(key) || j[key].is_null()) return fallback;
+    if (!j[key].is_number() || !(j[key].get<double>() > 0)) wrong(key, "a number > 0");
+    return j[key].is_number() ? j[key].get<double>() : fallback;
+  };
+  const auto optional_flag = [&](const char* key, bool fallback) {
+    if (!j.contains(key) || j[key].is_null()) return fallback;
+    if (!j[key].is_boolean()) wrong(key, "true or false");
+    return j[key].is_boolean() ? j[key].get<bool>() : fallback;
+  };
+  d.rope_theta = optional_number("rope_theta", 10000.0);
+  d.norm_eps = optional_number("rms_norm_eps", 1e-6);
+  d.tie_embeddings = optional_flag("tie_word_embeddings", false);
   // Qwen2 puts biases on q, k and v; LLaMA and Mistral configs say so with attention_bias.
-  d.attention_bias = j.value("attention_bias", type == "qwen2");
+  d.attention_bias = optional_flag("attention_bias", type == "qwen2");
+  // A head_dim apart from hidden / heads (Mistral NeMo) changes every attention shape; the model
+  // here derives it, so such a config would be timed and counted as another model.
+  if (j.contains("head_dim") && !j["head_dim"].is_null()) {
+    if (!j["head_dim"].is_number_integer()) {
+      wrong("head_dim", "an integer");
+    } else if (d.heads > 0 && j["head_dim"].get<std::int64_t>() * d.heads != d.hidden) {
+      s.invalid("hf_config", "'" + path.string() + "': head_dim " + j["head_dim"].dump() +
+                                 " differs from hidden_size / num_attention_heads (" +
+                                 std::to_string(d.hidden) + " / " + std::to_string(d.heads) +
+                                 "); such models are not supported");
+    }
+  }
+  // Mistral attends within a window; Qwen2 names one but switches it off with use_sliding_window.
+  if (j.contains("sliding_window") && !j["sliding_window"].is_null() &&
+      optional_flag("use_sliding_window", true)) {
+    if (!j["sliding_window"].is_number_integer() || j["sliding_window"].get<std::int64_t>() < 1)
+      wrong("sliding_window", "a positive integer or null");
+    else
+      d.sliding_window = j["sliding_window"].get<std::int64_t>();
+  }
   d.hf_config = path.string();
-  return ok;
 }
 
 } // namespace
@@ -105,7 +145,9 @@ DecoderSpec read_decoder(Section& s, const std::filesystem::path& config_dir) {
     const std::filesystem::path path = std::filesystem::path(*file).is_absolute()
                                            ? std::filesystem::path(*file)
                                            : config_dir / *file;
-    based |= apply_hf_config(d, s, path);
+    // A config.json that fails has said why; the keys it should have given are not "missing".
+    apply_hf_config(d, s, path);
+    based = true;
   }
   // Keys override the preset / config.json one by one; without either, all are required.
   constexpr std::int64_t max_dim = std::int64_t{1} << 24;
@@ -120,6 +162,7 @@ DecoderSpec read_decoder(Section& s, const std::filesystem::path& config_dir) {
   d.norm_eps = s.number("norm_eps", false, 0.0, true).value_or(d.norm_eps);
   d.attention_bias = s.boolean("attention_bias").value_or(d.attention_bias);
   d.tie_embeddings = s.boolean("tie_embeddings").value_or(d.tie_embeddings);
+  d.sliding_window = s.integer("sliding_window", false, 0, max_dim).value_or(d.sliding_window);
   if (d.heads > 0 && d.hidden > 0 && d.hidden % d.heads != 0) {
     s.invalid("heads", "model.hidden (" + std::to_string(d.hidden) +
                            ") must be a multiple of model.heads (" + std::to_string(d.heads) + ")");

@@ -76,6 +76,12 @@ Analysis analyze_decoder(const config::DecoderSpec& d, std::int64_t seq_len) {
   const double per_token = 4 * matmul + 2 * trainable_matmul + 6 * lora_params + attention;
   a.flops_per_sample = per_token * double(seq_len);
   a.tokens_per_sample = seq_len;
+  if (d.sliding_window > 0 && seq_len > d.sliding_window) {
+    a.notes.push_back("model.sliding_window (" + std::to_string(d.sliding_window) +
+                      ") is shorter than data.seq_len (" + std::to_string(seq_len) +
+                      "): epochcost trains and counts full causal attention, so the step time "
+                      "and FLOPs are upper bounds for this model");
+  }
   return a;
 }
 

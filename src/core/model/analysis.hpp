@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace epochcost::model {
 
@@ -17,6 +19,7 @@ struct Analysis {
   // train, recomputation not counted.
   double flops_per_sample = 0;
   std::optional<std::int64_t> tokens_per_sample; // language models: the sequence length
+  std::vector<std::string> notes; // where the timed model departs from the configured one
 };
 
 // `seq_len` (data.seq_len) is the tokens per sample of a language model; ignored otherwise.

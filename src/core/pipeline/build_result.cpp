@@ -96,6 +96,7 @@ void fill_model_figures(report::Result& result, double device_step_s, bool measu
       }
     }
   }
+  result.notes.insert(result.notes.end(), analysis.notes.begin(), analysis.notes.end());
   result.throughput = throughput;
   result.flops = flops;
   report::MemoryResult memory;

@@ -43,7 +43,8 @@ nlohmann::json info_json(const Info& info) {
             {"gpu", info.gpu ? nlohmann::json(info.gpu->name) : nlohmann::json(nullptr)},
             {"gpu_memory_bytes", info.gpu ? nlohmann::json(info.gpu->memory_gb * bytes_per_gb)
                                           : nlohmann::json(nullptr)},
-            {"fits", fit ? nlohmann::json(*fit) : nlohmann::json(nullptr)}}}};
+            {"fits", fit ? nlohmann::json(*fit) : nlohmann::json(nullptr)}}},
+          {"notes", a.notes}};
 }
 
 Grid info_grid(const Info& info) {
@@ -67,6 +68,8 @@ Grid info_grid(const Info& info) {
                                                        significant(info.gpu->memory_gb, 4) +
                                                        " GB)"});
   }
+  for (const auto& note : a.notes)
+    grid.rows.push_back({"note", note});
   return grid;
 }
 

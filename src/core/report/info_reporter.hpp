@@ -21,7 +21,7 @@ struct Info {
 
 // JSON: {"schema": "epochcost.info/1", "config", "params": {"total","trainable"},
 // "flops": {"per_step","per_sample","per_token"}, "memory": {"estimate_bytes", "estimate": {...},
-// "gpu", "gpu_memory_bytes", "fits"}}.
+// "gpu", "gpu_memory_bytes", "fits"}, "notes": [...]}.
 [[nodiscard]] std::string render_info(const Info& info, Format format);
 
 } // namespace epochcost::report
