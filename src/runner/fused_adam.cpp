@@ -98,11 +98,17 @@ bool FusedAdam::launch(const torch::Tensor& found_inf) {
     }
     // A step the kernel skipped for inf/NaN gradients does not count for the bias corrections.
     if (inf) at::_foreach_add_(steps, inf->squeeze(), -1);
+  } catch (const c10::OutOfMemoryError&) {
+    throw; // the plain optimizer would need the same state: not a reason to fall back
   } catch (const c10::Error& e) {
     if (launches_ > 0) throw; // it worked before: a real failure
     implementation_ =
         std::string("plain (fused kernel unavailable: ") + e.what_without_backtrace() + ")";
     log::warn("optimizer: " + implementation_);
+    // The plain optimizer keeps its own state; this one's would double the optimizer's memory.
+    exp_avgs_.clear();
+    exp_avg_sqs_.clear();
+    steps_.clear();
     fallback_ = make_plain_adam(params, spec_);
     return false;
   }

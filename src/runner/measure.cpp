@@ -38,7 +38,7 @@ struct Session {
   std::unique_ptr<models::Workload> workload;
   std::unique_ptr<SyntheticDataset> data;
   std::unique_ptr<TrainingStep> step;
-  std::unique_ptr<PhaseClock> clock;
+  std::unique_ptr<PhaseClock> clock, spare_clock; // two windows in flight, see run_windows
   std::int64_t next_batch = 0;   // step in the epoch order, so batches differ step to step
   std::int64_t full_batches = 1; // full optimizer steps in one epoch
   measure::Measurement result;
@@ -66,6 +66,16 @@ struct Session {
 std::int64_t next_window(double mean_step_s) {
   if (!(mean_step_s > 0)) return 1;
   return std::clamp<std::int64_t>(std::llround(window_target_s / mean_step_s), 1, max_window_steps);
+}
+
+// Exhaustion that does not arrive as c10::OutOfMemoryError: the CPU allocator's, and cuDNN's or
+// cuBLAS's own allocations failing near the memory limit.
+bool is_memory_exhaustion(const c10::Error& e) {
+  const std::string what = e.what_without_backtrace();
+  for (const char* sign : {"DefaultCPUAllocator", "out of memory", "STATUS_ALLOC_FAILED"}) {
+    if (what.find(sign) != std::string::npos) return true;
+  }
+  return false;
 }
 
 std::string describe_settings(const config::Config& c) {
@@ -129,18 +139,56 @@ void prepare(Session& s) {
   s.full_batches = std::max<std::int64_t>(
       1, config.data.samples / (config.data.batch_size * config.train.accumulation_steps));
   s.step = std::make_unique<TrainingStep>(*s.workload, config, s.device.device);
-  s.clock = s.device.device.is_cuda() ? make_cuda_event_clock() : make_steady_clock();
+  const auto make_clock = s.device.device.is_cuda() ? make_cuda_event_clock : make_steady_clock;
+  s.clock = make_clock();
+  s.spare_clock = make_clock();
   s.result.clock = s.clock->name();
 }
 
+// Not synchronised at the end: the first timed window is queued behind the warmup, as every
+// later step is queued behind its predecessor.
 void run_warmup(Session& s) {
   const std::int64_t steps = s.config.timing.warmup_steps;
   const auto start = Clock::now();
   for (std::int64_t i = 0; i < steps; ++i)
     s.run_step(nullptr);
-  s.synchronize();
   s.result.warmup_steps = steps;
   s.progress("warmup", steps, steps, 0, 0, seconds_since(start));
+}
+
+// Runs windows of steps and hands each window's intervals to `take`, in order, until `take`
+// returns true or `next_size` (given the steps queued but not yet read) returns 0. Two windows
+// are in flight: the next one is queued before the host waits for the current one, so the device
+// never drains between windows. A drained queue would put the host's work for the first step of
+// every window (gathering and pinning its batch) on the device's timeline, which training, where
+// the host runs ahead, hides; with one long step per window that would be every step.
+template <typename NextSize, typename Take>
+void run_windows(Session& s, bool instrumented, NextSize next_size, Take take) {
+  PhaseClock* pending = s.clock.get();
+  PhaseClock* filling = s.spare_clock.get();
+  const std::int64_t marks_per_step = instrumented ? s.step->marks_per_full_step() : 1;
+  const auto enqueue = [&](PhaseClock& clock, std::int64_t steps) {
+    clock.reserve(static_cast<std::size_t>(1 + steps * marks_per_step));
+    clock.mark();
+    for (std::int64_t i = 0; i < steps; ++i) {
+      s.run_step(instrumented ? &clock : nullptr);
+      if (!instrumented) clock.mark();
+    }
+  };
+  std::int64_t pending_steps = next_size(0);
+  if (pending_steps <= 0) return;
+  enqueue(*pending, pending_steps);
+  while (true) {
+    const std::int64_t filling_steps = next_size(pending_steps);
+    if (filling_steps > 0) enqueue(*filling, filling_steps);
+    if (take(pending->read_intervals_s()) || filling_steps <= 0) {
+      // The window queued past the end is not used; reading it empties its clock.
+      if (filling_steps > 0) (void)filling->read_intervals_s();
+      return;
+    }
+    std::swap(pending, filling);
+    pending_steps = filling_steps;
+  }
 }
 
 // Only step-boundary marks: this pass gives T_batch.
@@ -149,28 +197,26 @@ void run_timed_steps(Session& s) {
   stats::StoppingCriterion criterion({timing.min_steps, timing.min_seconds, timing.max_steps,
                                       timing.max_seconds, timing.target_ci_pct});
   const auto start = Clock::now();
-  std::int64_t window = std::min<std::int64_t>(4, timing.max_steps);
-  while (true) {
-    s.clock->mark();
-    for (std::int64_t i = 0; i < window; ++i) {
-      s.run_step(nullptr);
-      s.clock->mark();
-    }
-    for (const double interval : s.clock->read_intervals_s()) {
+  const auto next_size = [&](std::int64_t queued) {
+    const std::int64_t wanted = criterion.count() == 0 ? 4 : next_window(criterion.mean_s());
+    return std::max<std::int64_t>(0,
+                                  std::min(wanted, timing.max_steps - criterion.count() - queued));
+  };
+  const auto take = [&](const std::vector<double>& intervals) {
+    for (const double interval : intervals) {
       criterion.add_measurement(interval);
       s.result.step_s.push_back(interval);
     }
     const double elapsed = seconds_since(start);
     s.progress("measure", criterion.count(), 0, criterion.mean_s(), criterion.ci95_half_width_pct(),
                elapsed);
-    if (criterion.is_finished(elapsed)) {
-      s.result.stable = criterion.is_stable(elapsed);
-      s.result.stop_reason = criterion.reason(elapsed);
-      s.result.measure_wall_s = elapsed;
-      break;
-    }
-    window = std::min(next_window(criterion.mean_s()), timing.max_steps - criterion.count());
-  }
+    if (!criterion.is_finished(elapsed)) return false;
+    s.result.stable = criterion.is_stable(elapsed);
+    s.result.stop_reason = criterion.reason(elapsed);
+    s.result.measure_wall_s = elapsed;
+    return true;
+  };
+  run_windows(s, false, next_size, take);
   if (!s.result.stable) log::warn("unstable result: " + s.result.stop_reason);
 }
 
@@ -184,14 +230,16 @@ void run_phase_steps(Session& s) {
   auto& phases = s.result.phases;
   const auto start = Clock::now();
   std::int64_t done = 0;
-  std::int64_t window = 4;
-  while (done < planned) {
-    window = std::min(window, planned - done);
-    s.clock->mark();
-    for (std::int64_t i = 0; i < window; ++i)
-      s.run_step(s.clock.get());
+  // The timed pass or the epoch left the device idle: one untimed step queues work ahead of the
+  // first window, as the warmup does for the timed pass.
+  s.run_step(nullptr);
+  const auto next_size = [&](std::int64_t queued) {
+    const std::int64_t wanted =
+        done == 0 ? 4 : next_window(seconds_since(start) / static_cast<double>(done + queued));
+    return std::max<std::int64_t>(0, std::min(wanted, planned - done - queued));
+  };
+  const auto take = [&](const std::vector<double>& intervals) {
     // Per step: data, forward, backward of each micro-batch, then the optimizer.
-    const std::vector<double> intervals = s.clock->read_intervals_s();
     const auto per_step = static_cast<std::size_t>(s.step->marks_per_full_step());
     for (std::size_t first = 0; first + per_step <= intervals.size(); first += per_step) {
       double data = 0, forward = 0, backward = 0;
@@ -206,13 +254,13 @@ void run_phase_steps(Session& s) {
       phases.backward_s.push_back(backward);
       phases.optimizer_s.push_back(optimizer);
       phases.step_s.push_back(data + forward + backward + optimizer);
+      ++done;
     }
-    done += window;
     const double elapsed = seconds_since(start);
     s.progress("phases", done, planned, 0, 0, elapsed);
-    if (done >= at_least && elapsed > budget_s) break;
-    window = next_window(elapsed / static_cast<double>(done));
-  }
+    return done >= at_least && elapsed > budget_s;
+  };
+  run_windows(s, true, next_size, take);
 }
 
 // One real epoch through the whole shuffled dataset, timed by the wall clock between two
@@ -249,7 +297,7 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
   if (!config.model || !config.optimizer) {
     throw InputError(config.source + ": run needs model and optimizer sections");
   }
-  Session s{request, config, {}, nullptr, nullptr, nullptr, nullptr, 0, 1, {}};
+  Session s{request, config, {}, nullptr, nullptr, nullptr, nullptr, nullptr, 0, 1, {}};
   try {
     prepare(s);
     run_warmup(s);
@@ -268,8 +316,7 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
                            describe_settings(config) + ": " + e.what_without_backtrace());
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
-    // The CPU allocator reports exhaustion as a plain c10::Error, not as OutOfMemoryError.
-    if (what.find("DefaultCPUAllocator") != std::string::npos) {
+    if (is_memory_exhaustion(e)) {
       throw OutOfMemoryError("out of memory on " + s.result.device.device + " with " +
                              describe_settings(config) + ": " + what);
     }
@@ -309,8 +356,9 @@ measure::BatchSearch find_max_batch(const measure::MeasureRequest& request) {
       torch::cuda::synchronize(device.device.index());
       attempt.fits = true;
       attempt.peak_reserved_bytes = memory_peaks(device.device)->reserved_bytes;
-    } catch (const c10::OutOfMemoryError&) {
-      // Not an error here: the answer to this try.
+    } catch (const c10::Error& e) {
+      // Running out is not an error here but the answer to this try.
+      if (!is_memory_exhaustion(e) && !dynamic_cast<const c10::OutOfMemoryError*>(&e)) throw;
     }
     for (auto& p : workload->module().parameters())
       p.mutable_grad() = torch::Tensor();

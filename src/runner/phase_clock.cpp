@@ -13,6 +13,7 @@ namespace {
 class SteadyClock final : public PhaseClock {
 public:
   void mark() override { points_.push_back(std::chrono::steady_clock::now()); }
+  void reserve(std::size_t marks) override { points_.reserve(marks); }
   std::vector<double> read_intervals_s() override {
     std::vector<double> intervals;
     for (std::size_t i = 1; i < points_.size(); ++i) {
@@ -34,6 +35,13 @@ public:
     // Events are reused window after window; creating one per mark would cost a driver call.
     if (used_ == events_.size()) events_.emplace_back(cudaEventDefault);
     events_[used_++].record();
+  }
+  void reserve(std::size_t marks) override {
+    // CUDAEvent creates its driver event lazily, at the first record(): create them here.
+    while (events_.size() < marks) {
+      events_.emplace_back(cudaEventDefault);
+      events_.back().record();
+    }
   }
   std::vector<double> read_intervals_s() override {
     std::vector<double> intervals;

@@ -2,6 +2,7 @@
 // Time points on the device's own timeline. On CUDA they are events recorded on the current
 // stream (no synchronisation until the window is read); on the CPU, steady_clock readings.
 // Both return seconds as double.
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -11,6 +12,9 @@ class PhaseClock {
 public:
   virtual ~PhaseClock() = default;
   virtual void mark() = 0;
+  // Makes room for `marks` marks in the next window before it starts, so that no mark inside a
+  // window pays for creating one (a driver call for an event).
+  virtual void reserve(std::size_t marks) = 0;
   // Waits for the marks recorded so far and returns the differences between consecutive marks;
   // the next window starts empty.
   [[nodiscard]] virtual std::vector<double> read_intervals_s() = 0;

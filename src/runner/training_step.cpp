@@ -3,7 +3,7 @@
 #include "autocast.hpp"
 #include "fused_adam.hpp"
 
-#include <torch/nn/utils/clip_grad.h>
+#include <map>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
@@ -35,6 +35,27 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tenso
 }
 
 } // namespace
+
+void clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  // Grouped by dtype: a multi-tensor norm takes one dtype (bf16-pure keeps fp32 LoRA adapters
+  // next to bf16 weights only in theory, but the grouping costs nothing).
+  std::map<at::ScalarType, std::vector<torch::Tensor>> groups;
+  for (const auto& p : parameters) {
+    if (p.grad().defined()) groups[p.grad().scalar_type()].push_back(p.grad());
+  }
+  if (groups.empty()) return;
+  std::vector<torch::Tensor> norms;
+  for (const auto& [dtype, grads] : groups) {
+    for (auto& norm : at::_foreach_norm(grads, 2))
+      norms.push_back(norm.to(torch::kFloat));
+  }
+  const torch::Tensor total = torch::stack(norms).norm(2);
+  // A tensor factor, never a host number: LibTorch's clip_grad_norm_ reads the norm back with
+  // .item(), a synchronisation in every step that training in Python (foreach) does not have.
+  const torch::Tensor factor = (max_norm / (total + 1e-6)).clamp_max(1.0);
+  for (auto& [dtype, grads] : groups)
+    at::_foreach_mul_(grads, factor.to(dtype));
+}
 
 SyntheticDataset::SyntheticDataset(const models::Workload& workload, const config::DataSpec& data,
                                    torch::Device device)
@@ -123,7 +144,7 @@ void TrainingStep::accumulate_gradients(const SyntheticDataset& data, std::int64
 
 void TrainingStep::apply_update(PhaseClock* phases) {
   if (scaler_) scaler_->unscale(trainable_); // clipping must see true gradient norms
-  if (grad_clip_ > 0) torch::nn::utils::clip_grad_norm_(trainable_, grad_clip_);
+  if (grad_clip_ > 0) clip_gradients(trainable_, grad_clip_);
   if (scaler_) {
     scaler_->step(*optimizer_);
   } else {

@@ -33,6 +33,10 @@ private:
   torch::Device device_;
 };
 
+// Scales the gradients so that their global L2 norm is at most max_norm, as
+// torch.nn.utils.clip_grad_norm_(foreach=True) does, without reading the norm on the host.
+void clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm);
+
 class TrainingStep {
 public:
   TrainingStep(models::Workload& workload, const config::Config& config, torch::Device device);

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
+#include <torch/nn/utils/clip_grad.h>
 
 namespace epochcost::runner {
 namespace {
@@ -123,6 +124,28 @@ TEST(TrainingStep, AccumulationMarksEveryMicroBatch) {
   step.run(data, 0, step.samples_per_step(), clock.get());
   EXPECT_EQ(clock->read_intervals_s().size(), static_cast<std::size_t>(step.marks_per_full_step()));
   EXPECT_EQ(step.marks_per_full_step(), 10);
+}
+
+TEST(TrainingStep, ClippingMatchesLibTorchsClipGradNorm) {
+  torch::manual_seed(3);
+  for (const double max_norm : {0.5, 1e6}) { // clipped, and left alone
+    std::vector<torch::Tensor> ours, reference;
+    for (const auto& shape : {std::vector<std::int64_t>{4, 3}, {7}, {2, 2, 2}}) {
+      const torch::Tensor grad = torch::randn(shape);
+      ours.push_back(torch::zeros(shape, torch::requires_grad()));
+      ours.back().mutable_grad() = grad.clone();
+      reference.push_back(torch::zeros(shape, torch::requires_grad()));
+      reference.back().mutable_grad() = grad.clone();
+    }
+    ours.push_back(torch::zeros({3}, torch::requires_grad())); // no gradient: ignored
+    clip_gradients(ours, max_norm);
+    torch::nn::utils::clip_grad_norm_(reference, max_norm);
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(ours[i].grad(), reference[i].grad(), 1e-6, 1e-7))
+          << "max_norm " << max_norm << ", parameter " << i;
+    }
+    EXPECT_FALSE(ours.back().grad().defined());
+  }
 }
 
 TEST(LossScaler, SkipsTheStepOnInfAndHalvesTheScale) {
