@@ -86,8 +86,11 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   torch::Tensor q = heads_first(q_->forward(a), heads_);
   torch::Tensor k = heads_first(k_->forward(a), kv_heads_);
   const torch::Tensor v = heads_first(v_->forward(a), kv_heads_);
-  q = q * cos + rotate_half(q) * sin;
-  k = k * cos + rotate_half(k) * sin;
+  // The tables are fp32; in q's dtype (bf16 under autocast) the rotation stays in that dtype, as
+  // in transformers, instead of promoting q and k to fp32 for SDPA to cast back.
+  const torch::Tensor c = cos.to(q.scalar_type()), s = sin.to(q.scalar_type());
+  q = q * c + rotate_half(q) * s;
+  k = k * c + rotate_half(k) * s;
   const torch::Tensor attended = at::scaled_dot_product_attention(
       q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true, /*scale=*/std::nullopt,
       /*enable_gqa=*/kv_heads_ != heads_);

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # The GPU check: on a machine with a GPU and torch already installed (no network needed), build
-# against that torch, run the whole suite including the gpu label, run the default job with
-# --validate-epoch, repeat it, and run the benchmarks (naive recipe; Python peers, including the
-# DeepSeek-7B LoRA preset against transformers + PEFT). Each stage has its own time cap
-# and writes into OUT_DIR as it goes, so a machine lent for minutes returns what finished.
+# against that torch, run the gpu-labelled tests, the default job with --validate-epoch (and
+# repeats), a compute-heavy step projected to other GPUs, and the benchmarks (naive recipe; Python
+# peers, including the DeepSeek-7B LoRA preset against transformers + PEFT).
 #   scripts/gpu-check.sh OUT_DIR
-# Debian packages carried in .debs/ (apt-get download here) are unpacked into a private prefix for
-# libraries the machine lacks.
+#   scripts/gpu-check.sh --fetch-debs     (here, with network: Debian packages for .debs/)
+# Stages run in order of what matters most, each with its own time cap, writing into OUT_DIR as
+# they go, so a machine lent for minutes returns what finished. The caps leave the CPU suite to CI
+# unless time is left at the end. Libraries the machine lacks can travel as Debian packages in
+# .debs/ (git-ignored: name it in the device tool's carry); they are unpacked into a private
+# prefix.
 set -uo pipefail
-out=${1:?usage: scripts/gpu-check.sh OUT_DIR}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-mkdir -p "$out"
 cd "$root"
+
+if [[ ${1:-} == --fetch-debs ]]; then
+  # yaml-cpp has no header-only form; SQLite's headers are optional (history) but cheap to carry.
+  mkdir -p .debs && cd .debs &&
+    apt-get download libyaml-cpp-dev libyaml-cpp0.7 libsqlite3-dev libsqlite3-0 && ls -l
+  exit
+fi
+
+out=${1:?usage: scripts/gpu-check.sh OUT_DIR | --fetch-debs}
+mkdir -p "$out"
 build=${EPOCHCOST_BUILD_DIR:-$root/build-gpu}
 export EPOCHCOST_BUILD_DIR=$build EPOCHCOST_SKIP_APT=1
 summary=$out/summary.txt
@@ -21,7 +32,7 @@ stage() {  # stage NAME CAP_SECONDS COMMAND...
   local name=$1 cap=$2
   shift 2
   local start=$SECONDS
-  timeout --kill-after=10 "$cap" "$@" >"$out/$name.log" 2>&1
+  timeout --kill-after=5 "$cap" "$@" >"$out/$name.log" 2>&1
   local rc=$?
   printf '%-14s rc=%-3s %4ss (cap %ss)\n' "$name" "$rc" "$((SECONDS - start))" "$cap" | tee -a "$summary"
   return 0
@@ -34,32 +45,36 @@ if compgen -G ".debs/*.deb" >/dev/null; then
   export LD_LIBRARY_PATH=$(echo /tmp/epochcost-deps/usr/lib/*-linux-gnu)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 
-stage environment 60 bash -c '
+ec="$build/epochcost"
+stage environment 30 bash -c '
   nvidia-smi; nvcc --version; cmake --version | head -1; g++ --version | head -1
   python3 -c "import torch; print(\"torch\", torch.__version__, \"cuda\", torch.version.cuda, torch.cuda.get_device_name(0))"
-  ls -d /usr/include/{spdlog,yaml-cpp,gtest,CLI,nlohmann,fmt} 2>&1'
-stage build 420 scripts/setup.sh
-stage tests 240 ctest --test-dir "$build" --output-on-failure -j 8 --output-junit "$out/ctest.xml"
-stage gpu-tests 180 ctest --test-dir "$build" -L gpu --output-on-failure -V
-stage default-job 90 "$build/epochcost" run configs/linear-regression.yaml --validate-epoch --format json \
+  ls -d /usr/include/{spdlog,yaml-cpp,gtest,CLI,nlohmann,fmt} /usr/lib/*/libyaml-cpp* 2>&1'
+stage build 300 scripts/setup.sh
+# One GPU test at a time (they hold a lock in CTest): --find-max-batch fills the memory.
+stage gpu-tests 120 ctest --test-dir "$build" -L gpu --no-tests=error --output-on-failure -V \
+  --output-junit "$out/ctest-gpu.xml"
+stage default-job 45 "$ec" run configs/linear-regression.yaml --validate-epoch --format json \
   --output "$out/linear-regression.json"
-stage repeats 240 bash -c "for i in 1 2 3 4 5; do \"$build/epochcost\" --log-level warn run configs/linear-regression.yaml \
-  --validate-epoch --format json --output \"$out/linear-regression-run\$i.json\" || exit; done"
-stage cpu-job 60 "$build/epochcost" run configs/linear-regression.yaml --set device=cpu --validate-epoch \
-  --format json --output "$out/linear-regression-cpu.json"
-stage bench-naive 180 scripts/bench-naive.sh
-stage bench-python 420 env EPOCHCOST_BENCH_OUT="$out/bench" scripts/bench-vs-python.sh
+stage repeats 75 bash -c "for i in 1 2 3; do '$ec' --log-level warn run configs/linear-regression.yaml \
+  --validate-epoch --format json --output '$out/linear-regression-run\$i.json' || exit; done"
 # A compute-heavy measured step carried to GPUs this machine is not (labelled projected; the
 # method's error needs both ends measured, see docs/projection.md).
-stage project 150 bash -c "'$build/epochcost' --log-level warn run configs/decoder-1b-full-bf16.yaml \
+stage project 60 bash -c "'$ec' --log-level warn run configs/decoder-1b-full-bf16.yaml \
   --set timing.max_seconds=20 --format json --output '$out/decoder-1b.json' && \
-  '$build/epochcost' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 && \
-  '$build/epochcost' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 \
+  '$ec' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 && \
+  '$ec' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 \
   --format json --output '$out/decoder-1b-projection.json'"
+stage bench-naive 45 scripts/bench-naive.sh cuda 3
+stage bench-python 150 env EPOCHCOST_BENCH_OUT="$out/bench" scripts/bench-vs-python.sh \
+  "configs/linear-regression.yaml" \
+  "configs/resnet50-a100.yaml --set data.batch_size=128 --set timing.max_seconds=15" \
+  "configs/deepseek-7b-lora-a100x4.yaml --set train.accumulation_steps=1 --set timing.max_seconds=20"
 # One CUDA runtime per process: list the libcudart files mapped into a running measurement.
-stage cudart 60 bash -c "'$build/epochcost' --log-level off run configs/linear-regression.yaml \
+stage cudart 20 bash -c "'$ec' --log-level off run configs/linear-regression.yaml \
   --set timing.max_seconds=8 --set timing.target_ci_pct=0.0001 >/dev/null & pid=\$!; sleep 5;
   grep -o '/[^ ]*libcudart[^ ]*' /proc/\$pid/maps | sort -u; kill -INT \$pid; wait \$pid; echo exit \$?"
+stage cpu-tests 90 ctest --test-dir "$build" -LE gpu --no-tests=error -j 8 --output-junit "$out/ctest.xml"
 
 python3 - "$out" <<'PY' >>"$summary" 2>&1
 import glob, json, os, sys

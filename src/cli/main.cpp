@@ -24,15 +24,18 @@
 #include "util/build_info.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
+#include "util/utf8.hpp"
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <unistd.h>
 
 namespace {
@@ -56,6 +59,30 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+// CLI11's own range checks print their bounds to 300 digits and let NaN through; these say what
+// is meant.
+const CLI::Validator non_empty(
+    [](std::string& value) { return value.empty() ? std::string("must not be empty") : ""; }, "",
+    "non-empty");
+
+CLI::Validator at_least(double min, bool whole) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        const bool parsed = !text.empty() && end == text.c_str() + text.size();
+        if (parsed && std::isfinite(value) && value >= min &&
+            (!whole || (std::trunc(value) == value && value <= 1e15))) {
+          return "";
+        }
+        std::ostringstream out;
+        out << "must be " << (whole ? "a whole number" : "a finite number") << " ≥ " << min
+            << (whole ? " and ≤ 10^15" : "") << ", got '" << text << "'";
+        return out.str();
+      },
+      "", "at-least");
+}
+
 struct OutputOptions {
   std::string format = "table";
   std::string output;
@@ -64,24 +91,32 @@ struct OutputOptions {
 void add_output_options(CLI::App& command, OutputOptions& options) {
   command.add_option("--format", options.format, "table | json | csv | md (run: also gbench-json)")
       ->check(CLI::IsMember({"table", "json", "csv", "md", "gbench-json"}));
-  command.add_option("--output", options.output,
-                     "write the report to FILE (atomically) instead of standard output");
+  command
+      .add_option("--output", options.output,
+                  "write the report to FILE (atomically) instead of standard output")
+      ->check(non_empty);
 }
 
 // Fails before any measurement when the report could not be written afterwards.
 void check_output_target(const std::string& output) {
+  if (!output.empty()) epochcost::check_output_target(output, "--output");
+}
+
+// The plot writes three files next to its image; the report must not be one of them, or the two
+// would overwrite each other.
+void check_plot_target(const std::string& plot_file, const std::string& output) {
+  plot::check_target(plot_file);
   if (output.empty()) return;
-  const std::filesystem::path path(output);
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    throw InputError("--output: directory '" + dir.string() + "' does not exist");
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    throw InputError("--output: '" + output + "' is a directory");
-  }
-  if (::access(dir.c_str(), W_OK) != 0) {
-    throw InputError("--output: directory '" + dir.string() + "' is not writable");
+  const auto same = [](const std::filesystem::path& a, const std::filesystem::path& b) {
+    std::error_code ec;
+    return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+  };
+  const plot::Files files = plot::files_for(plot_file);
+  for (const auto& written : {files.image, files.data, files.script}) {
+    if (same(output, written)) {
+      throw InputError("--output: '" + output + "' is also written by --plot " + plot_file +
+                       " (its image, .dat and .gp files); choose another name");
+    }
   }
 }
 
@@ -176,6 +211,25 @@ private:
   std::chrono::steady_clock::time_point last_{};
 };
 
+// "unknown command 'bogus'" where CLI11 would only say that a subcommand is required.
+std::optional<std::string> unknown_command(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (word.starts_with("-")) continue;
+    std::string names;
+    for (const CLI::App* command : app.get_subcommands({})) {
+      if (command->get_name() == word) return std::nullopt;
+      names += (names.empty() ? "" : ", ") + command->get_name();
+    }
+    return "unknown command '" + word + "'; the commands are " + names;
+  }
+  return std::nullopt;
+}
+
 int run_main(int argc, char** argv) {
   CLI::App app{"epochcost — measure a training step, price the epoch"};
   app.require_subcommand(1);
@@ -189,7 +243,7 @@ int run_main(int argc, char** argv) {
   std::vector<std::string> overrides;
   OutputOptions output;
   const auto add_config = [&](CLI::App& command) {
-    command.add_option("config", config_path, "YAML config")->required();
+    command.add_option("config", config_path, "YAML config")->required()->check(non_empty);
     command.add_option("--set", overrides, "override or add a key: key.path=value (repeatable)");
   };
 
@@ -213,8 +267,10 @@ int run_main(int argc, char** argv) {
   t_batch_option->excludes(t_epoch_option);
   std::optional<double> budget;
   for (CLI::App* command : {run, estimate}) {
-    command->add_option("--budget", budget,
-                        "also say how many epochs (samples, tokens) this amount buys");
+    command
+        ->add_option("--budget", budget,
+                     "also say how many epochs (samples, tokens) this amount buys")
+        ->check(non_empty);
   }
 
   CLI::App* validate = app.add_subcommand("validate", "check a config without running anything");
@@ -228,7 +284,8 @@ int run_main(int argc, char** argv) {
   add_config(*info);
   add_output_options(*info, output);
   std::string gpu_name;
-  info->add_option("--gpu", gpu_name, "compare the memory estimate with this GPU (see gpus)");
+  info->add_option("--gpu", gpu_name, "compare the memory estimate with this GPU (see gpus)")
+      ->check(non_empty);
 
   CLI::App* compare = app.add_subcommand(
       "compare", "results of one workload side by side; the cheapest and the fastest marked");
@@ -238,18 +295,23 @@ int run_main(int argc, char** argv) {
   std::size_t baseline = 1;
   std::string pricing_file, currency;
   std::vector<std::string> rate_options;
-  compare->add_option("--pricing", pricing_file,
-                      "re-price every result: a pricing file (pricing, job, extra_costs, "
-                      "epochs) or a catalog (each result by the entry for its GPU)");
-  compare->add_option("--currency", currency, "compare in this currency (needs --rate)");
+  compare
+      ->add_option("--pricing", pricing_file,
+                   "re-price every result: a pricing file (pricing, job, extra_costs, "
+                   "epochs) or a catalog (each result by the entry for its GPU)")
+      ->check(non_empty);
+  compare->add_option("--currency", currency, "compare in this currency (needs --rate)")
+      ->check(non_empty);
   compare->add_option("--rate", rate_options,
                       "FROM=X: 1 FROM is X of --currency (repeatable; no rates are fetched)");
   compare->add_option("--baseline", baseline, "the row ratios are taken against (1-based)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1, true));
   add_output_options(*compare, output);
   std::string plot_file;
-  compare->add_option("--plot", plot_file,
-                      "also draw cost per epoch and epoch time to FILE.svg or FILE.png (gnuplot)");
+  compare
+      ->add_option("--plot", plot_file,
+                   "also draw cost per epoch and epoch time to FILE.svg or FILE.png (gnuplot)")
+      ->check(non_empty);
 
   CLI::App* project = app.add_subcommand(
       "project", "carry a step measured on one GPU to GPUs not measured (labelled projected)");
@@ -260,16 +322,21 @@ int run_main(int argc, char** argv) {
   project->add_option("--to", target_gpus, "GPUs of the spec table, comma-separated (see gpus)")
       ->required()
       ->delimiter(',');
-  project->add_option("--pricing", pricing_file,
-                      "also price each GPU: a catalog (its entry for that GPU) or a pricing file");
+  project
+      ->add_option("--pricing", pricing_file,
+                   "also price each GPU: a catalog (its entry for that GPU) or a pricing file")
+      ->check(non_empty);
   add_output_options(*project, output);
 
   std::string history_file;
-  run->add_option("--history", history_file, "also record the result in this history (SQLite)");
+  run->add_option("--history", history_file, "also record the result in this history (SQLite)")
+      ->check(non_empty);
   CLI::App* history = app.add_subcommand("history", "the run history of nightly jobs (SQLite)");
   history->require_subcommand(1);
   const auto add_history = [&](CLI::App& command) {
-    command.add_option("--history", history_file, "history file (SQLite, WAL)")->required();
+    command.add_option("--history", history_file, "history file (SQLite, WAL)")
+        ->required()
+        ->check(non_empty);
   };
   CLI::App* history_import = history->add_subcommand("import", "record result files");
   add_history(*history_import);
@@ -282,8 +349,9 @@ int run_main(int argc, char** argv) {
       "trend", "T_batch and cost per epoch over time, per workload × GPU (and a plot)");
   add_history(*history_trend);
   add_output_options(*history_trend, output);
-  history_trend->add_option("--plot", plot_file,
-                            "also draw the trend to FILE.svg or FILE.png (gnuplot)");
+  history_trend
+      ->add_option("--plot", plot_file, "also draw the trend to FILE.svg or FILE.png (gnuplot)")
+      ->check(non_empty);
   CLI::App* history_show = history->add_subcommand("show", "one recorded result, as JSON");
   add_history(*history_show);
   std::int64_t run_id = 0;
@@ -294,22 +362,32 @@ int run_main(int argc, char** argv) {
   double threshold_pct = 5;
   std::size_t window = 5;
   history_check->add_option("--threshold", threshold_pct, "percent slower (or dearer) to flag")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0, false));
   history_check->add_option("--window", window, "earlier runs whose median is the reference")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1, true));
   for (CLI::App* command : {history_list, history_trend, history_check}) {
-    command->add_option("--workload", workload_filter, "only this workload (hash or words)");
-    command->add_option("--gpu", gpu_filter, "only GPUs whose name contains this");
+    command->add_option("--workload", workload_filter, "only this workload (hash or words)")
+        ->check(non_empty);
+    command->add_option("--gpu", gpu_filter, "only GPUs whose name contains this")
+        ->check(non_empty);
   }
 
   CLI::App* gpus = app.add_subcommand("gpus", "the GPU spec table: dense peaks, memory, sources");
   add_output_options(*gpus, output);
 
+  for (int i = 1; i < argc; ++i) {
+    if (!is_valid_utf8(argv[i])) {
+      std::cerr << "epochcost: argument " << i << " is not valid UTF-8 text (results are JSON, "
+                << "which holds only UTF-8): rename the file or re-encode the value\n";
+      return static_cast<int>(ExitCode::bad_input);
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "epochcost: " << e.what() << "\nRun 'epochcost --help' for usage.\n";
+    std::cerr << "epochcost: " << unknown_command(app, argc, argv).value_or(e.what())
+              << "\nRun 'epochcost --help' for usage.\n";
     return static_cast<int>(ExitCode::bad_input);
   }
   log::set_level(log::parse_level(log_level));
@@ -330,10 +408,12 @@ int run_main(int argc, char** argv) {
   }
   if (*history) {
     if (*history_import) {
-      for (const auto& file : result_files) {
-        const std::string outcome = history::record(history_file, read_result_file(file));
-        std::cerr << file << ": " << outcome << "\n";
-      }
+      std::vector<report::ResultFile> results;
+      for (const auto& file : result_files)
+        results.push_back({file, read_result_file(file)});
+      const auto outcomes = history::record(history_file, results);
+      for (std::size_t i = 0; i < outcomes.size(); ++i)
+        std::cerr << result_files[i] << ": " << outcomes[i] << "\n";
       return 0;
     }
     if (*history_list) {
@@ -343,7 +423,7 @@ int run_main(int argc, char** argv) {
     }
     if (*history_trend) {
       check_output_target(output.output);
-      if (!plot_file.empty()) plot::check_target(plot_file);
+      if (!plot_file.empty()) check_plot_target(plot_file, output.output);
       // The report goes out first: a plot that fails does not take it along.
       const auto series = history::trend_series(history_file, workload_filter, gpu_filter);
       emit(history::trend(series, format), output);
@@ -376,7 +456,7 @@ int run_main(int argc, char** argv) {
     }
     const auto comparison = compare::compare(runs, baseline - 1);
     check_output_target(output.output);
-    if (!plot_file.empty()) plot::check_target(plot_file);
+    if (!plot_file.empty()) check_plot_target(plot_file, output.output);
     emit(report::render_comparison(comparison, format), output);
     if (!plot_file.empty())
       report_plot(plot::draw(report::comparison_figure(comparison), plot_file));
@@ -397,9 +477,9 @@ int run_main(int argc, char** argv) {
     const auto config = config::load_config(config_path, overrides, config::Purpose::run);
     const hardware::GpuSpec* gpu = nullptr;
     if (!gpu_name.empty()) {
-      gpu = hardware::find_gpu(gpu_name);
-      if (!gpu)
-        throw InputError("--gpu: '" + gpu_name + "' is not in the GPU spec table (epochcost gpus)");
+      const hardware::NamedGpu named = hardware::gpu_named(gpu_name);
+      if (!named.gpu) throw InputError("--gpu: " + named.problem);
+      gpu = named.gpu;
     }
     check_output_target(output.output);
     emit(report::render_info(report::make_info(config, gpu), format), output);
@@ -422,6 +502,7 @@ int run_main(int argc, char** argv) {
   }
   const auto config = config::load_config(config_path, overrides, config::Purpose::run);
   check_output_target(output.output);
+  if (!history_file.empty()) history::check_target(history_file);
   install_signal_handlers();
   ProgressLine progress(::isatty(STDERR_FILENO) && log_level != "off" && log_level != "error");
   measure::MeasureRequest request;

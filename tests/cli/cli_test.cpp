@@ -1,6 +1,7 @@
 // The executable end to end: reports, exit statuses and messages for bad input.
 #include "../support/cli_runner.hpp"
 
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -480,13 +481,14 @@ TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
 TEST_F(Compare, RepricingWithTheCatalogReproducesTheWorkedExample) {
   // Priced wrongly first (7 CNY per GPU-hour), as an A100×4 job of 1.5 h per epoch.
   const auto result = (dir / "r.json").string();
-  ASSERT_EQ(run_cli("estimate " + (dir / "job.yaml").string() +
-                    " --t-epoch-hours 1.5 --set pricing='{currency: CNY, amount: 7, gpus: 4, "
-                    "gpu: A100}' --set extra_costs.storage_transfer=2 --set extra_costs.ops=1 "
-                    "--set epochs=10 --format json --output " +
-                    result)
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_cli("estimate " + (dir / "job.yaml").string() +
+              " --t-epoch-hours 1.5 --set pricing='{currency: CNY, amount: 7, gpus: 4, "
+              "gpu: A100-SXM4-80GB}' --set extra_costs.storage_transfer=2 --set extra_costs.ops=1 "
+              "--set epochs=10 --format json --output " +
+              result)
+          .exit_code,
+      0);
   const auto j = json_of(run_cli("compare " + result + " --pricing ciuic --format json"));
   EXPECT_DOUBLE_EQ(j["rows"][0]["cost_per_epoch"].get<double>(), 123.0);
   EXPECT_DOUBLE_EQ(j["rows"][0]["total"].get<double>(), 1230.0);
@@ -684,8 +686,8 @@ TEST(Cli, HelpAndVersionExitZero) {
 TEST(Cli, ResultsCarryTheRevisionTheBinaryReports) {
   const auto version = run_cli("--version");
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(version.out, match,
-                                std::regex(R"(\(([0-9a-f]{12}(-dirty)?|unknown)\))")))
+  ASSERT_TRUE(
+      std::regex_search(version.out, match, std::regex(R"(\(([0-9a-f]{12}(-dirty)?|unknown)\))")))
       << version.out;
   const auto j = json_of(run_cli("estimate " + default_config + " --t-batch 0.1 --format json"));
   EXPECT_EQ(j["environment"]["git_revision"], match[1].str());
@@ -896,6 +898,166 @@ TEST_F(RunTest, InterruptExits130WithoutAReport) {
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));
 }
+
+// A result file with one figure set, for the damaged-input tests below.
+std::string damaged_result(const ScratchDir& dir, const std::string& fixture,
+                           const std::string& pointer, const nlohmann::json& value) {
+  auto result = nlohmann::json::parse(slurp(source_path("tests/fixtures/results/" + fixture)));
+  result[nlohmann::json::json_pointer(pointer)] = value;
+  const std::string name = "damaged-" + std::to_string(std::hash<std::string>{}(pointer)) + ".json";
+  dir.write(name, result.dump());
+  return (dir / name).string();
+}
+
+TEST(ResultFiles, HandEditedFiguresAreBadInputNamingTheFileAndTheKey) {
+  const ScratchDir dir;
+  const std::string v100 = source_path("tests/fixtures/results/tiny-lora-fp16-v100x4.json");
+  const auto cheap = damaged_result(dir, "tiny-lora-fp16-a100x4.json", "/cost/per_epoch", -3);
+  for (const std::string extra : {"", " --pricing ciuic", " --currency USD --rate CNY=0.14"}) {
+    const auto output = run_cli("compare " + cheap + " " + v100 + extra);
+    EXPECT_EQ(output.exit_code, 2) << extra << ": " << output.err;
+    EXPECT_NE(output.err.find(cheap + ": cost.per_epoch: must be a finite number >= 0, got -3"),
+              std::string::npos)
+        << extra << ": " << output.err;
+  }
+  const auto typed = damaged_result(dir, "tiny-lora-fp16-a100x4.json", "/config/optimizer/name", 3);
+  const auto internal = run_cli("compare " + typed + " " + v100);
+  EXPECT_EQ(internal.exit_code, 2) << internal.err;
+  EXPECT_NE(internal.err.find(typed + ": config.optimizer.name is not a string"), std::string::npos)
+      << internal.err;
+  EXPECT_EQ(internal.err.find("json.exception"), std::string::npos) << internal.err;
+  const auto negative = damaged_result(dir, "a100-bf16-split.json", "/epoch/batches", -5);
+  const auto projected = run_cli("project " + negative + " --to H100-SXM5-80GB");
+  EXPECT_EQ(projected.exit_code, 2) << projected.err;
+  EXPECT_NE(projected.err.find(negative + ": epoch.batches: must be an integer >= 1, got -5"),
+            std::string::npos)
+      << projected.err;
+}
+
+#if EPOCHCOST_HAS_HISTORY
+TEST_F(History, ReadingAMissingHistoryIsBadInputAndCreatesNothing) {
+  for (const std::string command : {"list", "trend", "check", "show 1"}) {
+    const auto output = run_cli("history " + command + " --history " + db());
+    EXPECT_EQ(output.exit_code, 2) << command << ": " << output.err;
+    EXPECT_NE(output.err.find("no such history file: " + db()), std::string::npos) << output.err;
+    EXPECT_FALSE(std::filesystem::exists(db())) << command;
+  }
+}
+
+TEST_F(History, ImportRefusesDamagedResultsAndCreatesNoHistory) {
+  auto result = nlohmann::json::parse(slurp(this->result("a", 0.1)));
+  result["environment"]["timestamp"] = "yesterday";
+  dir.write("yesterday.json", result.dump());
+  const auto output =
+      run_cli("history import " + (dir / "yesterday.json").string() + " --history " + db());
+  EXPECT_EQ(output.exit_code, 2) << output.err;
+  EXPECT_NE(output.err.find("environment.timestamp: must be an RFC 3339"), std::string::npos)
+      << output.err;
+  EXPECT_FALSE(std::filesystem::exists(db()));
+}
+
+TEST_F(History, CostsInAnotherCurrencyAreNoRegression) {
+  std::string files;
+  for (const double t : {0.100, 0.101, 0.099})
+    files += " " + result(std::to_string(t), t);
+  const auto yen = (dir / "yen.json").string();
+  ASSERT_EQ(run_cli("estimate " + default_config +
+                    " --t-batch 0.1 --set pricing.currency=JPY --set pricing.amount=380"
+                    " --format json --output " +
+                    yen)
+                .exit_code,
+            0);
+  ASSERT_EQ(run_cli("history import" + files + " " + yen + " --history " + db()).exit_code, 0);
+  const auto checked = run_cli("history check --history " + db());
+  EXPECT_EQ(checked.exit_code, 0) << checked.out;
+  EXPECT_NE(checked.out.find("priced in JPY, earlier runs in USD"), std::string::npos)
+      << checked.out;
+}
+#endif
+
+TEST(Cli, AnUnknownCommandIsNamed) {
+  const auto output = run_cli("--log-level warn bogus");
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_NE(output.err.find("unknown command 'bogus'; the commands are run, estimate"),
+            std::string::npos)
+      << output.err;
+}
+
+TEST(Cli, EmptyAndNonFiniteFlagValuesAreRefused) {
+  const std::string estimate = "estimate " + default_config + " --t-batch 0.1";
+  for (const auto& [flags, message] : std::vector<std::pair<std::string, std::string>>{
+           {" --output ''", "--output: must not be empty"},
+           {" --budget ''", "--budget: must not be empty"}}) {
+    const auto output = run_cli(estimate + flags);
+    EXPECT_EQ(output.exit_code, 2) << flags;
+    EXPECT_NE(output.err.find(message), std::string::npos) << output.err;
+    EXPECT_TRUE(output.out.empty()) << flags;
+  }
+  const auto nan = run_cli("history check --history /nonexistent.sqlite --threshold nan");
+  EXPECT_EQ(nan.exit_code, 2);
+  EXPECT_NE(nan.err.find("--threshold: must be a finite number ≥ 0, got 'nan'"), std::string::npos)
+      << nan.err;
+  const auto window = run_cli("history check --history /nonexistent.sqlite --window 1e30");
+  EXPECT_EQ(window.exit_code, 2);
+  EXPECT_NE(window.err.find("--window: must be a whole number ≥ 1 and ≤ 10^15"), std::string::npos)
+      << window.err;
+}
+
+TEST(Cli, ArgumentsMustBeUtf8ForTheJsonReports) {
+  const auto output = run_cli("estimate \"$(printf 'job\\377.yaml')\" --t-batch 0.1");
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_NE(output.err.find("argument 2 is not valid UTF-8 text"), std::string::npos) << output.err;
+}
+
+TEST(Estimate, ACostBeyondADoubleIsBadInputAndWritesNothing) {
+  const ScratchDir dir;
+  const auto file = (dir.path() / "r.json").string();
+  const auto output =
+      run_cli("estimate " + default_config + " --t-batch 1e308 --format json --output " + file);
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_NE(output.err.find("the cost of this job is beyond a double: T_batch 1e+308 s"),
+            std::string::npos)
+      << output.err;
+  EXPECT_FALSE(std::filesystem::exists(file));
+  // A tiny price buys more epochs than 64 bits count: reported as a number, never wrapped.
+  const auto j =
+      json_of(run_cli("estimate " + default_config + " --t-batch 0.1 --budget 1e18 --format json"));
+  EXPECT_GT(j["budget"]["full_epochs"].get<double>(), 9.2e18);
+}
+
+TEST(Info, AGpuNameSeveralRowsShareIsRefused) {
+  const auto output = run_cli("info " + default_config + " --gpu H100");
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_NE(output.err.find("--gpu: 'H100' could be H100-SXM5-80GB, H100-PCIe-80GB; name one"),
+            std::string::npos)
+      << output.err;
+  const auto priced =
+      run_cli("estimate " + default_config + " --t-batch 0.1 --set pricing.gpu=A100");
+  EXPECT_EQ(priced.exit_code, 2);
+  EXPECT_NE(priced.err.find("pricing.gpu: 'A100' could be"), std::string::npos) << priced.err;
+}
+
+TEST(ComparePlot, TheReportAndThePlotMustNotOverwriteEachOther) {
+  const ScratchDir dir;
+  const auto output = run_cli(
+      "compare " + source_path("tests/fixtures/results/tiny-lora-fp16-rtx3090.json") + " --plot " +
+      (dir.path() / "c.svg").string() + " --output " + (dir.path() / "c.dat").string());
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_NE(output.err.find("is also written by --plot"), std::string::npos) << output.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+#ifdef EPOCHCOST_WITH_HISTORY
+TEST_F(RunTest, AHistoryThatCannotBeWrittenIsRefusedBeforeMeasuring) {
+  const ScratchDir dir;
+  const auto not_history = dir.path() / "notes.txt";
+  std::ofstream(not_history) << "not a database\n";
+  const auto output =
+      run_cli("run " + default_config + quick + " --history " + not_history.string());
+  EXPECT_EQ(output.exit_code, 2) << output.err;
+  EXPECT_TRUE(output.out.empty()) << "a report was printed before the history was checked";
+}
+#endif
 
 } // namespace
 } // namespace epochcost::testing

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 #include "util/errors.hpp"
+#include "util/utf8.hpp"
 
 #include <gtest/gtest.h>
 #include <string>
@@ -91,6 +92,44 @@ TEST(Config, CountsMustBeIntegers) {
             std::string::npos);
   // An integral value written in exponent form is a count.
   EXPECT_EQ(parse(replace(valid_config, "samples: 10000", "samples: 1e6")).data.samples, 1000000);
+  // Digits are read exactly: through a double, 2^53 + 1 would become 2^53 and pass.
+  EXPECT_EQ(
+      parse(replace(valid_config, "samples: 10000", "samples: 9007199254740992")).data.samples,
+      9007199254740992);
+  EXPECT_NE(error_of(replace(valid_config, "samples: 10000", "samples: 9007199254740993"))
+                .find("data.samples: must be ≤ 9007199254740992 (2^53), got 9007199254740993"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "samples: 10000", "samples: 99999999999999999999999"))
+                .find("data.samples: must be ≤"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(valid_config, "samples: 10000", "samples: !!str 10000"))
+                .find("data.samples: must be an integer, got '10000'"),
+            std::string::npos);
+}
+
+TEST(Config, TextMustBeUtf8ForTheJsonReports) {
+  EXPECT_NE(error_of(replace(valid_config, "name: linear-regression", "name: \"ab\xff\""))
+                .find("job.yaml:1: name: is not valid UTF-8 text"),
+            std::string::npos);
+  EXPECT_TRUE(is_valid_utf8("Kosten 单价 €"));
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));     // a surrogate
+  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));         // cut short
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80")); // past U+10FFFF
+}
+
+TEST(Config, HyperparametersLibTorchWouldRefuseAreRefusedHere) {
+  EXPECT_NE(error_of(valid_config, {"optimizer.lr=1e308"})
+                .find("optimizer.lr: must be > 0 and ≤ 3.40282e+38, got 1e308"),
+            std::string::npos);
+  EXPECT_NE(error_of(valid_config, {"optimizer.beta2=1"})
+                .find("optimizer.beta2: must be ≥ 0 and < 1, got 1"),
+            std::string::npos);
+  EXPECT_NE(error_of(valid_config, {"train.grad_clip=1e39"}).find("train.grad_clip: must be"),
+            std::string::npos);
+  EXPECT_NE(error_of(valid_config, {"model.hidden=[16777217]"})
+                .find("model.hidden[0]: must be ≤ 16777216"),
+            std::string::npos);
 }
 
 TEST(Config, PricesMustBeFiniteAndNonNegative) {
@@ -179,6 +218,15 @@ TEST(Config, DocumentLevelProblems) {
   EXPECT_NE(syntax.find("YAML syntax error"), std::string::npos);
   EXPECT_NE(error_of(valid_config + "epochs: 2\n").find("epochs: duplicate key"),
             std::string::npos);
+  EXPECT_NE(error_of(valid_config + "---\nepochs: 2\n")
+                .find("job.yaml: holds 2 YAML documents (separated by ---); it must hold one"),
+            std::string::npos);
+  // A pasted blob is quoted in part, not echoed whole.
+  const std::string blob(10000, 'x');
+  const std::string long_value =
+      error_of(replace(valid_config, "batch_size: 32", "batch_size: " + blob));
+  EXPECT_NE(long_value.find("… (10000 characters)"), std::string::npos);
+  EXPECT_LT(long_value.size(), 400u);
 }
 
 TEST(Config, ListsEveryProblemAtOnce) {

@@ -43,6 +43,7 @@ TEST(GpuSpecs, MostSpecificNameWins) {
   EXPECT_EQ(name_of("NVIDIA A100-SXM4-40GB"), "A100-SXM4-40GB");
   EXPECT_EQ(name_of("NVIDIA A100-SXM4-80GB"), "A100-SXM4-80GB");
   EXPECT_EQ(name_of("NVIDIA A100 80GB PCIe"), "A100-PCIe-80GB");
+  EXPECT_EQ(name_of("NVIDIA A100-PCIE-40GB"), "A100-PCIe-40GB"); // not the 80 GB card
   EXPECT_EQ(name_of("NVIDIA H200"), "H200-SXM-141GB");
   EXPECT_EQ(name_of("NVIDIA L40S"), "L40S");
   EXPECT_EQ(name_of("NVIDIA L4"), "L4");
@@ -50,6 +51,19 @@ TEST(GpuSpecs, MostSpecificNameWins) {
   EXPECT_EQ(name_of("NVIDIA A10G"), "A10G");
   EXPECT_EQ(name_of("NVIDIA GeForce RTX 4090"), "RTX-4090");
   EXPECT_EQ(name_of("AMD Instinct MI300X"), "none"); // unknown: no guessed peak
+}
+
+TEST(GpuSpecs, ANamePeopleTypeMustPickOneRow) {
+  EXPECT_EQ(gpu_named("H200").gpu->name, "H200-SXM-141GB");
+  EXPECT_EQ(gpu_named("rtx 3090").gpu->name, "RTX-3090");
+  EXPECT_EQ(gpu_named("A100-SXM4-80GB").gpu->name, "A100-SXM4-80GB");
+  EXPECT_EQ(gpu_named("NVIDIA H100 80GB HBM3").gpu->name, "H100-SXM5-80GB"); // a CUDA name
+  const NamedGpu h100 = gpu_named("H100");
+  EXPECT_EQ(h100.gpu, nullptr);
+  EXPECT_EQ(h100.problem, "'H100' could be H100-SXM5-80GB, H100-PCIe-80GB; name one");
+  EXPECT_EQ(gpu_named("A100").gpu, nullptr);
+  EXPECT_EQ(gpu_named("Voodoo 3").problem,
+            "'Voodoo 3' is not in the GPU spec table (epochcost gpus)");
 }
 
 TEST(GpuSpecs, ParsesTheTableFormat) {

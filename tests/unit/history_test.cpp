@@ -1,5 +1,10 @@
+#include "../support/scratch_dir.hpp"
+#include "history/commands.hpp"
 #include "history/history.hpp"
+#include "util/errors.hpp"
 
+#include <fstream>
+#include <functional>
 #include <gtest/gtest.h>
 
 namespace epochcost::history {
@@ -53,6 +58,128 @@ TEST(HistoryCheck, NeedsThreeEarlierRunsAndUsesTheWindow) {
                               5, 3);
   EXPECT_DOUBLE_EQ(step_finding(windowed).baseline_median, 2.0);
   EXPECT_FALSE(step_finding(windowed).regression);
+}
+
+TEST(HistoryCheck, CostsAreComparedOnlyWithinOneCurrency) {
+  // Three USD runs, then the same step priced in yen: no "+15000 %" cost regression.
+  auto yen = run(1.00, 0.01);
+  yen.currency = "JPY";
+  yen.cost_per_epoch *= 152;
+  const auto report = check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), yen}, 5, 5);
+  EXPECT_FALSE(report.regressed());
+  ASSERT_EQ(report.findings.size(), 1u); // T_batch is currency-free
+  EXPECT_EQ(report.findings[0].metric, "t_batch_s");
+  ASSERT_EQ(report.skipped.size(), 1u);
+  EXPECT_NE(report.skipped[0].find("priced in JPY, earlier runs in USD"), std::string::npos)
+      << report.skipped[0];
+  EXPECT_NE(markdown(report, 5, 5).find("compared within one currency"), std::string::npos);
+  // Back in dollars, the yen run is left out of the cost baseline, and the finding says so.
+  auto dearer = run(1.00, 0.01);
+  dearer.cost_per_epoch = 150;
+  const auto back = check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), yen, dearer}, 5, 5);
+  const Finding& cost = back.findings.at(1);
+  EXPECT_EQ(cost.metric, "cost_per_epoch");
+  EXPECT_DOUBLE_EQ(cost.baseline_median, 100);
+  EXPECT_TRUE(cost.regression);
+  EXPECT_NE(cost.reason.find("1 earlier run(s) of the window priced in JPY left out"),
+            std::string::npos)
+      << cost.reason;
+}
+
+// Result files for the store: a measured fixture, one figure changed.
+class HistoryStore : public ::testing::Test {
+protected:
+  epochcost::testing::ScratchDir dir;
+  [[nodiscard]] std::string db() const { return (dir / "history.sqlite").string(); }
+  static nlohmann::json result(double t_batch_s) {
+    std::ifstream in(std::string(EPOCHCOST_SOURCE_DIR) +
+                     "/tests/fixtures/results/tiny-lora-fp16-a100x4.json");
+    auto r = nlohmann::json::parse(in);
+    r["epoch"]["t_batch_s"] = t_batch_s;
+    return r;
+  }
+  template <typename Call> static std::string refusal(Call call) {
+    try {
+      call();
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "accepted";
+  }
+};
+
+TEST_F(HistoryStore, ImportRefusesDamagedResultsNamingTheFileAndTheKey) {
+  const auto recorded = [&](const nlohmann::json& r) {
+    return refusal([&] { (void)record_of({"r.json", r}); });
+  };
+  auto damaged = result(0.05);
+  damaged["cost"]["per_epoch"] = -1;
+  EXPECT_EQ(recorded(damaged), "r.json: cost.per_epoch: must be a finite number >= 0, got -1");
+  damaged = result(0.05);
+  damaged["cost"]["per_epoch"] = nullptr; // a non-finite cost, as estimate once wrote it
+  EXPECT_EQ(recorded(damaged), "r.json: the result has no cost.per_epoch");
+  for (const char* key : {"timestamp", "device_name"}) {
+    damaged = result(0.05);
+    damaged["environment"][key] = 5;
+    EXPECT_EQ(recorded(damaged),
+              "r.json: environment." + std::string(key) + " is not a string, got 5");
+  }
+  damaged = result(0.05);
+  damaged["config"]["precision"] = false;
+  EXPECT_EQ(recorded(damaged), "r.json: config.precision is not a string, got false");
+  damaged = result(0.05);
+  damaged["environment"] = nullptr;
+  EXPECT_EQ(recorded(damaged), "r.json: the result has no environment.timestamp");
+  damaged = result(0.05);
+  damaged.erase("epoch");
+  EXPECT_EQ(recorded(damaged), "r.json: the result has no epoch.t_batch_s");
+  damaged = result(0.05);
+  damaged["environment"]["timestamp"] = "yesterday";
+  EXPECT_NE(recorded(damaged).find("r.json: environment.timestamp: must be an RFC 3339"),
+            std::string::npos);
+  // Times with an offset are recorded in UTC, so that they sort as times.
+  auto offset = result(0.05);
+  offset["environment"]["timestamp"] = "2026-11-20T03:30:00+01:30";
+  EXPECT_EQ(record_of({"r.json", offset}).entry.timestamp, "2026-11-20T02:00:00.000Z");
+}
+
+TEST_F(HistoryStore, ImportIsAllOrNothingAndCreatesNoFileForNothing) {
+  auto bad = result(0.06);
+  bad["cost"]["per_epoch"] = -3;
+  const std::vector<report::ResultFile> mixed = {{"a.json", result(0.05)}, {"bad.json", bad}};
+  EXPECT_NE(refusal([&] { (void)record(db(), mixed); }).find("bad.json: cost.per_epoch"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(db()));
+  const std::vector<report::ResultFile> good = {
+      {"a.json", result(0.05)}, {"b.json", result(0.06)}, {"a-again.json", result(0.05)}};
+  const auto lines = record(db(), good);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1], "recorded as run #2 in " + db());
+  EXPECT_NE(lines[2].find("already in"), std::string::npos) << lines[2];
+  // A later bad batch leaves the history as it was.
+  const std::vector<report::ResultFile> later = {{"c.json", result(0.07)}, {"bad.json", bad}};
+  EXPECT_THROW((void)record(db(), later), InputError);
+  EXPECT_EQ(Store(db(), Store::Access::read_only).entries().size(), 2u);
+}
+
+TEST_F(HistoryStore, ReadingNeverCreatesOrConvertsAFile) {
+  bool regressed = false;
+  for (const auto& read : std::vector<std::function<void()>>{
+           [&] { (void)list(db(), "", "", report::Format::table); },
+           [&] { (void)trend_series(db(), "", ""); }, [&] { (void)show(db(), 1); },
+           [&] { (void)check(db(), 5, 5, "", "", regressed); }}) {
+    EXPECT_EQ(refusal(read), "--history: no such history file: " + db());
+    EXPECT_FALSE(std::filesystem::exists(db()));
+  }
+  dir.write("history.sqlite", ""); // an empty file is an empty SQLite database
+  EXPECT_NE(refusal([&] {
+              (void)list(db(), "", "", report::Format::table);
+            }).find("not an epochcost history"),
+            std::string::npos);
+  EXPECT_EQ(std::filesystem::file_size(db()), 0u);
+  const std::vector<report::ResultFile> one = {{"a.json", result(0.05)}};
+  (void)record(db(), one); // import makes it a history
+  EXPECT_NE(list(db(), "", "", report::Format::csv).find("0.05"), std::string::npos);
 }
 
 } // namespace

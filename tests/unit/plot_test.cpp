@@ -7,8 +7,10 @@
 #include "util/errors.hpp"
 
 #include <algorithm>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace epochcost::plot {
 namespace {
@@ -32,6 +34,23 @@ public:
 
 private:
   std::optional<std::string> old_;
+};
+
+// A stand-in gnuplot in `dir`, installed for one test: `body` runs with $out set to the file it
+// is told to draw to.
+class FakeGnuplot {
+public:
+  FakeGnuplot(const ScratchDir& dir, const std::string& body) : override_(install(dir, body)) {}
+
+private:
+  static std::string install(const ScratchDir& dir, const std::string& body) {
+    dir.write("gnuplot", "#!/bin/sh\n"
+                         "out=$(printf '%s' \"$2\" | sed 's/^outfile=\"\\(.*\\)\"$/\\1/')\n" +
+                             body);
+    ::chmod((dir / "gnuplot").c_str(), 0755);
+    return (dir / "gnuplot").string();
+  }
+  GnuplotOverride override_;
 };
 
 Figure bars() {
@@ -110,15 +129,15 @@ TEST(Plot, DataFileOfAKnownFigure) {
 TEST(Plot, ScriptOfAKnownBarFigure) {
   const std::string gp = script_text(bars(), files_for("dir/out.svg"));
   for (const std::string line :
-       {"if (!exists(\"outfile\")) outfile = 'out.svg'\n", "set terminal svg size 900,680",
+       {"if (!exists(\"outfile\")) outfile = \"./out.svg\"\n", "set terminal svg size 900,680",
         "set output outfile\n", "set datafile separator \"\\t\"\n", "set yrange [0:*]\n",
         "set multiplot layout 2,1 title 'two ''bars'''\n",
         "set ylabel 'cost per epoch (USD)'\nset xrange [-0.5:2-0.5]\n",
-        "plot 'out.dat' index 0 using 0:2:xtic(1) with boxes lt 1 notitle, \\\n"
+        "plot \"./out.dat\" index 0 using 0:2:xtic(1) with boxes lt 1 notitle, \\\n"
         "     '' index 0 using 0:3:(0):(column(4) - column(3)) with vectors heads size screen "
         "0.008,90 lw 1.5 lc 'black' notitle, \\\n",
         // No interval in the second panel, so no interval layer.
-        "plot 'out.dat' index 1 using 0:2:xtic(1) with boxes lt 1 notitle, \\\n     '' index 1 "
+        "plot \"./out.dat\" index 1 using 0:2:xtic(1) with boxes lt 1 notitle, \\\n     '' index 1 "
         "using 0:(valid(4)",
         "unset multiplot\n"}) {
     EXPECT_NE(gp.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << gp;
@@ -135,12 +154,12 @@ TEST(Plot, ScriptOfAKnownTimeFigure) {
         "time_format = '%Y-%m-%dT%H:%M:%SZ'\nset timefmt time_format\n",
         "t0 = strptime(time_format, '2026-01-01T00:00:00.000Z')\n"
         "t1 = strptime(time_format, '2026-01-03T00:00:00.000Z')\n",
-        "plot 'trend.dat' index 0 using 1:2 with linespoints lt 1 title 'mlp on H100', \\\n"
+        "plot \"./trend.dat\" index 0 using 1:2 with linespoints lt 1 title 'mlp on H100', \\\n"
         "     '' index 0 using 1:3:(0):(column(4) - column(3)) with vectors heads size screen "
         "0.008,90 lw 1.5 lt 1 notitle, \\\n"
         "     '' index 1 using 1:2 with linespoints lt 2 title 'mlp on L4'",
         // The same series keeps its colour in the next panel.
-        "plot 'trend.dat' index 2 using 1:2 with linespoints lt 2 title 'mlp on L4'"}) {
+        "plot \"./trend.dat\" index 2 using 1:2 with linespoints lt 2 title 'mlp on L4'"}) {
     EXPECT_NE(gp.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << gp;
   }
   const std::string data = data_text(lines());
@@ -166,12 +185,8 @@ TEST(Plot, WithoutGnuplotTheDataAndScriptAreWrittenAndTheOutcomeSaysSo) {
 TEST(Plot, AFailingGnuplotIsARuntimeFailureAndLeavesNoImage) {
   const ScratchDir dir;
   // Writes half an image to the file it is told to, complains and fails, as a broken gnuplot might.
-  dir.write("gnuplot", "#!/bin/sh\n"
-                       "out=$(printf '%s' \"$2\" | sed \"s/^outfile='\\(.*\\)'$/\\1/\")\n"
-                       "printf '<svg' > \"$out\"\n"
-                       "echo 'line 3: unknown terminal' >&2\nexit 1\n");
-  ::chmod((dir / "gnuplot").c_str(), 0755);
-  const GnuplotOverride fake((dir / "gnuplot").string());
+  const FakeGnuplot fake(dir, "printf '<svg' > \"$out\"\n"
+                              "echo 'line 3: unknown terminal' >&2\nexit 1\n");
   try {
     (void)draw(bars(), dir / "out.svg");
     ADD_FAILURE() << "no error";
@@ -180,6 +195,43 @@ TEST(Plot, AFailingGnuplotIsARuntimeFailureAndLeavesNoImage) {
     EXPECT_NE(std::string(e.what()).find("exit status 1"), std::string::npos) << e.what();
   }
   EXPECT_EQ(names_in(dir.path()), (std::vector<std::string>{"gnuplot", "out.dat", "out.gp"}));
+}
+
+TEST(Plot, AnImageBehindASymbolicLinkReplacesItsTargetKeepingItsMode) {
+  const ScratchDir dir;
+  const FakeGnuplot fake(dir, "printf '<svg/>' > \"$out\"\n");
+  std::filesystem::create_directory(dir / "images");
+  dir.write("images/real.svg", "old");
+  ::chmod((dir / "images" / "real.svg").c_str(), 0600);
+  std::filesystem::create_symlink("images/real.svg", dir / "out.svg");
+  EXPECT_TRUE(draw(bars(), dir / "out.svg").rendered);
+  EXPECT_TRUE(std::filesystem::is_symlink(std::filesystem::symlink_status(dir / "out.svg")));
+  EXPECT_EQ(slurp(dir / "images" / "real.svg"), "<svg/>");
+  struct stat info {};
+  ASSERT_EQ(::stat((dir / "images" / "real.svg").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  EXPECT_EQ(names_in(dir.path()),
+            (std::vector<std::string>{"gnuplot", "images", "out.dat", "out.gp", "out.svg"}));
+  EXPECT_EQ(names_in(dir / "images"), (std::vector<std::string>{"real.svg"}));
+}
+
+TEST(Plot, AnImageThatIsAFifoIsWrittenIntoNotReplaced) {
+  const ScratchDir dir;
+  const FakeGnuplot fake(dir, "printf '<svg/>' > \"$out\"\n");
+  ASSERT_EQ(::mkfifo((dir / "out.svg").c_str(), 0600), 0);
+  // Opened before drawing and without blocking, so the image waits in the pipe for this read.
+  const int reader = ::open((dir / "out.svg").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  EXPECT_NO_THROW(check_target(dir / "out.svg"));
+  EXPECT_TRUE(draw(bars(), dir / "out.svg").rendered);
+  char image[64] = {};
+  const ssize_t size = ::read(reader, image, sizeof image);
+  ::close(reader);
+  EXPECT_EQ(std::string(image, static_cast<std::size_t>(std::max<ssize_t>(size, 0))), "<svg/>");
+  EXPECT_EQ(std::filesystem::symlink_status(dir / "out.svg").type(),
+            std::filesystem::file_type::fifo);
+  EXPECT_EQ(names_in(dir.path()),
+            (std::vector<std::string>{"gnuplot", "out.dat", "out.gp", "out.svg"}));
 }
 
 TEST(Plot, ABadTargetIsRefusedBeforeAnythingIsWritten) {
@@ -201,6 +253,49 @@ TEST(Plot, GnuplotRendersAnSvg) {
   EXPECT_EQ(svg.rfind("<?xml", 0), 0u) << svg.substr(0, 200);
   EXPECT_NE(svg.find("#1 A100 ×4"), std::string::npos);
   EXPECT_EQ(names_in(dir.path()), (std::vector<std::string>{"out.dat", "out.gp", "out.svg"}));
+}
+
+// A '$' (a datablock to gnuplot), quotes of both kinds and a line break (a new command) in the
+// file names and in every string of both kinds of figure.
+TEST(Plot, OddNamesAndLabelsMakeAWorkingScript) {
+  const std::string odd = "$x\n\"q'";
+  const std::string odd_file_name = "$x\\012\\\"q'"; // inside a double-quoted gnuplot string
+  for (Figure figure : {bars(), lines()}) {
+    const bool time = figure.x_axis == XAxis::time;
+    const std::string extension = time ? ".png" : ".svg";
+    const std::string plain_script = script_text(figure, files_for("out" + extension));
+    figure.title = odd;
+    for (auto& panel : figure.panels) {
+      panel.y_label = odd;
+      for (auto& series : panel.series) {
+        series.name = odd + series.name;
+        for (auto& point : series.points) {
+          if (time) continue; // the x of a time axis is a timestamp
+          point.x = odd + point.x;
+          point.text = odd;
+        }
+      }
+    }
+    const ScratchDir dir;
+    const std::string image = odd + extension;
+    const std::string gp = script_text(figure, files_for(dir / image));
+    for (const std::string& line :
+         {"outfile = \"./" + odd_file_name + extension + "\"\n",
+          "plot \"./" + odd_file_name + ".dat\" index 0 ", std::string("title '$x \"q'''"),
+          std::string("set ylabel '$x \"q'''\n")}) {
+      EXPECT_NE(gp.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << gp;
+    }
+    // No line break got into a comment or a string and split a command.
+    EXPECT_EQ(std::count(gp.begin(), gp.end(), '\n'),
+              std::count(plain_script.begin(), plain_script.end(), '\n'))
+        << gp;
+    if (!find_gnuplot()) continue;
+    const Outcome outcome = draw(figure, dir / image);
+    EXPECT_TRUE(outcome.rendered) << outcome.message;
+    EXPECT_GT(std::filesystem::file_size(dir / image), 0u);
+    EXPECT_EQ(names_in(dir.path()),
+              (std::vector<std::string>{odd + ".dat", odd + ".gp", odd + extension}));
+  }
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "project/projection.hpp"
 #include "util/errors.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <gtest/gtest.h>
 
@@ -119,11 +120,34 @@ TEST(Projection, RefusesWhatItCannotProjectNamingWhy) {
   expect_refused(partial, {"H200"}, "r.json: the result has no timing.phases.optimizer.mean");
   auto zero = fixture();
   zero["timing"]["t_batch_s"]["mean"] = 0;
-  expect_refused(zero, {"H200"}, "r.json: the measured step and its phases must be > 0");
+  expect_refused(zero, {"H200"},
+                 "r.json: timing.t_batch_s.mean: must be a finite number > 0, got 0");
   auto typed = fixture();
   typed["config"]["train"]["accumulation_steps"] = "2";
   expect_refused(typed, {"H200"}, "r.json: config.train.accumulation_steps is not an integer");
   expect_refused(nlohmann::json{{"a", 1}}, {"H200"}, "not an epochcost result");
+}
+
+TEST(Projection, RefusesFiguresOutOfRangeNamingTheKey) {
+  // Each was projected before: a negative epoch, a split by a zero phase, a range from an
+  // inverted interval, a fit against negative memory.
+  const std::vector<std::pair<std::string, nlohmann::json>> damaged = {
+      {"/epoch/batches", -5},
+      {"/timing/phases/forward/mean", 0},
+      {"/flops/per_step", 0},
+      {"/memory/peak_reserved_bytes", -1},
+      {"/timing/t_batch_s/ci95_low", 0.3},
+      {"/epoch/scaling_efficiency", 0},
+  };
+  for (const auto& [pointer, value] : damaged) {
+    auto result = fixture();
+    result[nlohmann::json::json_pointer(pointer)] = value;
+    if (pointer == "/epoch/scaling_efficiency") result["epoch"]["scaled_by_assumption"] = true;
+    std::string key = pointer.substr(1);
+    std::replace(key.begin(), key.end(), '/', '.');
+    if (key.ends_with(".ci95_low")) key = "timing.t_batch_s: the low end";
+    expect_refused(result, {"H200"}, "r.json: " + key);
+  }
 }
 
 } // namespace

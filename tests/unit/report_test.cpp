@@ -1,10 +1,15 @@
+#include "compare/compare.hpp"
 #include "config/loader.hpp"
 #include "pipeline/build_result.hpp"
+#include "pipeline/reprice.hpp"
 #include "report/format.hpp"
+#include "report/json_document.hpp"
 #include "report/reporter.hpp"
+#include "report/result_reader.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -147,6 +152,11 @@ TEST(Format, MoneyAndDurations) {
   EXPECT_EQ(report::money(0, "USD"), "0.00 USD");
   EXPECT_EQ(report::money(0.5, "USD"), "0.50 USD");
   EXPECT_EQ(report::money(1.738e-5, "USD"), "1.738e-05 USD");
+  // No invented cents past a double's precision, no "-0.00", no "nan".
+  EXPECT_EQ(report::money(1e80, "USD"), "1e+80 USD");
+  EXPECT_EQ(report::money(123456789012345.678, "USD"), "123456789012345.67 USD");
+  EXPECT_EQ(report::money(-0.0, "USD"), "0.00 USD");
+  EXPECT_EQ(report::money(std::nan(""), "USD"), "n/a USD");
   EXPECT_EQ(report::duration(85.31e-6), "85.31 µs");
   EXPECT_EQ(report::duration(31.3), "31.3 s");
   EXPECT_EQ(report::duration(5400), "1.5 h (5400 s)");
@@ -175,6 +185,156 @@ TEST(Files, AtomicWriteLeavesOnlyTheFile) {
   EXPECT_THROW(write_file_atomically(dir / "missing" / "out.json", "x"), InputError);
   EXPECT_THROW((void)read_text_file(dir / "nope.yaml", "config"), InputError);
   std::filesystem::remove_all(dir);
+}
+
+// Result files taken back in (compare, project, history import): hand-written fixtures of the
+// tool's own shape, then damaged one figure at a time.
+nlohmann::json result_fixture(const std::string& name) {
+  std::ifstream in(std::string(EPOCHCOST_SOURCE_DIR) + "/tests/fixtures/results/" + name);
+  return nlohmann::json::parse(in);
+}
+
+// `result` with the figure at a dotted path set to `value`.
+nlohmann::json with(nlohmann::json result, const std::string& path, const nlohmann::json& value) {
+  std::string pointer = "/" + path;
+  std::replace(pointer.begin(), pointer.end(), '.', '/');
+  result[nlohmann::json::json_pointer(pointer)] = value;
+  return result;
+}
+
+// The InputError's message, or "accepted".
+template <typename Read> std::string refusal(Read read) {
+  try {
+    read();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+TEST(ResultReader, TheToolsOwnShapeIsAccepted) {
+  for (const char* name : {"a100-bf16-split.json", "tiny-lora-fp16-a100x4.json",
+                           "tiny-lora-fp16-v100x4.json", "tiny-lora-fp16-rtx3090.json"}) {
+    const auto result = result_fixture(name);
+    EXPECT_EQ(refusal([&] { report::ResultReader(result, name).check(); }), "accepted") << name;
+  }
+  const auto estimate = report::to_json(
+      pipeline::build_estimate_result(job(), {0.1, std::nullopt}, {"estimate", {}}));
+  EXPECT_EQ(refusal([&] { report::ResultReader(estimate, "e.json").check(); }), "accepted");
+}
+
+TEST(ResultReader, FiguresOutOfRangeAreRefusedNamingTheFileAndTheKey) {
+  struct Case {
+    std::string path;
+    nlohmann::json value;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"cost.per_epoch", -3, "r.json: cost.per_epoch: must be a finite number >= 0, got -3"},
+      {"cost.total", -0.5, "r.json: cost.total: must be a finite number >= 0, got -0.5"},
+      {"cost.epochs", 0, "r.json: cost.epochs: must be an integer >= 1, got 0"},
+      {"config.data.samples", -5, "r.json: config.data.samples: must be an integer >= 1, got -5"},
+      {"config.data.samples", 1.5, "r.json: config.data.samples is not an integer, got 1.5"},
+      {"config.data.batch_size", 0, "r.json: config.data.batch_size: must be an integer >= 1"},
+      {"config.data.samples", 1e300, "r.json: config.data.samples is not an integer"},
+      {"epoch.batches", -5, "r.json: epoch.batches: must be an integer >= 1, got -5"},
+      {"epoch.seconds", 0, "r.json: epoch.seconds: must be a finite number > 0, got 0"},
+      {"epoch.scaling_efficiency", 1.5, "r.json: epoch.scaling_efficiency: must be a number in"},
+      {"timing.phases.forward.mean", 0,
+       "r.json: timing.phases.forward.mean: must be a finite number > 0, got 0"},
+      {"flops.per_step", -1, "r.json: flops.per_step: must be a finite number > 0, got -1"},
+      {"memory.peak_reserved_bytes", -1,
+       "r.json: memory.peak_reserved_bytes: must be a finite number >= 0, got -1"},
+      {"memory.estimate.weights_bytes", -2, "r.json: memory.estimate.weights_bytes: must be"},
+      {"timing.t_batch_s.ci95_low", 0.3,
+       "r.json: timing.t_batch_s: the low end (0.3) must not exceed the high end (0.202)"},
+      {"cost.per_epoch_ci95", {0.2, 0.1}, "r.json: cost.per_epoch_ci95: the low end (0.2)"},
+      {"epoch.seconds_ci95", {1}, "r.json: epoch.seconds_ci95 is not [low, high], got [1]"},
+      {"environment.timestamp", "yesterday",
+       "r.json: environment.timestamp: must be an RFC 3339 date-time"},
+      {"environment.device_name", 5, "r.json: environment.device_name is not a string, got 5"},
+      {"cost.currency", nullptr, "accepted"}, // a read that needs it names it
+      {"config.train", nullptr, "r.json: config.train is not an object, got null"},
+      {"notes", "x", "r.json: notes is not a list"},
+      {"schema", "epochcost.result/2", "r.json: not an epochcost result"},
+  };
+  for (const auto& c : cases) {
+    const auto result = with(result_fixture("a100-bf16-split.json"), c.path, c.value);
+    const std::string message = refusal([&] { report::ResultReader(result, "r.json").check(); });
+    EXPECT_NE(message.find(c.message), std::string::npos) << c.path << ": " << message;
+  }
+}
+
+TEST(ResultReader, ReadsNameWhatIsMissingAndApplyTheRanges) {
+  const auto fixture = result_fixture("a100-bf16-split.json");
+  const report::ResultReader r(fixture, "r.json");
+  EXPECT_TRUE(r.measured());
+  EXPECT_EQ(r.interval("timing.t_batch_s"), (std::array<double, 2>{0.198, 0.202}));
+  EXPECT_EQ(r.interval("epoch.seconds_ci95"), (std::array<double, 2>{198, 202}));
+  EXPECT_EQ(r.integer_or("config.train.grad_accumulation", 7), 7);
+  EXPECT_EQ(r.timestamp("environment.timestamp"), "2026-11-20T02:00:00.000Z");
+  const auto no_epoch = with(fixture, "epoch", nullptr);
+  EXPECT_EQ(
+      refusal([&] { (void)report::ResultReader(no_epoch, "r.json").number("epoch.seconds"); }),
+      "r.json: the result has no epoch.seconds");
+  const auto negative = with(fixture, "cost.per_epoch", -3);
+  EXPECT_EQ(
+      refusal([&] { (void)report::ResultReader(negative, "r.json").number("cost.per_epoch"); }),
+      "r.json: cost.per_epoch: must be a finite number >= 0, got -3");
+}
+
+TEST(ResultReader, Rfc3339TimesAreReadAsUtcToTheMillisecond) {
+  EXPECT_EQ(report::utc_rfc3339("2026-11-29T14:10:33.786Z"), "2026-11-29T14:10:33.786Z");
+  EXPECT_EQ(report::utc_rfc3339("2026-11-29t14:10:33.78649z"), "2026-11-29T14:10:33.786Z");
+  EXPECT_EQ(report::utc_rfc3339("2026-11-29T16:10:33+02:00"), "2026-11-29T14:10:33.000Z");
+  EXPECT_EQ(report::utc_rfc3339("2026-01-01T00:30:00.5+01:00"), "2025-12-31T23:30:00.500Z");
+  EXPECT_EQ(report::utc_rfc3339("2024-02-29T23:00:00-01:30"), "2024-03-01T00:30:00.000Z");
+  for (const char* text :
+       {"yesterday", "", "2026-11-29", "2026-11-29T14:10:33", "2026-11-29 14:10:33Z",
+        "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-29T24:00:00Z",
+        "2026-11-29T14:60:00Z", "2026-11-29T14:10:33+0200", "2026-11-29T14:10:33+24:00",
+        " 2026-11-29T14:10:33Z"}) {
+    EXPECT_EQ(report::utc_rfc3339(text), std::nullopt) << text;
+  }
+}
+
+TEST(CompareResults, HandEditedFiguresAreBadInputNamingTheFileAndTheKey) {
+  const auto a100 = result_fixture("tiny-lora-fp16-a100x4.json");
+  const auto v100 = result_fixture("tiny-lora-fp16-v100x4.json");
+  const auto compared = [&](const nlohmann::json& first) {
+    return refusal([&] { (void)compare::compare({{"a.json", first}, {"v.json", v100}}); });
+  };
+  EXPECT_EQ(compared(a100), "accepted");
+  EXPECT_EQ(compared(with(a100, "cost.per_epoch", -3)),
+            "a.json: cost.per_epoch: must be a finite number >= 0, got -3");
+  EXPECT_EQ(compared(with(a100, "cost.epochs", 0)),
+            "a.json: cost.epochs: must be an integer >= 1, got 0");
+  // Wrong types were json exceptions before: exit 4 with neither the file nor the key.
+  EXPECT_EQ(compared(with(a100, "config.optimizer.name", 3)),
+            "a.json: config.optimizer.name is not a string, got 3");
+  EXPECT_EQ(compared(with(a100, "epoch.devices_billed", "4")),
+            "a.json: epoch.devices_billed is not an integer, got \"4\"");
+  EXPECT_EQ(compared(with(a100, "epoch", nullptr)),
+            "a.json: the result has no epoch.devices_billed");
+  auto no_config = a100;
+  no_config.erase("config");
+  EXPECT_EQ(compared(no_config), "a.json: the result has no config");
+  // A description never fails on what it does not understand.
+  EXPECT_EQ(compare::describe_workload({{"model", {{"name", 1}, {"lora", 2}}}}), "?");
+}
+
+TEST(CompareResults, RepricingAndConversionCheckTheResultFirst) {
+  const auto negative =
+      with(result_fixture("tiny-lora-fp16-a100x4.json"), "config.data.samples", -5);
+  EXPECT_EQ(refusal([&] {
+              (void)pipeline::convert_currency(negative, "a.json", "USD", {{"CNY", 0.14}});
+            }),
+            "a.json: config.data.samples: must be an integer >= 1, got -5");
+  const auto typed =
+      with(result_fixture("tiny-lora-fp16-a100x4.json"), "config.extra_costs.ops", "1");
+  const pipeline::Repricing pricing = config::PricingDocument{};
+  EXPECT_EQ(refusal([&] { (void)pipeline::reprice(typed, "a.json", pricing, "p.yaml"); }),
+            "a.json: config.extra_costs.ops is not a number, got \"1\"");
 }
 
 } // namespace

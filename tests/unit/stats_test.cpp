@@ -25,6 +25,14 @@ TEST(Summary, KnownValues) {
   EXPECT_NEAR(s.ci95_half_width_pct(), half_width / 3.0 * 100, 1e-9);
 }
 
+TEST(Summary, TheIntervalOfADurationStopsAtZero) {
+  // Two spread samples: mean 2, t(1) = 12.7062, half-width 12.7062 · √2 / √2 ≈ 12.7.
+  const Summary s = summarize(std::vector<double>{1, 3});
+  EXPECT_DOUBLE_EQ(s.ci95_low, 0.0);
+  EXPECT_NEAR(s.ci95_high, 2.0 + 12.7062, 1e-9);
+  EXPECT_NEAR(s.ci95_half_width_pct(), 12.7062 / 2.0 * 100, 1e-9);
+}
+
 TEST(Summary, EvenCountMedianInterpolates) {
   const std::vector<double> xs = {4, 1, 3, 2};
   EXPECT_DOUBLE_EQ(summarize(xs).median, 2.5);

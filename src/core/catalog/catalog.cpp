@@ -28,9 +28,9 @@ Instance read_instance(Section& s) {
   Instance i;
   i.name = s.text("name", true).value_or("");
   if (const auto gpu = s.text("gpu", true)) {
-    const hardware::GpuSpec* spec = hardware::find_gpu(*gpu);
-    if (!spec) s.invalid("gpu", "'" + *gpu + "' is not in the GPU spec table (epochcost gpus)");
-    i.gpu = spec ? spec->name : *gpu;
+    const hardware::NamedGpu named = hardware::gpu_named(*gpu);
+    if (!named.gpu) s.invalid("gpu", named.problem);
+    i.gpu = named.gpu ? named.gpu->name : *gpu;
   }
   i.gpus = s.integer("gpus", true, 1, 1 << 20).value_or(1);
   i.price = s.number("price", true, 0.0).value_or(0.0);

@@ -24,118 +24,101 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
   return path + " (" + a.dump() + " vs " + b.dump() + ")";
 }
 
+// The member `key` of `object` when it has the type `is` tests, else null: a workload comes from a
+// result file, and its description must never be what makes a command fail.
+const nlohmann::json& member(const nlohmann::json& object, const char* key,
+                             bool (nlohmann::json::*is)() const noexcept) {
+  static const nlohmann::json none;
+  if (!object.is_object() || !object.contains(key)) return none;
+  const auto& value = object[key];
+  return (value.*is)() ? value : none;
+}
+
 } // namespace
 
 std::string describe_workload(const nlohmann::json& workload) {
-  const auto& model = workload["model"];
-  std::string text = model.value("name", "?");
-  if (model.contains("preset") && model["preset"].is_string())
-    text += " " + model["preset"].get<std::string>();
-  if (model.contains("layers"))
-    text += " " + std::to_string(model["layers"].get<std::int64_t>()) + " layers";
-  if (model.contains("lora") && model["lora"]["rank"].get<std::int64_t>() > 0) {
-    text += ", LoRA r=" + std::to_string(model["lora"]["rank"].get<std::int64_t>());
+  using json = nlohmann::json;
+  const auto& model = member(workload, "model", &json::is_object);
+  const auto& name = member(model, "name", &json::is_string);
+  std::string text = name.is_null() ? "?" : name.get<std::string>();
+  if (const auto& preset = member(model, "preset", &json::is_string); !preset.is_null())
+    text += " " + preset.get<std::string>();
+  if (const auto& layers = member(model, "layers", &json::is_number_integer); !layers.is_null())
+    text += " " + layers.dump() + " layers";
+  const auto& rank =
+      member(member(model, "lora", &json::is_object), "rank", &json::is_number_integer);
+  if (!rank.is_null() && rank.get<std::int64_t>() > 0) text += ", LoRA r=" + rank.dump();
+  if (const auto& seq_len = member(workload, "seq_len", &json::is_number); !seq_len.is_null())
+    text += ", seq " + seq_len.dump();
+  for (const char* key : {"precision", "optimizer"}) {
+    if (const auto& value = member(workload, key, &json::is_string); !value.is_null())
+      text += ", " + value.get<std::string>();
   }
-  if (workload["seq_len"].is_number()) text += ", seq " + workload["seq_len"].dump();
-  text += ", " + workload["precision"].get<std::string>();
-  text += ", " + workload["optimizer"].get<std::string>();
-  if (workload["accumulation_steps"].get<std::int64_t>() > 1) {
-    text += ", accumulation " + workload["accumulation_steps"].dump();
-  }
+  const auto& accumulation = member(workload, "accumulation_steps", &json::is_number_integer);
+  if (!accumulation.is_null() && accumulation.get<std::int64_t>() > 1)
+    text += ", accumulation " + accumulation.dump();
   return text;
+}
+
+nlohmann::json workload_of(const report::ResultReader& r) {
+  (void)r.object("config");
+  if (!r.has("config.model")) {
+    throw InputError(r.file() + ": a cost-only result (config.model is null) has no workload to "
+                                "compare or record");
+  }
+  // The same JSON, key for key, as the config holds it: history identifies workloads by its hash.
+  return {{"model", r.object("config.model")},
+          {"seq_len", r.has("config.data.seq_len")
+                          ? nlohmann::json(r.integer("config.data.seq_len"))
+                          : nlohmann::json()},
+          {"precision", r.text("config.precision")},
+          {"optimizer", r.has("config.optimizer") ? r.text("config.optimizer.name") : "none"},
+          {"accumulation_steps", r.integer_or("config.train.accumulation_steps", 1)}};
+}
+
+std::string gpu_of(const report::ResultReader& r) {
+  if (r.measured()) {
+    return r.has("environment.device_name") ? r.text("environment.device_name") : "?";
+  }
+  return r.has("config.pricing.gpu") ? r.text("config.pricing.gpu") : "(estimate)";
 }
 
 namespace {
 
-Row row_of(const Run& run) {
-  const auto& r = run.result;
-  const auto& config = r.at("config");
-  const auto& epoch = r.at("epoch");
-  const auto& cost = r.at("cost");
+Row row_of(const report::ResultReader& r) {
   Row row;
-  row.file = run.file;
-  row.measured = r.contains("timing") && r.at("timing").is_object();
-  const auto& env = r.at("environment");
-  const std::string priced = config.at("pricing").value("gpu", nlohmann::json()).is_string()
-                                 ? config.at("pricing").at("gpu").get<std::string>()
-                                 : "";
-  row.gpu = row.measured ? env.value("device_name", "?") : (priced.empty() ? "(estimate)" : priced);
-  row.gpus = epoch.at("devices_billed").get<std::int64_t>();
-  row.precision = config.at("precision").get<std::string>();
-  row.batch_per_device = config.at("data").at("batch_size").get<std::int64_t>();
-  row.accumulation_steps = config.contains("train")
-                               ? config.at("train").at("accumulation_steps").get<std::int64_t>()
-                               : 1;
-  row.t_batch_s = epoch.at("t_batch_s").get<double>();
-  if (row.measured) {
-    const auto& t = r.at("timing").at("t_batch_s");
-    if (t.contains("ci95_half_width_pct") && t.at("ci95_half_width_pct").is_number())
-      row.t_batch_ci95_pct = t.at("ci95_half_width_pct").get<double>();
-  }
-  row.epoch_s = epoch.at("seconds").get<double>();
-  if (!(row.t_batch_s > 0) || !(row.epoch_s > 0)) {
-    throw InputError(run.file + ": the result's step and epoch times must be > 0");
-  }
-  if (epoch.contains("seconds_ci95") && epoch.at("seconds_ci95").is_array()) {
-    row.epoch_s_ci95 = std::array<double, 2>{epoch.at("seconds_ci95").at(0).get<double>(),
-                                             epoch.at("seconds_ci95").at(1).get<double>()};
-  }
-  row.cost_per_epoch = cost.at("per_epoch").get<double>();
-  if (cost.contains("per_epoch_ci95") && cost.at("per_epoch_ci95").is_array()) {
-    row.cost_per_epoch_ci95 = std::array<double, 2>{cost.at("per_epoch_ci95").at(0).get<double>(),
-                                                    cost.at("per_epoch_ci95").at(1).get<double>()};
-  }
-  row.epochs = cost.at("epochs").get<std::int64_t>();
-  row.total = cost.at("total").get<double>();
-  const auto samples = config.at("data").at("samples").get<double>();
+  row.file = r.file();
+  row.measured = r.measured();
+  row.gpu = gpu_of(r);
+  row.gpus = r.integer("epoch.devices_billed");
+  row.precision = r.text("config.precision");
+  row.batch_per_device = r.integer("config.data.batch_size");
+  row.accumulation_steps = r.integer_or("config.train.accumulation_steps", 1);
+  row.t_batch_s = r.number("epoch.t_batch_s");
+  if (row.measured && r.has("timing.t_batch_s.ci95_half_width_pct"))
+    row.t_batch_ci95_pct = r.number("timing.t_batch_s.ci95_half_width_pct");
+  row.epoch_s = r.number("epoch.seconds");
+  row.epoch_s_ci95 = r.interval("epoch.seconds_ci95");
+  row.cost_per_epoch = r.number("cost.per_epoch");
+  row.cost_per_epoch_ci95 = r.interval("cost.per_epoch_ci95");
+  row.epochs = r.integer("cost.epochs");
+  row.total = r.number("cost.total");
+  const auto samples = r.number("config.data.samples");
   row.cost_per_million_samples = row.cost_per_epoch / samples * 1e6;
-  if (config.at("data").value("seq_len", nlohmann::json()).is_number()) {
+  if (r.has("config.data.seq_len")) {
     row.cost_per_million_tokens =
-        row.cost_per_epoch / (samples * config.at("data").at("seq_len").get<double>()) * 1e6;
+        row.cost_per_epoch / (samples * r.number("config.data.seq_len")) * 1e6;
   }
   const double per_step = double(row.batch_per_device * row.accumulation_steps);
   row.samples_per_s_per_device = per_step / row.t_batch_s;
   row.samples_per_s_job = per_step * double(row.gpus) / row.t_batch_s;
   for (const auto& [key, list] : {std::pair{"warnings", &row.warnings}, {"notes", &row.notes}}) {
-    if (!r.contains(key) || !r[key].is_array()) continue;
-    for (const auto& text : r[key]) {
+    if (!r.has(key) || !r.at(key).is_array()) continue;
+    for (const auto& text : r.at(key)) {
       if (text.is_string()) list->push_back(text.get<std::string>());
     }
   }
   return row;
-}
-
-} // namespace
-
-nlohmann::json workload_of(const nlohmann::json& config) {
-  const auto& data = config.at("data");
-  const auto& optimizer = config.at("optimizer");
-  return {{"model", config.at("model")},
-          {"seq_len", data.value("seq_len", nlohmann::json())},
-          {"precision", config.at("precision")},
-          {"optimizer", optimizer.is_object() ? optimizer.at("name") : nlohmann::json("none")},
-          {"accumulation_steps", config.contains("train")
-                                     ? config.at("train").at("accumulation_steps")
-                                     : nlohmann::json(1)}};
-}
-
-namespace {
-
-// A run's workload, refusing what is not a result with a workload; json exceptions (a missing or
-// mistyped key) become InputErrors naming the file.
-nlohmann::json checked_workload(const Run& run) {
-  const auto& r = run.result;
-  if (!r.is_object() || r.value("schema", "") != "epochcost.result/1") {
-    throw InputError(run.file + ": not an epochcost result (schema epochcost.result/1)");
-  }
-  try {
-    if (!r.at("config").contains("model") || !r.at("config").at("model").is_object()) {
-      throw InputError(run.file + ": a cost-only result has no workload to compare");
-    }
-    return workload_of(r.at("config"));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(run.file + ": not a valid epochcost result: " + e.what());
-  }
 }
 
 } // namespace
@@ -146,9 +129,13 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
     throw InputError("--baseline: " + std::to_string(baseline + 1) + " is beyond the " +
                      std::to_string(runs.size()) + " results given");
   }
+  std::vector<report::ResultReader> readers;
   std::vector<nlohmann::json> workloads;
-  for (const auto& run : runs)
-    workloads.push_back(checked_workload(run));
+  for (const auto& run : runs) {
+    const auto& r = readers.emplace_back(run);
+    r.check();
+    workloads.push_back(workload_of(r));
+  }
   Comparison comparison;
   const nlohmann::json& workload = workloads[0];
   comparison.workload = describe_workload(workload);
@@ -161,18 +148,13 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
                        "; first difference: " + first_difference(workload, workloads[i], "") +
                        "); compare runs of one workload");
     }
-    try {
-      const std::string currency = run.result.at("cost").at("currency").get<std::string>();
-      if (i == 0) comparison.currency = currency;
-      if (currency != comparison.currency) {
-        throw InputError("compare: " + run.file + " is priced in " + currency + ", " +
-                         runs[0].file + " in " + comparison.currency +
-                         "; price them in one currency");
-      }
-      comparison.rows.push_back(row_of(run));
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(run.file + ": not a valid epochcost result: " + e.what());
+    const std::string currency = readers[i].text("cost.currency");
+    if (i == 0) comparison.currency = currency;
+    if (currency != comparison.currency) {
+      throw InputError("compare: " + run.file + " is priced in " + currency + ", " + runs[0].file +
+                       " in " + comparison.currency + "; price them in one currency");
     }
+    comparison.rows.push_back(row_of(readers[i]));
   }
   comparison.baseline = baseline;
   const Row& base = comparison.rows[baseline];

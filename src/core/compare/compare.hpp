@@ -1,6 +1,8 @@
 #pragma once
 // `epochcost compare`: results of the same workload on different GPUs, counts or prices, side by
 // side, with the cheapest and the fastest marked. Runs of different workloads are refused.
+#include "report/result_reader.hpp"
+
 #include <array>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,10 +11,7 @@
 
 namespace epochcost::compare {
 
-struct Run {
-  std::string file;
-  nlohmann::json result; // epochcost.result/1
-};
+using Run = report::ResultFile;
 
 struct Row {
   std::string file;
@@ -49,15 +48,21 @@ struct Comparison {
   std::vector<Row> rows;
 };
 
-// The fields of a resolved config that fix the work per sample: model and its shape, LoRA, data
-// shape, precision, optimizer and accumulation (not the device, count, price or timing).
-[[nodiscard]] nlohmann::json workload_of(const nlohmann::json& config);
+// The fields of a result's resolved config that fix the work per sample: model and its shape,
+// LoRA, data shape, precision, optimizer and accumulation (not the device, count, price or
+// timing). InputError for a cost-only result, which has no model.
+[[nodiscard]] nlohmann::json workload_of(const report::ResultReader& result);
+
+// The GPU a result stands for: the measured device's name, or the priced GPU of an estimate
+// ("(estimate)" when it names none).
+[[nodiscard]] std::string gpu_of(const report::ResultReader& result);
 
 // "decoder tiny 2 layers, LoRA r=8, seq 128, bf16, adamw".
 [[nodiscard]] std::string describe_workload(const nlohmann::json& workload);
 
-// InputError for a file that is not a result, for runs of different workloads (naming the
-// differing key) or different currencies, and for a baseline index out of range.
+// InputError for a file that is not a result or has a figure out of range (naming the file and
+// the key), for runs of different workloads (naming the differing key) or different currencies,
+// and for a baseline index out of range.
 [[nodiscard]] Comparison compare(const std::vector<Run>& runs, std::size_t baseline = 0);
 
 } // namespace epochcost::compare

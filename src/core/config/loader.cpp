@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <type_traits>
 #include <yaml-cpp/yaml.h>
 
@@ -21,9 +22,14 @@ namespace {
 
 using namespace detail;
 
+// Hyperparameters reach the kernels as float: a larger value is refused here, not by LibTorch.
+constexpr double max_float = 3.4028234663852886e38;
+
 MlpSpec read_mlp(Section& s) {
   MlpSpec mlp;
-  constexpr std::int64_t max_width = std::int64_t{1} << 31;
+  // 2^24 keeps the product of two widths (a weight matrix) and the parameter count far from
+  // overflowing 64 bits.
+  constexpr std::int64_t max_width = std::int64_t{1} << 24;
   mlp.input_dim = s.integer("input_dim", true, 1, max_width).value_or(0);
   mlp.output_dim = s.integer("output_dim", true, 1, max_width).value_or(0);
   if (const YAML::Node* hidden = s.get("hidden", false)) {
@@ -81,18 +87,26 @@ OptimizerSpec read_optimizer(Section& s) {
   OptimizerSpec opt;
   opt.name = enum_choice<OptimizerKind>(s, "name", true, {"sgd", "adam", "adamw"})
                  .value_or(OptimizerKind::adam);
-  opt.lr = s.number("lr", false, 0.0, true).value_or(opt.name == OptimizerKind::sgd ? 0.01 : 1e-3);
+  opt.lr = s.number("lr", false, 0.0, true, max_float)
+               .value_or(opt.name == OptimizerKind::sgd ? 0.01 : 1e-3);
   const bool sgd = opt.name == OptimizerKind::sgd;
   if (sgd) {
     opt.momentum = s.number("momentum", false, 0.0, false, 1.0).value_or(0.0);
   } else {
-    opt.beta1 = s.number("beta1", false, 0.0, false, 1.0).value_or(0.9);
-    opt.beta2 = s.number("beta2", false, 0.0, false, 1.0).value_or(0.999);
-    opt.eps = s.number("eps", false, 0.0, true).value_or(1e-8);
+    // Adam's running averages never forget with a beta of 1; LibTorch refuses it.
+    for (auto [key, into, fallback] :
+         {std::tuple{"beta1", &opt.beta1, 0.9}, std::tuple{"beta2", &opt.beta2, 0.999}}) {
+      *into = s.number(key, false, 0.0, false, 1.0).value_or(fallback);
+      if (*into == 1.0) {
+        s.invalid(key, std::string("must be ≥ 0 and < 1, got 1"));
+        *into = fallback;
+      }
+    }
+    opt.eps = s.number("eps", false, 0.0, true, max_float).value_or(1e-8);
     opt.fused = s.boolean("fused");
   }
   const double default_decay = opt.name == OptimizerKind::adamw ? 0.01 : 0.0;
-  opt.weight_decay = s.number("weight_decay", false, 0.0).value_or(default_decay);
+  opt.weight_decay = s.number("weight_decay", false, 0.0, false, max_float).value_or(default_decay);
   return opt;
 }
 
@@ -243,11 +257,11 @@ PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
     s.invalid("gpus_per_instance", "applies only to unit: instance_hour (unit is gpu_hour)");
   }
   if (const auto gpu = s.text("gpu", false)) {
-    const hardware::GpuSpec* spec = hardware::find_gpu(*gpu);
-    if (spec) {
-      pricing.gpu = spec->name;
+    const hardware::NamedGpu named = hardware::gpu_named(*gpu);
+    if (named.gpu) {
+      pricing.gpu = named.gpu->name;
     } else {
-      s.invalid("gpu", "'" + *gpu + "' is not in the GPU spec table (epochcost gpus)");
+      s.invalid("gpu", named.problem);
     }
   } else if (entry) {
     pricing.gpu = entry->gpu;
@@ -264,7 +278,7 @@ ParallelSpec read_parallel(Section& s) {
 TrainSpec read_train(Section& s) {
   TrainSpec train;
   train.accumulation_steps = s.integer("accumulation_steps", false, 1, 1 << 20).value_or(1);
-  train.grad_clip = s.number("grad_clip", false, 0.0).value_or(0.0);
+  train.grad_clip = s.number("grad_clip", false, 0.0, false, max_float).value_or(0.0);
   train.checkpointing = s.boolean("checkpointing").value_or(false);
   return train;
 }

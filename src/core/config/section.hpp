@@ -4,6 +4,7 @@
 // the nearest known one. Internal to the config loader and the model readers.
 #include "config/loader.hpp"
 #include "util/errors.hpp"
+#include "util/utf8.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -113,16 +114,33 @@ inline std::string suggestion(const std::string& given,
   return best && best_distance <= tolerated ? " (did you mean '" + *best + "'?)" : "";
 }
 
+// A value as messages quote it: long ones are cut, so that a stray paste does not flood the
+// terminal.
+inline std::string quote_value(const std::string& text) {
+  constexpr std::size_t shown = 60;
+  return text.size() <= shown
+             ? text
+             : text.substr(0, shown) + "… (" + std::to_string(text.size()) + " characters)";
+}
+
 inline std::string describe(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Tag() == "!" ? "'" + node.Scalar() + "'" : node.Scalar();
+  if (node.IsScalar()) {
+    const std::string value = quote_value(node.Scalar());
+    return node.Tag() == "?" ? value : "'" + value + "'";
+  }
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a mapping";
   return "nothing (null)";
 }
 
-// Numbers as YAML 1.2 core writes them; quoted scalars are strings, not numbers.
+// Numbers as YAML 1.2 core writes them; quoted scalars and explicitly tagged ones (!!str 32)
+// are not numbers.
+inline bool is_plain_scalar(const YAML::Node& node) {
+  return node.IsScalar() && node.Tag() == "?";
+}
+
 inline std::optional<double> as_number(const YAML::Node& node) {
-  if (!node.IsScalar() || node.Tag() == "!") return std::nullopt;
+  if (!is_plain_scalar(node)) return std::nullopt;
   std::string text = node.Scalar();
   if (text == ".inf" || text == "+.inf" || text == ".Inf") return infinity;
   if (text == "-.inf" || text == "-.Inf") return -infinity;
@@ -134,12 +152,40 @@ inline std::optional<double> as_number(const YAML::Node& node) {
   return value;
 }
 
+// An integer read exactly: digits are parsed as an integer, not through a double (which would
+// turn 2^53 + 1 into 2^53). A float literal counts only where it is a whole number a double holds
+// exactly (32.0, 1e3); out-of-range digits come back as ±2^63 - 1, for the range check to refuse.
+inline std::optional<std::int64_t> exact_integer(const YAML::Node& node) {
+  if (!is_plain_scalar(node)) return std::nullopt;
+  std::string text = node.Scalar();
+  if (!text.empty() && text.front() == '+') text.erase(0, 1);
+  std::int64_t whole = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), whole);
+  if (end == text.data() + text.size() && !text.empty()) {
+    if (ec == std::errc::result_out_of_range) {
+      return text.front() == '-' ? INT64_MIN + 1 : INT64_MAX;
+    }
+    if (ec == std::errc()) return whole;
+  }
+  const auto value = as_number(node);
+  if (!value || !std::isfinite(*value) || std::trunc(*value) != *value) return std::nullopt;
+  if (std::abs(*value) > static_cast<double>(max_count)) {
+    return *value < 0 ? INT64_MIN + 1 : INT64_MAX;
+  }
+  return static_cast<std::int64_t>(*value);
+}
+
 // A YAML mapping being read: every key the schema asks for is remembered, so that whatever is
 // left over at finish() is an unknown key.
 // Parses YAML text; a syntax error is an InputError at SOURCE:LINE:COLUMN.
 inline YAML::Node load_document(const std::string& text, const std::string& source) {
   try {
-    return YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      throw InputError(source + ": holds " + std::to_string(documents.size()) +
+                       " YAML documents (separated by ---); it must hold one");
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::Exception& e) {
     throw InputError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
                      std::to_string(e.mark.column + 1) + ": YAML syntax error: " + e.msg);
@@ -163,6 +209,16 @@ public:
         continue;
       }
       const std::string key = it->first.Scalar();
+      if (!is_valid_utf8(key)) {
+        diagnostics_.add(Rank::invalid_value, path_.empty() ? "(top level)" : path_, it->first,
+                         "a key is not valid UTF-8 text");
+        continue;
+      }
+      if (it->second.IsScalar() && !is_valid_utf8(it->second.Scalar())) {
+        diagnostics_.add(Rank::invalid_value, child_path(key), it->second,
+                         "is not valid UTF-8 text");
+        not_text_.insert(key);
+      }
       if (!seen.insert(key).second) {
         diagnostics_.add(Rank::invalid_value, child_path(key), it->first,
                          "duplicate key (each key may appear once)");
@@ -207,24 +263,24 @@ public:
 
   std::optional<std::int64_t> read_integer(const YAML::Node& node, const std::string& path,
                                            std::int64_t min, std::int64_t max) {
-    const auto value = as_number(node);
-    if (!value || !std::isfinite(*value) || std::trunc(*value) != *value) {
+    const auto value = exact_integer(node);
+    if (!value) {
       diagnostics_.add(Rank::invalid_value, path, node,
                        "must be an integer, got " + describe(node));
       return std::nullopt;
     }
-    if (*value < static_cast<double>(min)) {
+    if (*value < min) {
       diagnostics_.add(Rank::invalid_value, path, node,
-                       "must be ≥ " + std::to_string(min) + ", got " + node.Scalar());
+                       "must be ≥ " + std::to_string(min) + ", got " + describe(node));
       return std::nullopt;
     }
-    if (*value > static_cast<double>(max)) {
+    if (*value > max) {
       diagnostics_.add(Rank::invalid_value, path, node,
                        "must be ≤ " + std::to_string(max) + (max == max_count ? " (2^53)" : "") +
-                           ", got " + node.Scalar());
+                           ", got " + describe(node));
       return std::nullopt;
     }
-    return static_cast<std::int64_t>(*value);
+    return value;
   }
 
   // A finite number in [min, max]; `min_exclusive` makes the lower bound strict.
@@ -240,7 +296,7 @@ public:
       return std::nullopt;
     }
     if (*value < min || (min_exclusive && *value == min) || *value > max) {
-      invalid(key, "must be " + bound + ", got " + node->Scalar());
+      invalid(key, "must be " + bound + ", got " + describe(*node));
       return std::nullopt;
     }
     return value;
@@ -249,7 +305,7 @@ public:
   std::optional<bool> boolean(const std::string& key) {
     const YAML::Node* node = get(key, false);
     if (!node) return std::nullopt;
-    const std::string text = node->IsScalar() && node->Tag() != "!" ? node->Scalar() : "";
+    const std::string text = is_plain_scalar(*node) ? node->Scalar() : "";
     if (text == "true" || text == "True") return true;
     if (text == "false" || text == "False") return false;
     invalid(key, "must be true or false, got " + describe(*node));
@@ -258,7 +314,7 @@ public:
 
   std::optional<std::string> text(const std::string& key, bool required) {
     const YAML::Node* node = get(key, required);
-    if (!node) return std::nullopt;
+    if (!node || not_text_.contains(key)) return std::nullopt;
     if (!node->IsScalar() || node->Scalar().empty()) {
       invalid(key, "must be a non-empty string, got " + describe(*node));
       return std::nullopt;
@@ -314,6 +370,7 @@ private:
   Diagnostics& diagnostics_;
   std::vector<std::pair<std::string, YAML::Node>> entries_;
   std::vector<std::string> asked_;
+  std::set<std::string> not_text_; // reported as invalid UTF-8 already
 };
 
 template <typename Enum>

@@ -155,9 +155,9 @@ Affordable affordable(double budget, const CostBreakdown& cost, const config::Co
     }
   }
   if (a.unlimited) return a;
-  a.full_epochs = static_cast<std::int64_t>(std::floor(a.epochs));
+  a.full_epochs = std::floor(a.epochs);
   if (a.full_epochs > 0) {
-    a.full_epochs_cost = run_cost(static_cast<double>(a.full_epochs), cost.epoch_wall_s, config);
+    a.full_epochs_cost = run_cost(a.full_epochs, cost.epoch_wall_s, config);
   }
   const auto& data = config.data;
   const auto samples_per_epoch = static_cast<double>(

@@ -81,8 +81,8 @@ struct CostBreakdown {
 // The inverse question: how much training a budget buys, fixed costs of the run included.
 struct Affordable {
   double budget = 0;
-  double epochs = 0; // fractional: the last epoch may be partial
-  std::int64_t full_epochs = 0;
+  double epochs = 0;      // fractional: the last epoch may be partial
+  double full_epochs = 0; // a whole number; a double, since a tiny price can buy over 2^63
   double samples = 0;
   std::optional<double> tokens; // language models
   double full_epochs_cost = 0;  // a run of full_epochs epochs (0 when there is none)

@@ -93,6 +93,31 @@ const GpuSpec* find_gpu(std::string_view device_name) {
   return best;
 }
 
+NamedGpu gpu_named(std::string_view name) {
+  const auto dashed = [](std::string_view text) {
+    std::string out = lower(text);
+    std::replace(out.begin(), out.end(), ' ', '-');
+    return out;
+  };
+  const std::string wanted = dashed(name);
+  std::vector<const GpuSpec*> candidates;
+  for (const auto& gpu : gpu_specs()) {
+    const std::string row = dashed(gpu.name);
+    if (row == wanted) return {&gpu, ""};
+    if (row.find(wanted) != std::string::npos) candidates.push_back(&gpu);
+  }
+  if (candidates.size() == 1) return {candidates.front(), ""};
+  const std::string quoted = "'" + std::string(name) + "'";
+  if (candidates.size() > 1) {
+    std::string names;
+    for (const auto* gpu : candidates)
+      names += (names.empty() ? "" : ", ") + gpu->name;
+    return {nullptr, quoted + " could be " + names + "; name one"};
+  }
+  if (const GpuSpec* gpu = find_gpu(name)) return {gpu, ""};
+  return {nullptr, quoted + " is not in the GPU spec table (epochcost gpus)"};
+}
+
 std::optional<double> peak_tflops(const GpuSpec& gpu, config::Precision precision) {
   switch (precision) {
   case config::Precision::fp32: return gpu.peak_tflops.fp32;

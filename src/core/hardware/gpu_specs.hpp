@@ -36,6 +36,16 @@ struct GpuSpec {
 // (case-insensitive), if any.
 [[nodiscard]] const GpuSpec* find_gpu(std::string_view device_name);
 
+// A GPU a person names (a config's pricing.gpu, --gpu, --to): a row by its name, or by a part of a
+// name that only one row has ("H200", "RTX 3090"), else as find_gpu matches a CUDA device name.
+// A part several rows share ("H100": SXM or PCIe) finds nothing, since their figures differ;
+// `problem` then says so with the candidates, or that the name is not in the table.
+struct NamedGpu {
+  const GpuSpec* gpu = nullptr;
+  std::string problem; // "'H100' could be H100-SXM5-80GB, H100-PCIe-80GB; name one"
+};
+[[nodiscard]] NamedGpu gpu_named(std::string_view name);
+
 // The dense peak the precision runs at, in TFLOP/s; nullopt when the GPU has no such mode.
 [[nodiscard]] std::optional<double> peak_tflops(const GpuSpec& gpu, config::Precision precision);
 

@@ -5,6 +5,7 @@
 #include "report/json_document.hpp"
 #include "report/plots.hpp"
 #include "util/errors.hpp"
+#include "util/files.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -101,6 +102,12 @@ namespace {
                        "libsqlite3-dev and rebuild with scripts/setup.sh)");
 }
 } // namespace
+std::vector<std::string> record(const std::string&, const std::vector<report::ResultFile>&) {
+  unavailable();
+}
+void check_target(const std::string&) {
+  unavailable();
+}
 std::string record(const std::string&, const nlohmann::json&) {
   unavailable();
 }
@@ -119,18 +126,40 @@ std::string check(const std::string&, double, std::size_t, const std::string&, c
 }
 #else
 
+std::vector<std::string> record(const std::string& history_file,
+                                const std::vector<report::ResultFile>& results) {
+  std::vector<Record> records;
+  for (const auto& result : results)
+    records.push_back(record_of(result));
+  if (records.empty()) return {};
+  Store store(history_file, Store::Access::read_write);
+  std::vector<std::string> lines;
+  for (const ImportOutcome& outcome : store.import(records)) {
+    lines.push_back(outcome.duplicate
+                        ? "already in " + history_file + " as run #" + std::to_string(outcome.id) +
+                              " (the very same result); not added again"
+                        : "recorded as run #" + std::to_string(outcome.id) + " in " + history_file);
+  }
+  return lines;
+}
+
+void check_target(const std::string& history_file) {
+  std::error_code ec;
+  if (std::filesystem::exists(history_file, ec)) {
+    const Store store(history_file, Store::Access::read_only);
+  } else {
+    check_output_target(history_file, "--history");
+  }
+}
+
 std::string record(const std::string& history_file, const nlohmann::json& result) {
-  Store store(history_file);
-  const ImportOutcome outcome = store.import(result);
-  return outcome.duplicate
-             ? "already in " + history_file + " as run #" + std::to_string(outcome.id) +
-                   " (the very same result); not added again"
-             : "recorded as run #" + std::to_string(outcome.id) + " in " + history_file;
+  const std::vector<report::ResultFile> results{{"result", result}};
+  return record(history_file, results).front();
 }
 
 std::string list(const std::string& history_file, const std::string& workload,
                  const std::string& gpu, report::Format format) {
-  const Store store(history_file);
+  const Store store(history_file, Store::Access::read_only);
   const auto entries = store.entries(workload, gpu);
   if (format == report::Format::json || format == report::Format::csv) {
     nlohmann::json rows = nlohmann::json::array();
@@ -160,7 +189,7 @@ std::string list(const std::string& history_file, const std::string& workload,
 
 std::vector<Entry> trend_series(const std::string& history_file, const std::string& workload,
                                 const std::string& gpu) {
-  const Store store(history_file);
+  const Store store(history_file, Store::Access::read_only);
   auto entries = store.entries(workload, gpu);
   std::map<std::pair<std::string, std::string>, std::size_t> group_rank;
   for (const auto& e : entries)
@@ -173,7 +202,7 @@ std::vector<Entry> trend_series(const std::string& history_file, const std::stri
 }
 
 std::string show(const std::string& history_file, std::int64_t id) {
-  const Store store(history_file);
+  const Store store(history_file, Store::Access::read_only);
   const auto result = store.result(id);
   if (!result)
     throw InputError("history show: no run #" + std::to_string(id) + " in " + history_file);
@@ -182,7 +211,7 @@ std::string show(const std::string& history_file, std::int64_t id) {
 
 std::string check(const std::string& history_file, double threshold_pct, std::size_t window,
                   const std::string& workload, const std::string& gpu, bool& regressed) {
-  const Store store(history_file);
+  const Store store(history_file, Store::Access::read_only);
   const CheckReport report = history::check(store.entries(workload, gpu), threshold_pct, window);
   regressed = report.regressed();
   return markdown(report, threshold_pct, window);

@@ -1,6 +1,6 @@
 #pragma once
 // The `history` commands and `run --history`, for the CLI; they say so when the build has no
-// SQLite.
+// SQLite. Only `history import` and `run --history` write to (or create) a history file.
 #include "history/history.hpp"
 #include "plot/plot.hpp"
 #include "report/reporter.hpp"
@@ -11,8 +11,16 @@
 
 namespace epochcost::history {
 
-// Records a result; returns the line the CLI prints ("recorded as run #3 in h.sqlite", or that the
-// very same result was there already).
+// Records results, all or none: every one is checked (InputError naming its file and the key)
+// before the history is opened, so a bad one leaves the history as it was and creates no file;
+// then all go in one transaction. Returns, per result, the line the CLI prints after its file
+// ("recorded as run #3 in h.sqlite", or that the very same result was there already).
+std::vector<std::string> record(const std::string& history_file,
+                                const std::vector<report::ResultFile>& results);
+// For `run --history`, before anything is measured: an existing file must be an epochcost history
+// (checked read-only, left as it is), a new one needs a writable directory; InputError otherwise.
+void check_target(const std::string& history_file);
+// One result, as `run --history` records its own.
 std::string record(const std::string& history_file, const nlohmann::json& result);
 [[nodiscard]] std::string list(const std::string& history_file, const std::string& workload,
                                const std::string& gpu, report::Format format);

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <set>
 #include <sqlite3.h>
 #include <sstream>
 #include <thread>
@@ -89,10 +91,6 @@ private:
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-std::optional<double> number_or_null(const nlohmann::json& value) {
-  return value.is_number() ? std::optional<double>(value.get<double>()) : std::nullopt;
-}
-
 double median(std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());
   const auto n = xs.size();
@@ -101,10 +99,44 @@ double median(std::vector<double> xs) {
 
 } // namespace
 
-Store::Store(const std::filesystem::path& file) : file_(file) {
+Record record_of(const report::ResultFile& file) {
+  const report::ResultReader r(file);
+  r.check();
+  const nlohmann::json workload = compare::workload_of(r);
+  Record record;
+  record.result_text = file.result.dump();
+  record.result_hash = hex_hash(record.result_text);
+  Entry& e = record.entry;
+  e.timestamp = r.timestamp("environment.timestamp");
+  e.workload = hex_hash(workload.dump());
+  e.workload_description = compare::describe_workload(workload);
+  e.gpu = compare::gpu_of(r);
+  e.config_hash = hex_hash(r.object("config").dump());
+  e.t_batch_s = r.number("epoch.t_batch_s");
+  if (r.measured()) {
+    if (const auto ci95 = r.interval("timing.t_batch_s")) {
+      e.t_batch_ci95_low = (*ci95)[0];
+      e.t_batch_ci95_high = (*ci95)[1];
+    }
+  }
+  e.cost_per_epoch = r.number("cost.per_epoch");
+  if (const auto ci95 = r.interval("cost.per_epoch_ci95")) {
+    e.cost_ci95_low = (*ci95)[0];
+    e.cost_ci95_high = (*ci95)[1];
+  }
+  e.currency = r.text("cost.currency");
+  return record;
+}
+
+Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
   std::error_code ec;
   const bool existed = std::filesystem::exists(file, ec);
-  const int flags = SQLITE_OPEN_READWRITE | (existed ? 0 : SQLITE_OPEN_CREATE);
+  const bool read_only = access == Access::read_only;
+  if (read_only && !existed) {
+    throw InputError("--history: no such history file: " + file.string());
+  }
+  const int flags =
+      read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (existed ? 0 : SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string reason = db_ ? sqlite3_errmsg(db_) : "cannot open";
     sqlite3_close(db_);
@@ -120,7 +152,8 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     Statement tables(db_, "SELECT count(*) FROM sqlite_master");
     tables.step();
     const bool empty = tables.column_integer(0) == 0;
-    if (found_id != application_id && !(empty && found_id == 0)) {
+    // An empty database becomes a history only when something is recorded in it.
+    if (found_id != application_id && !(empty && found_id == 0 && !read_only)) {
       throw InputError("--history: '" + file.string() +
                        "' is an SQLite database but not an epochcost history; left untouched");
     }
@@ -134,6 +167,7 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     db_ = nullptr;
     throw;
   }
+  if (read_only) return;
   exec("PRAGMA journal_mode=WAL");
   exec("BEGIN IMMEDIATE");
   exec("PRAGMA application_id=" + std::to_string(application_id));
@@ -168,65 +202,42 @@ void Store::exec(const std::string& sql) const {
   }
 }
 
-ImportOutcome Store::import(const nlohmann::json& result) {
-  if (!result.is_object() || result.value("schema", "") != "epochcost.result/1" ||
-      !result["config"]["model"].is_object()) {
-    throw InputError(
-        "history: only results of epochcost run or estimate with a model can be recorded");
-  }
-  const std::string text = result.dump();
-  const std::string hash = hex_hash(text);
-  const auto& config = result["config"];
-  const auto& epoch = result["epoch"];
-  const auto& cost = result["cost"];
-  const nlohmann::json workload = compare::workload_of(config);
-  const bool measured = result["timing"].is_object();
-  std::string gpu = measured ? result["environment"].value("device_name", "?") : "";
-  if (!measured) {
-    gpu = config["pricing"]["gpu"].is_string() ? config["pricing"]["gpu"].get<std::string>()
-                                               : "(estimate)";
-  }
-  std::optional<double> t_low, t_high, c_low, c_high;
-  if (measured) {
-    t_low = number_or_null(result["timing"]["t_batch_s"]["ci95_low"]);
-    t_high = number_or_null(result["timing"]["t_batch_s"]["ci95_high"]);
-  }
-  if (cost["per_epoch_ci95"].is_array()) {
-    c_low = number_or_null(cost["per_epoch_ci95"][0]);
-    c_high = number_or_null(cost["per_epoch_ci95"][1]);
-  }
+std::vector<ImportOutcome> Store::import(const std::vector<Record>& records) {
+  std::vector<ImportOutcome> outcomes;
   exec("BEGIN IMMEDIATE");
   try {
-    Statement existing(db_, "SELECT id FROM runs WHERE result_hash = ?1");
-    existing.text(1, hash);
-    if (existing.step()) {
-      const std::int64_t id = existing.column_integer(0);
-      exec("COMMIT");
-      return {id, true};
+    for (const auto& record : records) {
+      Statement existing(db_, "SELECT id FROM runs WHERE result_hash = ?1");
+      existing.text(1, record.result_hash);
+      if (existing.step()) {
+        outcomes.push_back({existing.column_integer(0), true});
+        continue;
+      }
+      const Entry& e = record.entry;
+      Statement insert(
+          db_, "INSERT INTO runs (result_hash, timestamp, workload, workload_description, gpu,"
+               " config_hash, t_batch_s, t_batch_ci95_low, t_batch_ci95_high, cost_per_epoch,"
+               " cost_ci95_low, cost_ci95_high, currency, result)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+      insert.text(1, record.result_hash)
+          .text(2, e.timestamp)
+          .text(3, e.workload)
+          .text(4, e.workload_description)
+          .text(5, e.gpu)
+          .text(6, e.config_hash)
+          .real(7, e.t_batch_s)
+          .real(8, e.t_batch_ci95_low)
+          .real(9, e.t_batch_ci95_high)
+          .real(10, e.cost_per_epoch)
+          .real(11, e.cost_ci95_low)
+          .real(12, e.cost_ci95_high)
+          .text(13, e.currency)
+          .text(14, record.result_text);
+      insert.step();
+      outcomes.push_back({sqlite3_last_insert_rowid(db_), false});
     }
-    Statement insert(
-        db_, "INSERT INTO runs (result_hash, timestamp, workload, workload_description, gpu,"
-             " config_hash, t_batch_s, t_batch_ci95_low, t_batch_ci95_high, cost_per_epoch,"
-             " cost_ci95_low, cost_ci95_high, currency, result)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
-    insert.text(1, hash)
-        .text(2, result["environment"].value("timestamp", ""))
-        .text(3, hex_hash(workload.dump()))
-        .text(4, compare::describe_workload(workload))
-        .text(5, gpu)
-        .text(6, hex_hash(config.dump()))
-        .real(7, epoch["t_batch_s"].get<double>())
-        .real(8, t_low)
-        .real(9, t_high)
-        .real(10, cost["per_epoch"].get<double>())
-        .real(11, c_low)
-        .real(12, c_high)
-        .text(13, cost["currency"].get<std::string>())
-        .text(14, text);
-    insert.step();
-    const std::int64_t id = sqlite3_last_insert_rowid(db_);
     exec("COMMIT");
-    return {id, false};
+    return outcomes;
   } catch (...) {
     exec("ROLLBACK");
     throw;
@@ -275,23 +286,29 @@ bool CheckReport::regressed() const {
 }
 
 CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::size_t window) {
+  constexpr std::size_t min_earlier = 3;
   std::map<std::pair<std::string, std::string>, std::vector<const Entry*>> groups;
   for (const auto& e : entries)
     groups[{e.workload, e.gpu}].push_back(&e);
   CheckReport report;
   for (const auto& [key, runs] : groups) {
     const Entry& latest = *runs.back();
-    const std::size_t earlier = runs.size() - 1;
-    if (earlier < 3) {
-      report.skipped.push_back(latest.workload_description + " on " + latest.gpu + ": " +
-                               std::to_string(earlier) + " earlier run(s), 3 needed");
+    const std::string group = latest.workload_description + " on " + latest.gpu;
+    const std::vector<const Entry*> earlier(runs.begin(), runs.end() - 1);
+    if (earlier.size() < min_earlier) {
+      report.skipped.push_back(group + ": " + std::to_string(earlier.size()) + " earlier run(s), " +
+                               std::to_string(min_earlier) + " needed");
       continue;
     }
-    const std::size_t from = earlier > window ? earlier - window : 0;
-    const std::vector<const Entry*> previous(runs.begin() + static_cast<std::ptrdiff_t>(from),
-                                             runs.end() - 1);
+    // The last `window` of the candidates.
+    const auto last_window = [window](const std::vector<const Entry*>& candidates) {
+      const std::size_t from = candidates.size() > window ? candidates.size() - window : 0;
+      return std::vector<const Entry*>(candidates.begin() + static_cast<std::ptrdiff_t>(from),
+                                       candidates.end());
+    };
     const auto judge = [&](const char* metric, double Entry::*value,
-                           std::optional<double> Entry::*low, std::optional<double> Entry::*high) {
+                           std::optional<double> Entry::*low, std::optional<double> Entry::*high,
+                           const std::vector<const Entry*>& previous, const std::string& aside) {
       std::vector<double> values, highs;
       for (const Entry* e : previous) {
         values.push_back(e->*value);
@@ -314,11 +331,45 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
       reason << (f.change_pct >= 0 ? "+" : "") << f.change_pct << "% against the median of "
              << previous.size() << " earlier runs";
       if (beyond_threshold && !separated) reason << "; confidence intervals overlap";
-      f.reason = reason.str();
+      f.reason = reason.str() + aside;
       report.findings.push_back(f);
     };
-    judge("t_batch_s", &Entry::t_batch_s, &Entry::t_batch_ci95_low, &Entry::t_batch_ci95_high);
-    judge("cost_per_epoch", &Entry::cost_per_epoch, &Entry::cost_ci95_low, &Entry::cost_ci95_high);
+    judge("t_batch_s", &Entry::t_batch_s, &Entry::t_batch_ci95_low, &Entry::t_batch_ci95_high,
+          last_window(earlier), "");
+    // A price in another currency is no baseline for a cost: compare like with like, and say
+    // which runs of the window that leaves out.
+    std::vector<const Entry*> same_currency;
+    std::copy_if(earlier.begin(), earlier.end(), std::back_inserter(same_currency),
+                 [&](const Entry* e) { return e->currency == latest.currency; });
+    // How many of `runs` are priced in other currencies, and which.
+    const auto priced_otherwise = [&](const std::vector<const Entry*>& runs) {
+      std::set<std::string> currencies;
+      std::size_t count = 0;
+      for (const Entry* e : runs) {
+        if (e->currency == latest.currency) continue;
+        ++count;
+        currencies.insert(e->currency);
+      }
+      std::string names;
+      for (const auto& currency : currencies)
+        names += (names.empty() ? "" : ", ") + currency;
+      return std::pair{count, names};
+    };
+    if (same_currency.size() < min_earlier) {
+      report.skipped.push_back(
+          group + ": cost_per_epoch not compared: the latest run is priced in " + latest.currency +
+          ", earlier runs in " + priced_otherwise(earlier).second +
+          "; costs are compared within one currency (" + std::to_string(same_currency.size()) +
+          " earlier run(s) in " + latest.currency + ", " + std::to_string(min_earlier) +
+          " needed)");
+      continue;
+    }
+    const auto [others, in_others] = priced_otherwise(last_window(earlier));
+    judge("cost_per_epoch", &Entry::cost_per_epoch, &Entry::cost_ci95_low, &Entry::cost_ci95_high,
+          last_window(same_currency),
+          others == 0 ? ""
+                      : "; " + std::to_string(others) + " earlier run(s) of the window priced in " +
+                            in_others + " left out");
   }
   return report;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // The run history of nightly jobs: an SQLite file (WAL, busy timeout, so concurrent writers lose
 // nothing) of results with their workload, GPU and key figures, and the regression check.
+#include "report/result_reader.hpp"
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -25,6 +27,18 @@ struct Entry {
   std::string currency;
 };
 
+// A result as the history records it: its row, and the result itself with its hash.
+struct Record {
+  Entry entry; // id 0 until recorded
+  std::string result_text;
+  std::string result_hash;
+};
+
+// The row of a result file (epochcost.result/1 of a run or an estimate with a model). InputError
+// naming the file and the key for what is missing, mistyped or out of range, an environment
+// timestamp that is not RFC 3339 included; nothing is opened or written.
+[[nodiscard]] Record record_of(const report::ResultFile& result);
+
 struct ImportOutcome {
   std::int64_t id = 0;
   bool duplicate = false; // the very same result was already recorded as `id`
@@ -32,14 +46,18 @@ struct ImportOutcome {
 
 class Store {
 public:
-  // Opens or creates `file`. A file that is not an SQLite database, or an SQLite database that is
-  // not an epochcost history, is refused (InputError) and left untouched.
-  explicit Store(const std::filesystem::path& file);
+  // read_write opens or creates `file`, for import; read_only opens an existing history and never
+  // writes to it (list, trend, show, check), so a missing file is an InputError, not a new
+  // history. A file that is not an SQLite database, or an SQLite database that is not an
+  // epochcost history, is refused (InputError) and left untouched.
+  enum class Access { read_only, read_write };
+  Store(const std::filesystem::path& file, Access access);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  ImportOutcome import(const nlohmann::json& result);
+  // All or nothing, in one transaction: one outcome per record, in order.
+  std::vector<ImportOutcome> import(const std::vector<Record>& records);
   [[nodiscard]] std::vector<Entry> entries(const std::string& workload_filter = "",
                                            const std::string& gpu_filter = "") const;
   [[nodiscard]] std::optional<nlohmann::json> result(std::int64_t id) const;
@@ -62,14 +80,17 @@ struct Finding {
 };
 
 struct CheckReport {
-  std::vector<Finding> findings;    // one per workload × GPU × metric with enough history
-  std::vector<std::string> skipped; // groups with fewer than 3 earlier runs
+  std::vector<Finding> findings; // one per workload × GPU × metric with enough history
+  // Groups with fewer than 3 earlier runs, and costs with fewer than 3 earlier runs in the latest
+  // run's currency.
+  std::vector<std::string> skipped;
   [[nodiscard]] bool regressed() const;
 };
 
 // For the latest run of each workload × GPU against the median of its previous `window` runs (at
 // least 3): a regression when the slowdown (or cost rise) exceeds threshold_pct and the 95%
-// confidence intervals do not overlap.
+// confidence intervals do not overlap. Costs are compared only with earlier runs priced in the
+// latest run's currency (T_batch with all); the finding says how many others it left out.
 [[nodiscard]] CheckReport check(const std::vector<Entry>& entries, double threshold_pct,
                                 std::size_t window);
 

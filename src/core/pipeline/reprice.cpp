@@ -17,36 +17,26 @@
 namespace epochcost::pipeline {
 namespace {
 
-// What re-pricing reads of a result, checked up front so that a hand-edited or truncated file is
-// an InputError naming the file and the key, never a crash.
-void check_priceable(const nlohmann::json& result, const std::string& file) {
-  if (!result.is_object() || result.value("schema", "") != "epochcost.result/1") {
-    throw InputError(file + ": not an epochcost result (schema epochcost.result/1)");
-  }
-  const report::ResultReader r(result, file);
+// What re-pricing reads of a result, checked up front (figures in range, and present) so that a
+// hand-edited or truncated file is an InputError naming the file and the key, never a crash.
+void check_priceable(const report::ResultReader& r) {
+  r.check();
   (void)r.integer("config.data.samples");
   (void)r.integer("config.data.batch_size");
   (void)r.object("config.pricing");
   (void)r.integer("epoch.devices_billed");
   (void)r.text("cost.currency");
-  (void)r.object("environment");
-  const bool timed = r.has("timing");
-  if (timed) (void)r.integer("epoch.devices_measured");
-  const double t_batch_s = r.number(timed ? "timing.t_batch_s.mean" : "epoch.t_batch_s");
-  if (!(t_batch_s > 0) || !std::isfinite(t_batch_s)) {
-    throw InputError(file + ": the result's step time is not a number > 0");
-  }
-}
-
-bool measured(const nlohmann::json& result) {
-  return result.contains("timing") && result["timing"].is_object();
+  if (r.measured()) (void)r.integer("epoch.devices_measured");
+  (void)r.number(r.measured() ? "timing.t_batch_s.mean" : "epoch.t_batch_s");
 }
 
 // The GPU a catalog entry must have to price this result.
-std::string gpu_of(const nlohmann::json& result, const std::string& file) {
-  if (measured(result)) {
-    const std::string device = result["environment"].value("device", "");
-    const std::string name = result["environment"].value("device_name", "");
+std::string gpu_of(const report::ResultReader& r) {
+  const std::string& file = r.file();
+  if (r.measured()) {
+    const std::string device = r.has("environment.device") ? r.text("environment.device") : "";
+    const std::string name =
+        r.has("environment.device_name") ? r.text("environment.device_name") : "";
     if (!device.starts_with("cuda")) {
       throw InputError(file + ": measured on " + device + " (" + name +
                        "); a catalog prices GPUs, so give a pricing file with a pricing section");
@@ -55,12 +45,11 @@ std::string gpu_of(const nlohmann::json& result, const std::string& file) {
     if (!gpu) throw InputError(file + ": '" + name + "' is not in the GPU spec table");
     return gpu->name;
   }
-  const auto& pricing = result["config"]["pricing"];
-  if (!pricing.contains("gpu") || !pricing["gpu"].is_string()) {
+  if (!r.has("config.pricing.gpu")) {
     throw InputError(file + ": an estimate that names no pricing.gpu; a catalog cannot tell "
                             "which entry prices it");
   }
-  return pricing["gpu"].get<std::string>();
+  return r.text("config.pricing.gpu");
 }
 
 // The catalog's entry with `gpu`, preferring one with `devices` GPUs; nullptr when none has it.
@@ -99,21 +88,21 @@ config::PricingSpec pricing_of(const catalog::Catalog& prices, const catalog::In
 }
 
 // The catalog's entry for the result's GPU, with the result's GPU count when there is one.
-config::PricingSpec catalog_pricing(const catalog::Catalog& prices, const nlohmann::json& result,
-                                    const std::string& file) {
-  const std::string gpu = gpu_of(result, file);
-  const auto devices = result["epoch"]["devices_billed"].get<std::int64_t>();
+config::PricingSpec catalog_pricing(const catalog::Catalog& prices, const report::ResultReader& r) {
+  const std::string gpu = gpu_of(r);
+  const auto devices = r.integer("epoch.devices_billed");
   const auto* entry = entry_for(prices, gpu, devices);
   if (!entry) {
-    throw InputError(file + ": catalog " + prices.name + " has no instance with " + gpu +
+    throw InputError(r.file() + ": catalog " + prices.name + " has no instance with " + gpu +
                      "; it has " + instances_of(prices));
   }
   return pricing_of(prices, *entry, devices);
 }
 
-config::Config result_cost_inputs(const nlohmann::json& result, const std::string& file) {
+// The reader's check() has vetted every key this reads, so a json exception here is a bug.
+config::Config result_cost_inputs(const nlohmann::json& config, const std::string& file) {
   try {
-    return config::cost_inputs_from_json(result.at("config"));
+    return config::cost_inputs_from_json(config);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(file + ": the result's config lacks what prices an epoch: " + e.what());
   } catch (const InputError& e) {
@@ -137,13 +126,12 @@ void apply_document(config::Config& config, const config::PricingDocument& docum
   if (document.epochs) config.epochs = *document.epochs;
 }
 
-config::Config cost_inputs(const nlohmann::json& result, const std::string& file,
-                           const Repricing& repricing) {
-  config::Config config = result_cost_inputs(result, file);
+config::Config cost_inputs(const report::ResultReader& r, const Repricing& repricing) {
+  config::Config config = result_cost_inputs(r.at("config"), r.file());
   if (const auto* document = std::get_if<config::PricingDocument>(&repricing)) {
     apply_document(config, *document);
   } else {
-    config.pricing = catalog_pricing(std::get<catalog::Catalog>(repricing), result, file);
+    config.pricing = catalog_pricing(std::get<catalog::Catalog>(repricing), r);
   }
   return config;
 }
@@ -173,25 +161,19 @@ Repricing load_repricing(const std::filesystem::path& file) {
 
 nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
                        const Repricing& repricing, const std::string& pricing_file) {
-  check_priceable(original, file);
-  nlohmann::json result = original;
-  const config::Config config = cost_inputs(result, file, repricing);
-  const bool was_measured = measured(result);
-  auto& epoch = result["epoch"];
+  const report::ResultReader r(original, file);
+  check_priceable(r);
+  const config::Config config = cost_inputs(r, repricing);
+  const bool was_measured = r.measured();
+  const auto devices_billed = r.integer("epoch.devices_billed");
 
+  const double t_batch_s = r.number(was_measured ? "timing.t_batch_s.mean" : "epoch.t_batch_s");
+  const auto ci95_s = was_measured ? r.interval("timing.t_batch_s") : std::nullopt;
   // A given time is the job's: no scaling.
-  std::int64_t devices_measured = config.pricing.gpus;
-  double t_batch_s = epoch.value("t_batch_s", 0.0);
-  std::optional<std::array<double, 2>> ci95_s;
-  if (was_measured) {
-    const auto& t = result["timing"]["t_batch_s"];
-    t_batch_s = t["mean"].get<double>();
-    if (t.contains("ci95_low") && t.contains("ci95_high") && t["ci95_low"].is_number() &&
-        t["ci95_high"].is_number()) {
-      ci95_s = std::array<double, 2>{t["ci95_low"].get<double>(), t["ci95_high"].get<double>()};
-    }
-    devices_measured = epoch["devices_measured"].get<std::int64_t>();
-  }
+  const std::int64_t devices_measured =
+      was_measured ? r.integer("epoch.devices_measured") : config.pricing.gpus;
+  nlohmann::json result = original;
+  auto& epoch = result["epoch"];
   const std::int64_t batches = steps_of(config, file);
   const auto step = cost::job_step_time(t_batch_s, ci95_s, devices_measured, config);
   const cost::EpochTime epoch_time = cost::epoch_time(batches, step);
@@ -245,7 +227,6 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
     note << ", billed as " << cost::billed_units(config.pricing) << " whole instance(s) of "
          << config.pricing.gpus_per_instance << " GPU(s)";
   }
-  const auto devices_billed = original["epoch"]["devices_billed"].get<std::int64_t>();
   if (!was_measured && devices_billed != config.pricing.gpus) {
     note << "; the given step time was for " << devices_billed << " device(s) and is kept";
   }
@@ -255,10 +236,11 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
 
 void price_projection(project::Projection& projection, const nlohmann::json& result,
                       const Repricing& repricing, const std::string& pricing_file) {
-  check_priceable(result, projection.file);
-  const config::Config base = result_cost_inputs(result, projection.file);
+  const report::ResultReader r(result, projection.file);
+  check_priceable(r);
+  const config::Config base = result_cost_inputs(result.at("config"), projection.file);
   const auto* document = std::get_if<config::PricingDocument>(&repricing);
-  const auto devices = result["epoch"]["devices_billed"].get<std::int64_t>();
+  const auto devices = r.integer("epoch.devices_billed");
   for (auto& target : projection.targets) {
     if (!target.projected()) continue;
     config::Config config = base;
@@ -300,8 +282,9 @@ void price_projection(project::Projection& projection, const nlohmann::json& res
 nlohmann::json convert_currency(const nlohmann::json& original, const std::string& file,
                                 const std::string& currency,
                                 const std::map<std::string, double>& rates) {
-  check_priceable(original, file);
-  const std::string from = original["cost"]["currency"].get<std::string>();
+  const report::ResultReader reader(original, file);
+  check_priceable(reader);
+  const std::string from = reader.text("cost.currency");
   if (from == currency) return original;
   const auto rate = rates.find(from);
   if (rate == rates.end()) {
@@ -310,11 +293,13 @@ nlohmann::json convert_currency(const nlohmann::json& original, const std::strin
   }
   nlohmann::json result = original;
   const double r = rate->second;
+  // Only numbers are amounts: a hand-edited budget may hold anything else, left as it is.
   const auto scale = [r](nlohmann::json& value) {
     if (value.is_number()) value = value.get<double>() * r;
     if (value.is_array()) {
-      for (auto& item : value)
-        item = item.get<double>() * r;
+      for (auto& item : value) {
+        if (item.is_number()) item = item.get<double>() * r;
+      }
     }
   };
   auto& cost = result["cost"];

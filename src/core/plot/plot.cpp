@@ -8,12 +8,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sstream>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,6 +84,30 @@ std::string literal(const std::string& text) {
     if (ch == '\'') out += '\'';
   }
   return out + "'";
+}
+
+// A gnuplot file name: relative ones from the script's directory start with "./", since gnuplot
+// reads a name starting with '$' as a datablock, '<' as a command to read from and '|' (output)
+// as a command to write to. Double quotes, with octal escapes, because a single-quoted string
+// cannot hold a line break and a file name may.
+std::string file_literal(const fs::path& path) {
+  const std::string name = path.is_absolute() ? path.string() : "./" + path.string();
+  std::string out = "\"";
+  for (const char ch : name) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      const char octal[] = {'\\', static_cast<char>('0' + (byte >> 6)),
+                            static_cast<char>('0' + ((byte >> 3) & 7)),
+                            static_cast<char>('0' + (byte & 7))};
+      out.append(octal, sizeof octal);
+    } else {
+      out += ch;
+    }
+  }
+  return out + '"';
 }
 
 std::string shell_quoted(const std::string& text) {
@@ -212,7 +234,7 @@ std::pair<std::string, std::string> time_range(const Figure& figure) {
 }
 
 void plot_panel(std::ostringstream& gp, const Figure& figure, const std::vector<Block>& blocks,
-                std::size_t panel, const std::string& data_name) {
+                std::size_t panel, const fs::path& data_name) {
   const bool categories = figure.x_axis == XAxis::categories;
   gp << "\n# panel " << panel + 1 << "\n";
   gp << "set ylabel " << literal(figure.panels[panel].y_label) << "\n";
@@ -231,7 +253,7 @@ void plot_panel(std::ostringstream& gp, const Figure& figure, const std::vector<
     const std::string& name = figure.panels[panel].series[block.series].name;
     // The data file is named once per plot command; '' repeats it.
     const std::string block_text = " index " + std::to_string(index);
-    const std::string source = (layers.empty() ? literal(data_name) : "''") + block_text;
+    const std::string source = (layers.empty() ? file_literal(data_name) : "''") + block_text;
     const std::string again = "''" + block_text;
     const std::string title = name.empty() ? "notitle" : "title " + literal(name);
     const std::string lt = " lt " + std::to_string(block.colour);
@@ -282,18 +304,9 @@ Files files_for(const fs::path& image) {
 
 void check_target(const fs::path& image) {
   [[maybe_unused]] const Terminal terminal = terminal_for(image);
-  const fs::path dir = directory_of(image);
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw InputError("--plot: directory '" + dir.string() + "' does not exist");
-  }
-  for (const fs::path& path : {image, files_for(image).data, files_for(image).script}) {
-    if (fs::is_directory(path, ec))
-      throw InputError("--plot: '" + path.string() + "' is a directory");
-  }
-  if (::access(dir.c_str(), W_OK) != 0) {
-    throw InputError("--plot: directory '" + dir.string() + "' is not writable");
-  }
+  const Files files = files_for(image);
+  for (const fs::path& path : {files.image, files.data, files.script})
+    check_output_target(path, "--plot");
 }
 
 std::string data_text(const Figure& figure) {
@@ -333,13 +346,12 @@ std::string script_text(const Figure& figure, const Files& files) {
   // A time figure's legend sits below each panel, one line per series.
   const std::size_t height =
       panels.size() * (panel_height_px + (time ? 18 * named_series : 0)) + 40;
-  const std::string image_name = files.image.filename().string();
   std::ostringstream gp;
   gp << "# epochcost plot: " << one_line(figure.title) << "\n"
-     << "# The data is in " << files.data.filename().string()
+     << "# The data is in " << one_line(files.data.filename().string())
      << "; to render again, run from this directory:\n"
-     << "#   gnuplot " << files.script.filename().string() << "\n"
-     << "if (!exists(\"outfile\")) outfile = " << literal(image_name) << "\n"
+     << "#   gnuplot " << one_line(files.script.filename().string()) << "\n"
+     << "if (!exists(\"outfile\")) outfile = " << file_literal(files.image.filename()) << "\n"
      << "set encoding utf8\n";
   if (terminal_for(files.image) == Terminal::svg) {
     gp << "set terminal svg size " << width_px << "," << height
@@ -381,7 +393,7 @@ std::string script_text(const Figure& figure, const Files& files) {
   }
   gp << "set multiplot layout " << panels.size() << ",1 title " << literal(figure.title) << "\n";
   for (const std::size_t panel : panels)
-    plot_panel(gp, figure, blocks, panel, files.data.filename().string());
+    plot_panel(gp, figure, blocks, panel, files.data.filename());
   gp << "unset multiplot\n";
   return gp.str();
 }
@@ -413,19 +425,21 @@ Outcome draw(const Figure& figure, const fs::path& image) {
                 shell_quoted(files.script.filename().string())};
   }
 
-  // gnuplot writes a temporary sibling, renamed over the image only once it succeeded.
-  const auto sibling = create_temporary_sibling(image);
-  ::close(sibling.fd);
-  const std::string& temporary = sibling.path;
+  // gnuplot writes a temporary file, which replaces the image (or is copied into it) only once
+  // gnuplot succeeded.
+  const OutputTarget target = resolve_output_target(image);
+  const auto staged = create_staging_file(target);
+  ::close(staged.fd);
+  const std::string& temporary = staged.path;
   const auto fail = [&](const std::string& message) {
     ::unlink(temporary.c_str());
     throw RuntimeFailure(message);
   };
-  const ProcessResult run =
-      run_process(*gnuplot,
-                  {"-e", "outfile=" + literal(fs::path(temporary).filename().string()),
-                   files.script.filename().string()},
-                  dir);
+  // Absolute: gnuplot runs in the image's directory, and the staging file may lie elsewhere.
+  const ProcessResult run = run_process(
+      *gnuplot,
+      {"-e", "outfile=" + file_literal(fs::absolute(temporary)), files.script.filename().string()},
+      dir);
   if (run.exit_status != 0) {
     fail("gnuplot (" + gnuplot->string() + ") failed with exit status " +
          std::to_string(run.exit_status) + " drawing " + image.string() + " from " +
@@ -436,9 +450,7 @@ Outcome draw(const Figure& figure, const fs::path& image) {
     fail("gnuplot (" + gnuplot->string() + ") wrote no image for " + image.string() +
          (run.output.empty() ? "" : ":\n" + tail(run.output)));
   }
-  if (::chmod(temporary.c_str(), 0644) != 0 || std::rename(temporary.c_str(), image.c_str()) != 0) {
-    fail("cannot write '" + image.string() + "': " + std::strerror(errno));
-  }
+  install_temporary(temporary, target, image);
   return {true, "wrote " + image.string() + " (data " + files.data.string() + ", script " +
                     files.script.string() + ")"};
 }

@@ -5,9 +5,11 @@
 //
 // For an image `dir/out.svg` it writes `dir/out.dat` (one tab-separated block per panel and
 // series, blocks separated by two blank lines, so gnuplot's `index N` selects one) and
-// `dir/out.gp` (the script; run it from `dir` to render again), then renders the image through a
-// temporary file and a rename. Without gnuplot the data and the script are still written, and the
-// outcome says how to render them later.
+// `dir/out.gp` (the script; run it from `dir` to render again), then renders the image into a
+// temporary file that takes the image's place only once gnuplot succeeded. All three are written
+// as reports are (util/files.hpp): through a symbolic link to its target, into a FIFO or device in
+// place, keeping an existing file's permissions. Without gnuplot the data and the script are
+// still written, and the outcome says how to render them later.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -53,8 +55,8 @@ struct Files {
 // out.svg → out.dat and out.gp in the same directory.
 [[nodiscard]] Files files_for(const std::filesystem::path& image);
 
-// InputError (naming --plot) for an unknown extension, a missing or unwritable directory or an
-// image path that is a directory: call it before anything is written.
+// InputError (naming --plot) for an unknown extension, or when check_output_target refuses the
+// image, the data file or the script: call it before anything is written.
 void check_target(const std::filesystem::path& image);
 
 // The data file and the script, as written to `files.data` and `files.script`.

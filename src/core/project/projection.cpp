@@ -23,45 +23,13 @@ std::optional<config::Precision> parse_precision(const std::string& name) {
   return std::nullopt;
 }
 
-std::string lower_dashed(std::string text) {
-  for (char& c : text)
-    c = c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// A row by its name, or by a part of a name that only one row has ("H200", "RTX 3090"); a part
-// several rows share ("H100": SXM or PCIe) is refused with the candidates, since their peaks
-// differ. Full CUDA device names are matched as `run` matches them.
-const hardware::GpuSpec& spec_named(const std::string& name) {
-  const std::string wanted = lower_dashed(name);
-  std::vector<const hardware::GpuSpec*> candidates;
-  for (const auto& gpu : hardware::gpu_specs()) {
-    const std::string row = lower_dashed(gpu.name);
-    if (row == wanted) return gpu;
-    if (row.find(wanted) != std::string::npos) candidates.push_back(&gpu);
-  }
-  if (candidates.size() == 1) return *candidates.front();
-  if (candidates.size() > 1) {
-    std::string names;
-    for (const auto* gpu : candidates)
-      names += (names.empty() ? "" : ", ") + gpu->name;
-    throw InputError("--to: '" + name + "' could be " + names + "; name one");
-  }
-  const hardware::GpuSpec* gpu = hardware::find_gpu(name);
-  if (!gpu) throw InputError("--to: '" + name + "' is not in the GPU spec table (epochcost gpus)");
-  return *gpu;
-}
-
 // Measured peaks above this share of the target's memory leave no room for fragmentation or a
 // longer sequence in the real data.
 constexpr double tight_memory_share = 0.9;
 
-Projection measured_source(const ResultReader& r, const nlohmann::json& result,
-                           const std::string& file) {
-  if (result.value("schema", "") != "epochcost.result/1") {
-    throw InputError(file + ": not an epochcost result (schema epochcost.result/1)");
-  }
-  if (!result.contains("timing") || !result["timing"].is_object()) {
+Projection measured_source(const ResultReader& r) {
+  const std::string& file = r.file();
+  if (!r.measured()) {
     throw InputError(file + ": an estimate, not a measurement; project carries a measured step "
                             "to other GPUs (epochcost run ... --format json)");
   }
@@ -92,16 +60,13 @@ Projection measured_source(const ResultReader& r, const nlohmann::json& result,
   p.source_peak_tflops = *peak;
   p.source_bandwidth_gbs = source->bandwidth_gbs;
   p.measured_t_batch_s = r.number("timing.t_batch_s.mean");
-  if (r.has("timing.t_batch_s.ci95_low") && r.has("timing.t_batch_s.ci95_high")) {
-    p.measured_ci95_s = std::array<double, 2>{r.number("timing.t_batch_s.ci95_low"),
-                                              r.number("timing.t_batch_s.ci95_high")};
-  }
+  p.measured_ci95_s = r.interval("timing.t_batch_s");
   if (r.has("flops.mfu")) p.measured_mfu = r.number("flops.mfu");
   p.flops_per_step = r.number("flops.per_step");
-  p.bytes_per_step = forward_backward_bytes(
-      r.number("memory.estimate.weights_bytes"), r.number("memory.estimate.activations_bytes"),
-      r.number("memory.estimate.gradients_bytes"),
-      r.has("config.train.accumulation_steps") ? r.integer("config.train.accumulation_steps") : 1);
+  p.bytes_per_step = forward_backward_bytes(r.number("memory.estimate.weights_bytes"),
+                                            r.number("memory.estimate.activations_bytes"),
+                                            r.number("memory.estimate.gradients_bytes"),
+                                            r.integer_or("config.train.accumulation_steps", 1));
   p.batches = r.integer("epoch.batches");
   p.devices_measured = r.integer("epoch.devices_measured");
   if (r.has("epoch.scaled_by_assumption") && r.flag("epoch.scaled_by_assumption")) {
@@ -110,10 +75,11 @@ Projection measured_source(const ResultReader& r, const nlohmann::json& result,
   p.memory_measured = r.has("memory.peak_reserved_bytes");
   p.memory_needed_bytes = p.memory_measured ? r.number("memory.peak_reserved_bytes")
                                             : r.number("memory.estimate_bytes");
-  p.workload = compare::describe_workload(compare::workload_of(r.at("config")));
+  p.workload = compare::describe_workload(compare::workload_of(r));
   return p;
 }
 
+// The reader has checked that the step and every phase are > 0, so the shares are well defined.
 Split split_step(const ResultReader& r, const Projection& p) {
   const double step = p.measured_t_batch_s;
   const double data = r.number("timing.phases.data.mean");
@@ -121,10 +87,6 @@ Split split_step(const ResultReader& r, const Projection& p) {
   const double backward = r.number("timing.phases.backward.mean");
   const double optimizer = r.number("timing.phases.optimizer.mean");
   const double phases = data + forward + backward + optimizer;
-  if (!(step > 0) || !(phases > 0) || std::min({data, forward, backward, optimizer}) < 0) {
-    throw InputError(p.file + ": the measured step and its phases must be > 0 (timing.t_batch_s, "
-                              "timing.phases)");
-  }
   // Phase shares come from the instrumented pass; the step they share is the uninstrumented one.
   Split s;
   s.forward_backward_s = step * (forward + backward) / phases;
@@ -190,15 +152,14 @@ Projection project(const nlohmann::json& result, const std::string& file,
   const ResultReader r(result, file);
   // Target names are checked before the file, so a typo is named even with a wrong file.
   std::vector<const hardware::GpuSpec*> targets;
-  for (const auto& name : target_gpus)
-    targets.push_back(&spec_named(name));
-  Projection p;
-  try {
-    p = measured_source(r, result, file);
-    p.split = split_step(r, p);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(file + ": not a valid epochcost result: " + e.what());
+  for (const auto& name : target_gpus) {
+    const hardware::NamedGpu named = hardware::gpu_named(name);
+    if (!named.gpu) throw InputError("--to: " + named.problem);
+    targets.push_back(named.gpu);
   }
+  r.check();
+  Projection p = measured_source(r);
+  p.split = split_step(r, p);
   const auto precision = *parse_precision(p.precision);
   for (const auto* gpu : targets)
     p.targets.push_back(project_to(*gpu, p, precision));

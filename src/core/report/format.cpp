@@ -25,6 +25,10 @@ std::string duration(double seconds) {
 }
 
 std::string money(double amount, const std::string& currency) {
+  if (!std::isfinite(amount)) return "n/a " + currency;
+  if (amount == 0) amount = 0; // -0.0 reads as 0.00
+  // Past 10^15 a double holds no cents: digits beyond its precision would be invented.
+  if (std::abs(amount) >= 1e15) return significant(amount, 6) + " " + currency;
   char buffer[64];
   if (amount == 0 || std::abs(amount) >= 1) {
     std::snprintf(buffer, sizeof buffer, "%.2f", amount);

@@ -94,7 +94,10 @@ nlohmann::json budget_json(const std::optional<cost::Affordable>& budget) {
   return {{"amount", budget->budget},
           {"unlimited", budget->unlimited},
           {"epochs", count(budget->epochs)},
-          {"full_epochs", count(budget->full_epochs)},
+          // An integer where JSON readers take it as one exactly.
+          {"full_epochs", budget->full_epochs <= 0x1p53
+                              ? count(static_cast<std::int64_t>(budget->full_epochs))
+                              : count(budget->full_epochs)},
           {"full_epochs_cost", count(budget->full_epochs_cost)},
           {"samples", count(budget->samples)},
           {"tokens", budget->unlimited ? nlohmann::json(nullptr) : optional_json(budget->tokens)},

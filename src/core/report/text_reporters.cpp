@@ -199,8 +199,8 @@ Document document(const Result& r) {
       budget.rows.push_back({"buys", "unlimited epochs (an epoch costs nothing at this price)"});
     } else {
       budget.rows.push_back({"buys", significant(b->epochs, 4) + " epochs (" +
-                                         significant(static_cast<double>(b->full_epochs), 15) +
-                                         " full, " + cur(b->full_epochs_cost) + ")"});
+                                         significant(b->full_epochs, 15) + " full, " +
+                                         cur(b->full_epochs_cost) + ")"});
       // Whole counts while they are exact in a double, then significant digits.
       const auto count = [](double x) {
         return x < 1e15 ? std::to_string(std::llround(x)) : significant(x, 4);

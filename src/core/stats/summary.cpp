@@ -36,7 +36,7 @@ double percentile(std::span<const double> sorted, double fraction) {
 }
 
 double Summary::ci95_half_width_pct() const {
-  return (ci95_high - ci95_low) / 2.0 / mean * 100.0;
+  return (ci95_high - mean) / mean * 100.0; // the upper half: the lower one may be cut at zero
 }
 
 double Summary::relative_stddev() const {
@@ -63,7 +63,8 @@ Summary summarize(std::span<const double> samples) {
   s.p05 = percentile(sorted, 0.05);
   s.p95 = percentile(sorted, 0.95);
   const double half_width = student_t_975(s.count - 1) * s.stddev / std::sqrt(double(s.count));
-  s.ci95_low = s.mean - half_width;
+  // Durations are not negative: with few, spread samples the t interval would reach below zero.
+  s.ci95_low = s.mean - half_width < 0 ? 0.0 : s.mean - half_width; // NaN stays NaN
   s.ci95_high = s.mean + half_width;
   return s;
 }
