@@ -214,6 +214,23 @@ TEST_F(Catalogs, UnknownCatalogsAndEntriesAreNamed) {
       << gpu.err;
 }
 
+TEST_F(Catalogs, ACatalogMustListEachInstanceOnce) {
+  const std::string head = "provider: p\ncurrency: USD\nsource: s\ndate: 2026-11-29\n";
+  const std::string entry = "  - {name: one, gpu: H200, gpus: 1, price: 3, unit: gpu_hour}\n";
+  dir.write("twice.yaml", head + "instances:\n" + entry + entry);
+  dir.write("none.yaml", head + "instances: []\n");
+  const std::string job_text = "data: {samples: 10, batch_size: 2}\npricing: {catalog: ";
+  dir.write("a.yaml", job_text + (dir / "twice.yaml").string() + ", instance: one}\n");
+  dir.write("b.yaml", job_text + (dir / "none.yaml").string() + ", instance: one}\n");
+  const auto twice = run_cli("estimate " + (dir / "a.yaml").string() + " --t-batch 1");
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("instances[1].name: 'one' is listed twice"), std::string::npos)
+      << twice.err;
+  const auto none = run_cli("estimate " + (dir / "b.yaml").string() + " --t-batch 1");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("instances: lists no instance"), std::string::npos) << none.err;
+}
+
 // Results of one tiny-decoder workload priced as the three configurations of the published table.
 class Compare : public ::testing::Test {
 protected:

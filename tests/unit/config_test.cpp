@@ -118,6 +118,19 @@ TEST(Config, TextMustBeUtf8ForTheJsonReports) {
   EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80")); // past U+10FFFF
 }
 
+TEST(Config, AStepOfMoreThan2To53SamplesIsRefusedBeforeItOverflows) {
+  EXPECT_NE(error_of(valid_config, {"data.batch_size=9007199254740992", "pricing.gpus=2048"})
+                .find("data.batch_size × pricing.gpus × train.accumulation_steps = 1.84467e+19 "
+                      "samples per step, more than 2^53"),
+            std::string::npos);
+}
+
+TEST(Config, AListElementFromAnOverrideIsBlamedOnTheOverride) {
+  EXPECT_NE(error_of(valid_config, {"model.hidden=[0]"})
+                .find("--set model.hidden=[0]: model.hidden[0]: must be ≥ 1, got 0"),
+            std::string::npos);
+}
+
 TEST(Config, HyperparametersLibTorchWouldRefuseAreRefusedHere) {
   EXPECT_NE(error_of(valid_config, {"optimizer.lr=1e308"})
                 .find("optimizer.lr: must be > 0 and ≤ 3.40282e+38, got 1e308"),

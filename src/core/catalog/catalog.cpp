@@ -110,9 +110,15 @@ Catalog load(const std::string& name_or_path, const std::vector<std::filesystem:
     if (!list->IsSequence()) {
       root.invalid("instances", "must be a list of instances");
     } else {
+      if (list->size() == 0) root.invalid("instances", "lists no instance");
       for (std::size_t k = 0; k < list->size(); ++k) {
         Section s((*list)[k], "instances[" + std::to_string(k) + "]", diagnostics);
-        catalog.instances.push_back(read_instance(s));
+        Instance instance = read_instance(s);
+        // The first of two same-named entries would silently win every lookup.
+        if (!instance.name.empty() && catalog.find(instance.name)) {
+          s.invalid("name", "'" + instance.name + "' is listed twice");
+        }
+        catalog.instances.push_back(std::move(instance));
         s.finish();
       }
     }

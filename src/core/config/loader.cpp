@@ -138,7 +138,9 @@ DeviceSpec read_device(Section& root) {
 
 TimingSpec read_timing(Section& s) {
   TimingSpec timing;
-  timing.warmup_steps = s.integer("warmup_steps", false, 0).value_or(timing.warmup_steps);
+  // Warmup is not bound by max_seconds (it pays one-time costs); a bound keeps a typo finite.
+  timing.warmup_steps =
+      s.integer("warmup_steps", false, 0, 1'000'000).value_or(timing.warmup_steps);
   // Two samples is the least that gives a confidence interval.
   timing.min_steps = s.integer("min_steps", false, 2).value_or(timing.min_steps);
   timing.min_seconds = s.number("min_seconds", false, 0.0).value_or(timing.min_seconds);
@@ -399,8 +401,19 @@ Config validate(const YAML::Node& document, const std::string& source,
 
   check_model_data(root, config, lora);
 
+  // Each factor is bounded, their product is not: a step of more than 2^53 samples is refused
+  // before it can overflow the step counts downstream.
+  const double per_step_samples = double(config.data.batch_size) * double(config.pricing.gpus) *
+                                  double(config.train.accumulation_steps);
+  if (per_step_samples > double(max_count)) {
+    root.invalid("data", "data.batch_size × pricing.gpus × train.accumulation_steps = " +
+                             Section::format(per_step_samples) +
+                             " samples per step, more than 2^53");
+  }
   const std::int64_t per_step =
-      config.data.batch_size * config.pricing.gpus * config.train.accumulation_steps;
+      per_step_samples > double(max_count)
+          ? 0
+          : config.data.batch_size * config.pricing.gpus * config.train.accumulation_steps;
   if (config.data.drop_last && per_step > 0 && config.data.samples > 0 &&
       config.data.samples < per_step) {
     root.invalid("data", "with drop_last, data.samples (" + std::to_string(config.data.samples) +

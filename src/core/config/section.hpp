@@ -75,7 +75,8 @@ private:
     const std::string* origin = nullptr;
     std::size_t best = 0;
     for (const auto& [key, text] : override_origins_) {
-      const bool covers = path == key || path.starts_with(key + ".") || key.starts_with(path + ".");
+      const bool covers = path == key || path.starts_with(key + ".") ||
+                          path.starts_with(key + "[") || key.starts_with(path + ".");
       if (covers && key.size() >= best) {
         best = key.size();
         origin = &text;
