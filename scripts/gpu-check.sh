@@ -6,8 +6,9 @@
 #   scripts/gpu-check.sh OUT_DIR
 #   scripts/gpu-check.sh --fetch-debs     (here, with network: Debian packages for .debs/)
 # Stages run in order of what matters most, each with its own time cap, writing into OUT_DIR as
-# they go, so a machine lent for minutes returns what finished. The caps leave the CPU suite to CI
-# unless time is left at the end. Libraries the machine lacks can travel as Debian packages in
+# they go, so a machine lent for minutes returns what finished. The caps add up to more than one
+# device call (600 s): a call's timeout cuts the tail, which holds the least important stages
+# (the CPU suite last, since CI runs it anyway). A rerun on a warm machine reuses the build. Libraries the machine lacks can travel as Debian packages in
 # .debs/ (git-ignored: name it in the device tool's carry); they are unpacked into a private
 # prefix.
 set -uo pipefail
@@ -57,7 +58,7 @@ stage gpu-tests 120 ctest --test-dir "$build" -L gpu --no-tests=error --output-o
 stage default-job 45 "$ec" run configs/linear-regression.yaml --validate-epoch --format json \
   --output "$out/linear-regression.json"
 stage repeats 75 bash -c "for i in 1 2 3; do '$ec' --log-level warn run configs/linear-regression.yaml \
-  --validate-epoch --format json --output '$out/linear-regression-run\$i.json' || exit; done"
+  --validate-epoch --format json --output \"$out/linear-regression-run\$i.json\" || exit; done"
 # A compute-heavy measured step carried to GPUs this machine is not (labelled projected; the
 # method's error needs both ends measured, see docs/projection.md).
 stage project 60 bash -c "'$ec' --log-level warn run configs/decoder-1b-full-bf16.yaml \

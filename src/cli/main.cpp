@@ -70,7 +70,9 @@ CLI::Validator at_least(double min, bool whole) {
       [=](std::string& text) -> std::string {
         char* end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
-        const bool parsed = !text.empty() && end == text.c_str() + text.size();
+        // A whole number is digits only: CLI11 converts it to an integer, which "3.0" is not.
+        const bool parsed = !text.empty() && end == text.c_str() + text.size() &&
+                            (!whole || text.find_first_not_of("0123456789") == std::string::npos);
         if (parsed && std::isfinite(value) && value >= min &&
             (!whole || (std::trunc(value) == value && value <= 1e15))) {
           return "";
@@ -108,8 +110,10 @@ void check_plot_target(const std::string& plot_file, const std::string& output) 
   plot::check_target(plot_file);
   if (output.empty()) return;
   const auto same = [](const std::filesystem::path& a, const std::filesystem::path& b) {
-    std::error_code ec;
-    return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+    std::error_code ec_a, ec_b;
+    const auto canonical_a = std::filesystem::weakly_canonical(a, ec_a);
+    const auto canonical_b = std::filesystem::weakly_canonical(b, ec_b);
+    return !ec_a && !ec_b && canonical_a == canonical_b;
   };
   const plot::Files files = plot::files_for(plot_file);
   for (const auto& written : {files.image, files.data, files.script}) {

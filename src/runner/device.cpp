@@ -170,4 +170,13 @@ void apply_math_mode(config::Precision precision) {
   context.setAllowTF32CuDNN(tf32);
 }
 
+bool is_memory_exhaustion(const c10::Error& error) {
+  if (dynamic_cast<const c10::OutOfMemoryError*>(&error)) return true;
+  const std::string what = error.what_without_backtrace();
+  for (const char* sign : {"DefaultCPUAllocator", "out of memory", "STATUS_ALLOC_FAILED"}) {
+    if (what.find(sign) != std::string::npos) return true;
+  }
+  return false;
+}
+
 } // namespace epochcost::runner

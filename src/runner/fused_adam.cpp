@@ -1,5 +1,6 @@
 #include "fused_adam.hpp"
 
+#include "device.hpp"
 #include "log/log.hpp"
 
 #include <ATen/ops/_foreach_add.h>
@@ -98,10 +99,9 @@ bool FusedAdam::launch(const torch::Tensor& found_inf) {
     }
     // A step the kernel skipped for inf/NaN gradients does not count for the bias corrections.
     if (inf) at::_foreach_add_(steps, inf->squeeze(), -1);
-  } catch (const c10::OutOfMemoryError&) {
-    throw; // the plain optimizer would need the same state: not a reason to fall back
   } catch (const c10::Error& e) {
-    if (launches_ > 0) throw; // it worked before: a real failure
+    // Out of memory: the plain optimizer would need the same state, so no reason to fall back.
+    if (launches_ > 0 || is_memory_exhaustion(e)) throw; // or it worked before: a real failure
     implementation_ =
         std::string("plain (fused kernel unavailable: ") + e.what_without_backtrace() + ")";
     log::warn("optimizer: " + implementation_);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <new>
+#include <numeric>
 #include <sstream>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -66,16 +67,6 @@ struct Session {
 std::int64_t next_window(double mean_step_s) {
   if (!(mean_step_s > 0)) return 1;
   return std::clamp<std::int64_t>(std::llround(window_target_s / mean_step_s), 1, max_window_steps);
-}
-
-// Exhaustion that does not arrive as c10::OutOfMemoryError: the CPU allocator's, and cuDNN's or
-// cuBLAS's own allocations failing near the memory limit.
-bool is_memory_exhaustion(const c10::Error& e) {
-  const std::string what = e.what_without_backtrace();
-  for (const char* sign : {"DefaultCPUAllocator", "out of memory", "STATUS_ALLOC_FAILED"}) {
-    if (what.find(sign) != std::string::npos) return true;
-  }
-  return false;
 }
 
 std::string describe_settings(const config::Config& c) {
@@ -157,15 +148,17 @@ void run_warmup(Session& s) {
 }
 
 // Runs windows of steps and hands each window's intervals to `take`, in order, until `take`
-// returns true or `next_size` (given the steps queued but not yet read) returns 0. Two windows
-// are in flight: the next one is queued before the host waits for the current one, so the device
-// never drains between windows. A drained queue would put the host's work for the first step of
-// every window (gathering and pinning its batch) on the device's timeline, which training, where
-// the host runs ahead, hides; with one long step per window that would be every step.
+// returns true or `next_size` (given the steps queued but not yet read) returns 0. On CUDA two
+// windows are in flight: the next one is queued before the host waits for the current one, so
+// the device never drains between windows. A drained queue would put the host's work for the
+// first step of every window (gathering and pinning its batch) on the device's timeline, which
+// training, where the host runs ahead, hides; with one long step per window that would be every
+// step. A synchronous clock (the CPU) gains nothing from it and would decide a window late.
 template <typename NextSize, typename Take>
 void run_windows(Session& s, bool instrumented, NextSize next_size, Take take) {
   PhaseClock* pending = s.clock.get();
   PhaseClock* filling = s.spare_clock.get();
+  const bool overlap = pending->asynchronous();
   const std::int64_t marks_per_step = instrumented ? s.step->marks_per_full_step() : 1;
   const auto enqueue = [&](PhaseClock& clock, std::int64_t steps) {
     clock.reserve(static_cast<std::size_t>(1 + steps * marks_per_step));
@@ -179,15 +172,19 @@ void run_windows(Session& s, bool instrumented, NextSize next_size, Take take) {
   if (pending_steps <= 0) return;
   enqueue(*pending, pending_steps);
   while (true) {
-    const std::int64_t filling_steps = next_size(pending_steps);
-    if (filling_steps > 0) enqueue(*filling, filling_steps);
-    if (take(pending->read_intervals_s()) || filling_steps <= 0) {
+    const std::int64_t ahead = overlap ? next_size(pending_steps) : 0;
+    if (ahead > 0) enqueue(*filling, ahead);
+    const bool done = take(pending->read_intervals_s());
+    if (done) {
       // The window queued past the end is not used; reading it empties its clock.
-      if (filling_steps > 0) (void)filling->read_intervals_s();
+      if (ahead > 0) (void)filling->read_intervals_s();
       return;
     }
+    const std::int64_t next_steps = overlap ? ahead : next_size(0);
+    if (next_steps <= 0) return;
+    if (!overlap) enqueue(*filling, next_steps);
     std::swap(pending, filling);
-    pending_steps = filling_steps;
+    pending_steps = next_steps;
   }
 }
 
@@ -198,7 +195,8 @@ void run_timed_steps(Session& s) {
                                       timing.max_seconds, timing.target_ci_pct});
   const auto start = Clock::now();
   const auto next_size = [&](std::int64_t queued) {
-    const std::int64_t wanted = criterion.count() == 0 ? 4 : next_window(criterion.mean_s());
+    // Before any step is read, small windows: on CUDA two are queued before the first read.
+    const std::int64_t wanted = criterion.count() == 0 ? 2 : next_window(criterion.mean_s());
     return std::max<std::int64_t>(0,
                                   std::min(wanted, timing.max_steps - criterion.count() - queued));
   };
@@ -235,7 +233,9 @@ void run_phase_steps(Session& s) {
   s.run_step(nullptr);
   const auto next_size = [&](std::int64_t queued) {
     const std::int64_t wanted =
-        done == 0 ? 4 : next_window(seconds_since(start) / static_cast<double>(done + queued));
+        done == 0 ? 2
+                  : next_window(std::accumulate(phases.step_s.begin(), phases.step_s.end(), 0.0) /
+                                static_cast<double>(phases.step_s.size()));
     return std::max<std::int64_t>(0, std::min(wanted, planned - done - queued));
   };
   const auto take = [&](const std::vector<double>& intervals) {
@@ -358,7 +358,7 @@ measure::BatchSearch find_max_batch(const measure::MeasureRequest& request) {
       attempt.peak_reserved_bytes = memory_peaks(device.device)->reserved_bytes;
     } catch (const c10::Error& e) {
       // Running out is not an error here but the answer to this try.
-      if (!is_memory_exhaustion(e) && !dynamic_cast<const c10::OutOfMemoryError*>(&e)) throw;
+      if (!is_memory_exhaustion(e)) throw;
     }
     for (auto& p : workload->module().parameters())
       p.mutable_grad() = torch::Tensor();

@@ -23,6 +23,7 @@ public:
     return intervals;
   }
   const char* name() const override { return "steady_clock"; }
+  bool asynchronous() const override { return false; }
 
 private:
   std::vector<std::chrono::steady_clock::time_point> points_;
@@ -53,6 +54,7 @@ public:
     return intervals;
   }
   const char* name() const override { return "cuda_event"; }
+  bool asynchronous() const override { return true; }
 
 private:
   std::vector<c10::cuda::CUDAEvent> events_;

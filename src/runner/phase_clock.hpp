@@ -19,6 +19,9 @@ public:
   // the next window starts empty.
   [[nodiscard]] virtual std::vector<double> read_intervals_s() = 0;
   [[nodiscard]] virtual const char* name() const = 0;
+  // Whether marks are read later than the work they time runs (CUDA events): only then does a
+  // second window in flight keep the device busy.
+  [[nodiscard]] virtual bool asynchronous() const = 0;
 };
 
 [[nodiscard]] std::unique_ptr<PhaseClock> make_steady_clock();

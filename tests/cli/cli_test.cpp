@@ -1064,7 +1064,7 @@ TEST(ComparePlot, TheReportAndThePlotMustNotOverwriteEachOther) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
-#ifdef EPOCHCOST_WITH_HISTORY
+#if EPOCHCOST_HAS_HISTORY
 TEST_F(RunTest, AHistoryThatCannotBeWrittenIsRefusedBeforeMeasuring) {
   const ScratchDir dir;
   const auto not_history = dir.path() / "notes.txt";
@@ -1073,6 +1073,19 @@ TEST_F(RunTest, AHistoryThatCannotBeWrittenIsRefusedBeforeMeasuring) {
       run_cli("run " + default_config + quick + " --history " + not_history.string());
   EXPECT_EQ(output.exit_code, 2) << output.err;
   EXPECT_TRUE(output.out.empty()) << "a report was printed before the history was checked";
+  const auto nowhere =
+      run_cli("run " + default_config + quick + " --history /nonexistent-dir/h.sqlite");
+  EXPECT_EQ(nowhere.exit_code, 2) << nowhere.err;
+  EXPECT_TRUE(nowhere.out.empty());
+}
+
+TEST_F(RunTest, AnEmptyFileBecomesAHistoryAsImportMakesOne) {
+  const ScratchDir dir;
+  const auto empty = dir.path() / "made-by-mktemp";
+  std::ofstream{empty};
+  const auto output = run_cli("run " + default_config + quick + " --history " + empty.string());
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(run_cli("history list --history " + empty.string()).exit_code, 0);
 }
 #endif
 

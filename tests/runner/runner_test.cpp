@@ -234,7 +234,8 @@ TEST(TrainingStep, Bf16AutocastRunsOnTheCpu) {
 }
 
 TEST(Measure, ReturnsConsistentSamples) {
-  const config::Config config = cpu_job();
+  // Bounded by steps, not seconds, so that a loaded machine still takes at least min_steps.
+  const config::Config config = cpu_job({"timing.max_seconds=600", "timing.max_steps=12"});
   measure::MeasureRequest request;
   request.config = &config;
   request.validate_epoch = true;

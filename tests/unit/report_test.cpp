@@ -223,6 +223,18 @@ TEST(ResultReader, TheToolsOwnShapeIsAccepted) {
   EXPECT_EQ(refusal([&] { report::ResultReader(estimate, "e.json").check(); }), "accepted");
 }
 
+TEST(ResultReader, AnIntervalCutAtZeroIsTheToolsOwnToo) {
+  // Few, widely spread samples: summarize() cuts the low end of a duration's interval at 0.
+  auto result = result_fixture("a100-bf16-split.json");
+  result["timing"]["t_batch_s"]["ci95_low"] = 0.0;
+  result["timing"]["phases"]["data"]["ci95_low"] = 0.0;
+  result["epoch"]["seconds_ci95"][0] = 0.0;
+  result["cost"]["per_epoch_ci95"][0] = 0.0;
+  EXPECT_EQ(refusal([&] { report::ResultReader(result, "r.json").check(); }), "accepted");
+  result["timing"]["t_batch_s"]["ci95_high"] = 0.0; // the high end still must be > 0
+  EXPECT_NE(refusal([&] { report::ResultReader(result, "r.json").check(); }), "accepted");
+}
+
 TEST(ResultReader, FiguresOutOfRangeAreRefusedNamingTheFileAndTheKey) {
   struct Case {
     std::string path;

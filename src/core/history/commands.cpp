@@ -8,8 +8,11 @@
 #include "util/files.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <map>
+#include <unistd.h>
 
 namespace epochcost::history {
 
@@ -145,10 +148,18 @@ std::vector<std::string> record(const std::string& history_file,
 
 void check_target(const std::string& history_file) {
   std::error_code ec;
-  if (std::filesystem::exists(history_file, ec)) {
+  const bool existed = std::filesystem::exists(history_file, ec);
+  // An empty file (mktemp) becomes a history at the first record, as import makes it one.
+  if (existed && std::filesystem::file_size(history_file, ec) > 0) {
     const Store store(history_file, Store::Access::read_only);
-  } else {
-    check_output_target(history_file, "--history");
+  }
+  // Recording writes the file and, in WAL mode, files beside it.
+  check_output_target(history_file, "--history");
+  const std::filesystem::path path(history_file);
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  if ((existed && ::access(history_file.c_str(), W_OK) != 0) || ::access(dir.c_str(), W_OK) != 0) {
+    throw InputError("--history: '" + history_file + "' cannot be written (" +
+                     std::strerror(errno) + ")");
   }
 }
 

@@ -168,19 +168,26 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
     throw;
   }
   if (read_only) return;
-  exec("PRAGMA journal_mode=WAL");
-  exec("BEGIN IMMEDIATE");
-  exec("PRAGMA application_id=" + std::to_string(application_id));
-  exec("PRAGMA user_version=" + std::to_string(schema_version));
-  exec("CREATE TABLE IF NOT EXISTS runs ("
-       " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-       " result_hash TEXT NOT NULL UNIQUE,"
-       " timestamp TEXT NOT NULL, workload TEXT NOT NULL, workload_description TEXT NOT NULL,"
-       " gpu TEXT NOT NULL, config_hash TEXT NOT NULL,"
-       " t_batch_s REAL NOT NULL, t_batch_ci95_low REAL, t_batch_ci95_high REAL,"
-       " cost_per_epoch REAL NOT NULL, cost_ci95_low REAL, cost_ci95_high REAL,"
-       " currency TEXT NOT NULL, result TEXT NOT NULL)");
-  exec("COMMIT");
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("BEGIN IMMEDIATE");
+    exec("PRAGMA application_id=" + std::to_string(application_id));
+    exec("PRAGMA user_version=" + std::to_string(schema_version));
+    exec("CREATE TABLE IF NOT EXISTS runs ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " result_hash TEXT NOT NULL UNIQUE,"
+         " timestamp TEXT NOT NULL, workload TEXT NOT NULL, workload_description TEXT NOT NULL,"
+         " gpu TEXT NOT NULL, config_hash TEXT NOT NULL,"
+         " t_batch_s REAL NOT NULL, t_batch_ci95_low REAL, t_batch_ci95_high REAL,"
+         " cost_per_epoch REAL NOT NULL, cost_ci95_low REAL, cost_ci95_high REAL,"
+         " currency TEXT NOT NULL, result TEXT NOT NULL)");
+    exec("COMMIT");
+  } catch (...) {
+    // A constructor that throws runs no destructor: the handle is closed here.
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 Store::~Store() {
@@ -195,6 +202,9 @@ void Store::exec(const std::string& sql) const {
     if (rc == SQLITE_OK) return;
     const std::string message = error ? error : "unknown error";
     sqlite3_free(error);
+    if ((rc & 0xff) == SQLITE_READONLY) {
+      throw InputError("--history: '" + file_.string() + "' cannot be written: " + message);
+    }
     if (!busy(rc) || std::chrono::steady_clock::now() > deadline) {
       throw RuntimeFailure("history '" + file_.string() + "': " + message);
     }

@@ -436,10 +436,16 @@ Outcome draw(const Figure& figure, const fs::path& image) {
     throw RuntimeFailure(message);
   };
   // Absolute: gnuplot runs in the image's directory, and the staging file may lie elsewhere.
-  const ProcessResult run = run_process(
-      *gnuplot,
-      {"-e", "outfile=" + file_literal(fs::absolute(temporary)), files.script.filename().string()},
-      dir);
+  ProcessResult run;
+  try {
+    run = run_process(*gnuplot,
+                      {"-e", "outfile=" + file_literal(fs::absolute(temporary)),
+                       files.script.filename().string()},
+                      dir);
+  } catch (...) { // no pipe or no fork: the staging file must not stay behind
+    ::unlink(temporary.c_str());
+    throw;
+  }
   if (run.exit_status != 0) {
     fail("gnuplot (" + gnuplot->string() + ") failed with exit status " +
          std::to_string(run.exit_status) + " drawing " + image.string() + " from " +

@@ -340,7 +340,9 @@ std::optional<std::array<double, 2>> ResultReader::interval(const std::string& p
   }
   const auto& low = node->is_object() ? at(low_path) : (*node)[0];
   const auto& high = node->is_object() ? at(high_path) : (*node)[1];
-  check_value(low, kind, low_path, file_);
+  // The low end of a duration's interval is cut at zero (stats::summarize) when the samples
+  // spread wide: it may be 0 where the figure itself must be > 0.
+  check_value(low, kind == Kind::positive ? Kind::non_negative : kind, low_path, file_);
   check_value(high, kind, high_path, file_);
   const std::array<double, 2> bounds{low.get<double>(), high.get<double>()};
   if (bounds[0] > bounds[1]) {

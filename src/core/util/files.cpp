@@ -158,8 +158,11 @@ TemporarySibling create_temporary_sibling(const fs::path& path) {
 }
 
 TemporarySibling create_staging_file(const OutputTarget& target) {
-  return create_temporary_sibling(
-      target.in_place ? fs::temp_directory_path() / target.path.filename() : target.path);
+  if (!target.in_place) return create_temporary_sibling(target.path);
+  std::error_code ec;
+  const fs::path temporary_dir = fs::temp_directory_path(ec); // TMPDIR, else /tmp
+  if (ec) cannot_write(target.path, "no directory for a staging file: " + ec.message());
+  return create_temporary_sibling(temporary_dir / target.path.filename());
 }
 
 void install_temporary(const std::string& temporary, const OutputTarget& target,
