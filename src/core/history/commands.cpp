@@ -153,11 +153,9 @@ void check_target(const std::string& history_file) {
   if (existed && std::filesystem::file_size(history_file, ec) > 0) {
     const Store store(history_file, Store::Access::read_only);
   }
-  // Recording writes the file and, in WAL mode, files beside it.
+  // Recording writes the file, and in WAL mode files beside it: the directory must take them.
   check_output_target(history_file, "--history");
-  const std::filesystem::path path(history_file);
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  if ((existed && ::access(history_file.c_str(), W_OK) != 0) || ::access(dir.c_str(), W_OK) != 0) {
+  if (existed && ::access(history_file.c_str(), W_OK) != 0) {
     throw InputError("--history: '" + history_file + "' cannot be written (" +
                      std::strerror(errno) + ")");
   }
