@@ -133,16 +133,22 @@ struct CheckpointedLayer : torch::autograd::Function<CheckpointedLayer> {
   }
 };
 
-DecoderImpl::DecoderImpl(const config::DecoderSpec& spec, bool checkpointing)
+DecoderImpl::DecoderImpl(const config::DecoderSpec& spec, bool checkpointing,
+                         const Placement& placement)
     : spec_(spec), checkpointing_(checkpointing) {
   embed_ = register_module("embed", torch::nn::Embedding(spec.vocab, spec.hidden));
-  for (std::int64_t l = 0; l < spec.layers; ++l)
-    layers_->push_back(DecoderLayer(spec));
+  placement.apply(*embed_);
+  for (std::int64_t l = 0; l < spec.layers; ++l) {
+    DecoderLayer layer(spec);
+    placement.apply(*layer);
+    layers_->push_back(layer);
+  }
   register_module("layers", layers_);
   norm_ = register_module("norm", RMSNorm(spec.hidden, spec.norm_eps));
   if (!spec.tie_embeddings) {
     head_ = register_module(
         "head", torch::nn::Linear(torch::nn::LinearOptions(spec.hidden, spec.vocab).bias(false)));
+    placement.apply(*head_);
   }
   if (spec.lora.rank > 0) {
     // LoRA trains the adapters only: every base weight is frozen, adapted or not.
@@ -179,8 +185,8 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& ids) {
 }
 
 DecoderWorkload::DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len,
-                                 bool checkpointing)
-    : spec_(spec), seq_len_(seq_len), model_(spec, checkpointing) {}
+                                 bool checkpointing, const Placement& placement)
+    : spec_(spec), seq_len_(seq_len), model_(spec, checkpointing, placement) {}
 
 Batch DecoderWorkload::synthetic_samples(std::int64_t count) const {
   // The targets are the inputs shifted by one token, taken inside the loss: no second tensor.

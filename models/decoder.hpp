@@ -54,7 +54,8 @@ TORCH_MODULE(DecoderLayer);
 
 class DecoderImpl : public torch::nn::Module {
 public:
-  DecoderImpl(const config::DecoderSpec& spec, bool checkpointing);
+  // Each part is placed as soon as it is built (see Placement).
+  DecoderImpl(const config::DecoderSpec& spec, bool checkpointing, const Placement& placement = {});
   // Token ids [batch, seq] → logits [batch, seq, vocab].
   torch::Tensor forward(const torch::Tensor& ids);
 
@@ -71,8 +72,8 @@ TORCH_MODULE(Decoder);
 
 class DecoderWorkload : public Workload {
 public:
-  DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len,
-                  bool checkpointing = false);
+  DecoderWorkload(const config::DecoderSpec& spec, std::int64_t seq_len, bool checkpointing = false,
+                  const Placement& placement = {});
   torch::nn::Module& module() override { return *model_; }
   [[nodiscard]] Batch synthetic_samples(std::int64_t count) const override;
   // Next-token cross-entropy over the sequence.

@@ -7,15 +7,19 @@ namespace epochcost::models {
 
 std::unique_ptr<Workload> build_workload(const config::ModelSpec& spec,
                                          const config::DataSpec& data,
-                                         const config::TrainSpec& train) {
+                                         const config::TrainSpec& train,
+                                         const Placement& placement) {
+  std::unique_ptr<Workload> workload;
   if (const auto* mlp = std::get_if<config::MlpSpec>(&spec)) {
-    return std::make_unique<MlpWorkload>(*mlp);
+    workload = std::make_unique<MlpWorkload>(*mlp);
+  } else if (const auto* resnet = std::get_if<config::ResNetSpec>(&spec)) {
+    workload = std::make_unique<ResNetWorkload>(*resnet);
+  } else {
+    workload = std::make_unique<DecoderWorkload>(std::get<config::DecoderSpec>(spec), data.seq_len,
+                                                 train.checkpointing, placement);
   }
-  if (const auto* resnet = std::get_if<config::ResNetSpec>(&spec)) {
-    return std::make_unique<ResNetWorkload>(*resnet);
-  }
-  return std::make_unique<DecoderWorkload>(std::get<config::DecoderSpec>(spec), data.seq_len,
-                                           train.checkpointing);
+  placement.apply(workload->module()); // what is left: the small families, buffers
+  return workload;
 }
 
 } // namespace epochcost::models

@@ -81,10 +81,9 @@ std::unique_ptr<models::Workload> build_on_device(const config::Config& config,
                                                   const torch::Device& device) {
   torch::manual_seed(config.seed);
   apply_math_mode(config.precision);
-  auto workload = models::build_workload(*config.model, config.data, config.train);
-  workload->module().to(device);
-  if (config.precision == config::Precision::bf16_pure) workload->module().to(torch::kBFloat16);
-  return workload;
+  models::Placement placement{device, std::nullopt};
+  if (config.precision == config::Precision::bf16_pure) placement.dtype = torch::kBFloat16;
+  return models::build_workload(*config.model, config.data, config.train, placement);
 }
 
 // A run the memory estimate says cannot fit is stopped before allocating anything, with the

@@ -43,6 +43,25 @@ TEST(Decoder, ParameterCountsMatchTheFormula) {
   }
 }
 
+TEST(Decoder, PlacedPartByPartIsTheModelBuiltThenCast) {
+  const config::Config c = tiny("", "lora: {rank: 4, targets: [q, v]}\n");
+  torch::manual_seed(7);
+  const auto whole = models::build_workload(*c.model, c.data);
+  whole->module().to(torch::kBFloat16);
+  torch::manual_seed(7);
+  const auto placed = models::build_workload(*c.model, c.data, {},
+                                             models::Placement{torch::kCPU, torch::kBFloat16});
+  const auto expected = whole->module().named_parameters();
+  const auto got = placed->module().named_parameters();
+  ASSERT_EQ(got.size(), expected.size());
+  for (const auto& item : expected) {
+    const torch::Tensor& p = got[item.key()];
+    EXPECT_EQ(p.scalar_type(), torch::kBFloat16) << item.key();
+    EXPECT_TRUE(torch::equal(p, item.value())) << item.key();
+    EXPECT_EQ(p.requires_grad(), item.value().requires_grad()) << item.key();
+  }
+}
+
 TEST(Decoder, FlopsMatchACountOfItsMatmuls) {
   const config::Config c = tiny();
   const auto workload = models::build_workload(*c.model, c.data);
