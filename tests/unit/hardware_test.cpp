@@ -62,6 +62,8 @@ TEST(GpuSpecs, ANamePeopleTypeMustPickOneRow) {
   EXPECT_EQ(h100.gpu, nullptr);
   EXPECT_EQ(h100.problem, "'H100' could be H100-SXM5-80GB, H100-PCIe-80GB; name one");
   EXPECT_EQ(gpu_named("A100").gpu, nullptr);
+  EXPECT_EQ(gpu_named("").problem, "'' names no GPU (epochcost gpus lists them)");
+  EXPECT_EQ(gpu_named("  ").gpu, nullptr);
   EXPECT_EQ(gpu_named("Voodoo 3").problem,
             "'Voodoo 3' is not in the GPU spec table (epochcost gpus)");
 }

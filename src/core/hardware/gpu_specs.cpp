@@ -100,6 +100,10 @@ NamedGpu gpu_named(std::string_view name) {
     return out;
   };
   const std::string wanted = dashed(name);
+  // Every row name contains the empty string: it would read as "could be any of them".
+  if (wanted.find_first_not_of('-') == std::string::npos) {
+    return {nullptr, "'" + std::string(name) + "' names no GPU (epochcost gpus lists them)"};
+  }
   std::vector<const GpuSpec*> candidates;
   for (const auto& gpu : gpu_specs()) {
     const std::string row = dashed(gpu.name);
