@@ -1,6 +1,7 @@
 #include "training_step.hpp"
 
 #include "autocast.hpp"
+#include "foreach_sgd.hpp"
 #include "fused_adam.hpp"
 
 #include <map>
@@ -21,6 +22,8 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tenso
                                                         torch::Device device) {
   switch (spec.name) {
   case config::OptimizerKind::sgd:
+    // Multi-tensor kernels where launches cost (CUDA), as torch.optim.SGD's default.
+    if (device.is_cuda()) return std::make_unique<ForeachSgd>(std::move(parameters), spec);
     return std::make_unique<torch::optim::SGD>(
         parameters,
         torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));
@@ -102,7 +105,7 @@ std::string TrainingStep::optimizer_implementation() const {
   if (const auto* fused = dynamic_cast<const FusedAdam*>(optimizer_.get())) {
     return fused->implementation();
   }
-  return "plain";
+  return dynamic_cast<const ForeachSgd*>(optimizer_.get()) ? "foreach" : "plain";
 }
 
 std::int64_t TrainingStep::skipped_steps() const {

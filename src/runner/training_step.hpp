@@ -57,7 +57,8 @@ public:
   [[nodiscard]] std::int64_t marks_per_full_step() const { return 3 * accumulation_ + 1; }
   // fp16 only: optimizer steps the loss scaler skipped for inf/NaN gradients.
   [[nodiscard]] std::int64_t skipped_steps() const;
-  // "fused" (ATen's multi-tensor Adam kernels), "plain" (LibTorch's per-parameter loop), or why
+  // "fused" (ATen's multi-tensor Adam kernels), "foreach" (SGD's multi-tensor kernels, on CUDA),
+  // "plain" (LibTorch's per-parameter loop), or why
   // a fused optimizer fell back.
   [[nodiscard]] std::string optimizer_implementation() const;
 
