@@ -1,4 +1,5 @@
 // Tests that need a CUDA device (label gpu). Without one each test skips and says why.
+#include "../support/foreach_sgd_parity.hpp"
 #include "../support/fused_loss_scaling.hpp"
 #include "config/loader.hpp"
 #include "device.hpp"
@@ -113,6 +114,10 @@ TEST_F(Gpu, AutocastFusedOptimizerAndMemoryStatistics) {
 
 TEST_F(Gpu, FusedAdamSkipsInfStepsInTheKernel) {
   testing::expect_fused_skip_matches_plain(torch::kCUDA);
+}
+
+TEST_F(Gpu, ForeachSgdTakesLibTorchsSgdSteps) {
+  testing::expect_foreach_sgd_matches_libtorch(torch::kCUDA);
 }
 
 TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {

@@ -1,8 +1,8 @@
 // The LibTorch runner on the CPU: models, data, the training step and the measurement method.
+#include "../support/foreach_sgd_parity.hpp"
 #include "../support/fused_loss_scaling.hpp"
 #include "config/loader.hpp"
 #include "device.hpp"
-#include "foreach_sgd.hpp"
 #include "fused_adam.hpp"
 #include "loss_scaler.hpp"
 #include "measure.hpp"
@@ -150,39 +150,7 @@ TEST(TrainingStep, ClippingMatchesLibTorchsClipGradNorm) {
 }
 
 TEST(ForeachSgd, TakesLibTorchsSgdSteps) {
-  config::OptimizerSpec spec;
-  spec.name = config::OptimizerKind::sgd;
-  spec.lr = 0.1;
-  spec.momentum = 0.9;
-  spec.weight_decay = 0.01;
-  torch::manual_seed(5);
-  std::vector<torch::Tensor> ours, reference;
-  for (const auto& shape : {std::vector<std::int64_t>{3, 4}, {5}, {2, 2}}) {
-    const torch::Tensor start = torch::randn(shape);
-    ours.push_back(start.clone().requires_grad_(true));
-    reference.push_back(start.clone().requires_grad_(true));
-  }
-  ForeachSgd foreach_sgd(ours, spec);
-  torch::optim::SGD sgd(
-      reference,
-      torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).weight_decay(spec.weight_decay));
-  for (int step = 0; step < 4; ++step) {
-    for (std::size_t i = 0; i < ours.size(); ++i) {
-      // The last parameter gets its first gradient at step 2: its momentum starts late.
-      if (i == ours.size() - 1 && step < 2) continue;
-      const torch::Tensor grad = torch::randn(ours[i].sizes());
-      ours[i].mutable_grad() = grad.clone();
-      reference[i].mutable_grad() = grad.clone();
-    }
-    foreach_sgd.step();
-    sgd.step();
-    for (std::size_t i = 0; i < ours.size(); ++i) {
-      EXPECT_TRUE(torch::allclose(ours[i], reference[i], 1e-6, 1e-7))
-          << "step " << step << ", parameter " << i;
-    }
-    foreach_sgd.zero_grad();
-    sgd.zero_grad();
-  }
+  testing::expect_foreach_sgd_matches_libtorch(torch::kCPU);
 }
 
 TEST(LossScaler, SkipsTheStepOnInfAndHalvesTheScale) {
