@@ -16,9 +16,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 if [[ ${1:-} == --fetch-debs ]]; then
-  # yaml-cpp has no header-only form; SQLite's headers are optional (history) but cheap to carry.
+  # yaml-cpp has no header-only form; GoogleTest may come as headers only; SQLite (history) is
+  # optional but cheap to carry.
   mkdir -p .debs && cd .debs &&
-    apt-get download libyaml-cpp-dev libyaml-cpp0.7 libsqlite3-dev libsqlite3-0 && ls -l
+    apt-get download libyaml-cpp-dev libyaml-cpp0.7 libsqlite3-dev libsqlite3-0 libgtest-dev && ls -l
   exit
 fi
 
