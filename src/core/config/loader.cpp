@@ -405,15 +405,14 @@ Config validate(const YAML::Node& document, const std::string& source,
   // before it can overflow the step counts downstream.
   const double per_step_samples = double(config.data.batch_size) * double(config.pricing.gpus) *
                                   double(config.train.accumulation_steps);
-  if (per_step_samples > double(max_count)) {
+  const bool too_large = per_step_samples > double(max_count);
+  if (too_large) {
     root.invalid("data", "data.batch_size × pricing.gpus × train.accumulation_steps = " +
                              Section::format(per_step_samples) +
                              " samples per step, more than 2^53");
   }
-  const std::int64_t per_step =
-      per_step_samples > double(max_count)
-          ? 0
-          : config.data.batch_size * config.pricing.gpus * config.train.accumulation_steps;
+  // Up to 2^53 the double product is exact.
+  const auto per_step = too_large ? std::int64_t{0} : static_cast<std::int64_t>(per_step_samples);
   if (config.data.drop_last && per_step > 0 && config.data.samples > 0 &&
       config.data.samples < per_step) {
     root.invalid("data", "with drop_last, data.samples (" + std::to_string(config.data.samples) +
