@@ -2,7 +2,9 @@
 #include "stats/summary.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <gtest/gtest.h>
+#include <random>
 #include <vector>
 
 namespace epochcost::stats {
@@ -65,7 +67,92 @@ TEST(RunningMoments, MatchesTwoPassFormulas) {
   const Summary s = summarize(xs);
   EXPECT_NEAR(m.mean(), s.mean, 1e-18);
   EXPECT_NEAR(std::sqrt(m.variance()), s.stddev, 1e-15);
-  EXPECT_TRUE(std::isinf(RunningMoments{}.ci95_half_width_pct()));
+}
+
+// x[i] = mean + phi (x[i-1] - mean) + e[i]: a stationary series of known mean whose neighbours
+// are correlated (lag-1 correlation phi), as step times on a busy host are.
+std::vector<double> ar1_series(std::mt19937_64& rng, std::size_t n, double mean, double phi) {
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::vector<double> xs(n);
+  double deviation = noise(rng) / std::sqrt(1 - phi * phi); // start in the stationary state
+  for (auto& x : xs) {
+    x = mean + deviation;
+    deviation = phi * deviation + noise(rng);
+  }
+  return xs;
+}
+
+double independent_half_width(const std::vector<double>& xs) {
+  const Summary s = summarize(xs);
+  return student_t_975(s.count - 1) * s.stddev / std::sqrt(double(s.count));
+}
+
+TEST(BatchMeans, ShortSeriesGetTheIntervalOfIndependentSamples) {
+  std::mt19937_64 rng(7);
+  const auto xs = ar1_series(rng, 2 * BatchMeans::min_batches - 1, 10.0, 0.5);
+  BatchMeans b;
+  for (double x : xs)
+    b.add(x);
+  EXPECT_EQ(b.batch_size(), 1);
+  EXPECT_EQ(b.batches(), std::ssize(xs));
+  EXPECT_NEAR(b.ci95_half_width(), independent_half_width(xs), 1e-12);
+  const Summary s = summarize(xs);
+  EXPECT_EQ(s.ci95_batch_size, 1);
+  EXPECT_NEAR(s.ci95_high - s.mean, independent_half_width(xs), 1e-12);
+}
+
+TEST(BatchMeans, BatchesDoubleAndTheIntervalRestsOnTheirMeans) {
+  // 200 samples: merged at 64 (32 batches of 2) and at 128 (32 of 4); then 18 more batches of 4
+  // and an open batch of none.
+  std::vector<double> xs(200);
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    xs[i] = 1.0 + 0.01 * double((i * 37) % 11);
+  BatchMeans b;
+  for (double x : xs)
+    b.add(x);
+  EXPECT_EQ(b.batch_size(), 4);
+  EXPECT_EQ(b.batches(), 50);
+  std::vector<double> means;
+  for (std::size_t i = 0; i < 200; i += 4)
+    means.push_back((xs[i] + xs[i + 1] + xs[i + 2] + xs[i + 3]) / 4);
+  const Summary of_means = summarize(means);
+  EXPECT_NEAR(b.ci95_half_width(), student_t_975(49) * of_means.stddev / std::sqrt(50.0), 1e-12);
+  EXPECT_NEAR(b.mean(), summarize(xs).mean, 1e-12);
+  EXPECT_TRUE(std::isinf(BatchMeans{}.ci95_half_width_pct()));
+  EXPECT_TRUE(std::isnan(BatchMeans{}.ci95_half_width()));
+}
+
+// Coverage of the true mean by the 95% interval over many independent series.
+struct Coverage {
+  double batch_means = 0;
+  double independent = 0;
+};
+Coverage coverage(double phi, int series, std::size_t length) {
+  std::mt19937_64 rng(2026);
+  int by_batch_means = 0, by_independent = 0;
+  for (int k = 0; k < series; ++k) {
+    const auto xs = ar1_series(rng, length, 5.0, phi);
+    const Summary s = summarize(xs);
+    by_batch_means += s.ci95_low <= 5.0 && 5.0 <= s.ci95_high;
+    by_independent += std::abs(s.mean - 5.0) <= independent_half_width(xs);
+  }
+  return {double(by_batch_means) / series, double(by_independent) / series};
+}
+
+TEST(BatchMeans, CorrelatedStepsGetAnIntervalThatCoversTheirMean) {
+  // lag-1 correlation 0.8: the interval of independent samples is too narrow by
+  // sqrt(1.8 / 0.2) = 3 and covers the mean in P(|Z| < 1.96 / 3) = 49% of the series.
+  const Coverage c = coverage(0.8, 400, 4096);
+  EXPECT_LT(c.independent, 0.6);
+  EXPECT_GT(c.batch_means, 0.9);
+  EXPECT_LT(c.batch_means, 0.99);
+}
+
+TEST(BatchMeans, IndependentStepsKeepTheirNominalCoverage) {
+  const Coverage c = coverage(0.0, 400, 4096);
+  EXPECT_GT(c.independent, 0.92);
+  EXPECT_GT(c.batch_means, 0.92);
+  EXPECT_LT(c.batch_means, 0.98);
 }
 
 StoppingSettings settings() {
@@ -92,10 +179,20 @@ TEST(StoppingCriterion, MinSecondsMustPassBeforeStable) {
   EXPECT_TRUE(c.is_stable(0.5));
 }
 
+// Uniform in [low, high), from a fixed seed.
+std::vector<double> uniform_series(std::size_t n, double low, double high) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(low, high);
+  std::vector<double> xs(n);
+  for (auto& x : xs)
+    x = u(rng);
+  return xs;
+}
+
 TEST(StoppingCriterion, NoisySeriesRunsToMaxStepsAndSaysSo) {
   StoppingCriterion c({10, 0.5, 100, 30.0, 1.0});
-  for (int i = 0; i < 100; ++i)
-    c.add_measurement(i % 2 == 0 ? 0.001 : 0.1);
+  for (double x : uniform_series(100, 0.001, 0.1))
+    c.add_measurement(x);
   EXPECT_FALSE(c.is_stable(1.0));
   EXPECT_TRUE(c.is_finished(1.0));
   EXPECT_NE(c.reason(1.0).find("max_steps (100)"), std::string::npos);
@@ -111,14 +208,28 @@ TEST(StoppingCriterion, TimeLimitEndsAnUnstableMeasurement) {
 }
 
 TEST(StoppingCriterion, TightensWithMoreSamples) {
-  // Alternating ±5% around 1 ms: the CI shrinks like 1/sqrt(n) until it meets the 1% target.
+  // Uniform ±10% around 1 ms (relative stddev 5.77%): the CI shrinks like 1/sqrt(n) and meets the
+  // 1% target near n = (1.98 · 5.77)^2 ≈ 130, in the batch-means regime.
   StoppingCriterion c(settings());
-  int n = 0;
-  while (!c.is_stable(1.0) && n < 1000)
-    c.add_measurement(++n % 2 ? 1.05e-3 : 0.95e-3);
+  const auto xs = uniform_series(1000, 0.9e-3, 1.1e-3);
+  std::size_t n = 0;
+  while (!c.is_stable(1.0) && n < xs.size())
+    c.add_measurement(xs[n++]);
   EXPECT_TRUE(c.is_stable(1.0));
-  EXPECT_GT(n, 10);
-  EXPECT_LT(n, 200);
+  EXPECT_GT(n, 64u);
+  EXPECT_LT(n, 400u);
+}
+
+TEST(StoppingCriterion, DecidesOnTheIntervalTheSummaryReports) {
+  // A correlated series meets the target later than the interval of independent samples says.
+  std::mt19937_64 rng(3);
+  const auto xs = ar1_series(rng, 5000, 100.0, 0.9);
+  StoppingCriterion c({10, 0.0, 100000, 30.0, 1.0});
+  for (double x : xs)
+    c.add_measurement(x);
+  const Summary s = summarize(xs);
+  EXPECT_NEAR(c.ci95_half_width_pct(), s.ci95_half_width_pct(), 1e-12);
+  EXPECT_GT(s.ci95_half_width_pct(), 2.5 * independent_half_width(xs) / s.mean * 100);
 }
 
 } // namespace

@@ -19,6 +19,8 @@ nlohmann::json summary_json(const stats::Summary& s) {
           {"ci95_low", s.ci95_low},
           {"ci95_high", s.ci95_high},
           {"ci95_half_width_pct", s.ci95_half_width_pct()},
+          {"ci95_batch_size", s.ci95_batch_size},
+          {"ci95_batches", s.ci95_batches},
           {"relative_stddev", s.relative_stddev()}};
 }
 

@@ -53,8 +53,11 @@ Summary summarize(std::span<const double> samples) {
   std::vector<double> sorted(samples.begin(), samples.end());
   std::sort(sorted.begin(), sorted.end());
   RunningMoments moments;
-  for (const double x : samples)
+  BatchMeans batch_means;
+  for (const double x : samples) {
     moments.add(x);
+    batch_means.add(x);
+  }
   s.mean = moments.mean();
   s.stddev = std::sqrt(moments.variance());
   s.min = sorted.front();
@@ -62,7 +65,9 @@ Summary summarize(std::span<const double> samples) {
   s.median = percentile(sorted, 0.5);
   s.p05 = percentile(sorted, 0.05);
   s.p95 = percentile(sorted, 0.95);
-  const double half_width = student_t_975(s.count - 1) * s.stddev / std::sqrt(double(s.count));
+  const double half_width = batch_means.ci95_half_width();
+  s.ci95_batch_size = batch_means.batch_size();
+  s.ci95_batches = batch_means.batches();
   // Durations are not negative: with few, spread samples the t interval would reach below zero.
   s.ci95_low = s.mean - half_width < 0 ? 0.0 : s.mean - half_width; // NaN stays NaN
   s.ci95_high = s.mean + half_width;
@@ -80,11 +85,32 @@ double RunningMoments::variance() const {
   return count_ < 2 ? nan : m2_ / static_cast<double>(count_ - 1);
 }
 
-double RunningMoments::ci95_half_width_pct() const {
-  if (count_ < 2 || mean_ <= 0) return std::numeric_limits<double>::infinity();
-  const double half_width =
-      student_t_975(count_ - 1) * std::sqrt(variance() / static_cast<double>(count_));
-  return half_width / mean_ * 100.0;
+void BatchMeans::add(double x) {
+  moments_.add(x);
+  open_sum_ += x;
+  if (++open_count_ < batch_size_) return;
+  batch_sums_.push_back(open_sum_);
+  open_sum_ = 0;
+  open_count_ = 0;
+  if (batch_sums_.size() < 2 * min_batches) return;
+  for (std::size_t i = 0; i < min_batches; ++i)
+    batch_sums_[i] = batch_sums_[2 * i] + batch_sums_[2 * i + 1];
+  batch_sums_.resize(min_batches);
+  batch_size_ *= 2;
+}
+
+double BatchMeans::ci95_half_width() const {
+  const std::int64_t batches = this->batches();
+  if (batches < 2) return nan;
+  RunningMoments means;
+  for (const double sum : batch_sums_)
+    means.add(sum / static_cast<double>(batch_size_));
+  return student_t_975(batches - 1) * std::sqrt(means.variance() / static_cast<double>(batches));
+}
+
+double BatchMeans::ci95_half_width_pct() const {
+  if (batches() < 2 || mean() <= 0) return std::numeric_limits<double>::infinity();
+  return ci95_half_width() / mean() * 100.0;
 }
 
 } // namespace epochcost::stats

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace epochcost::stats {
 
@@ -15,8 +16,10 @@ struct Summary {
   double max = 0;
   double p05 = 0;
   double p95 = 0;
-  double ci95_low = 0; // 95% confidence interval of the mean (Student t)
+  double ci95_low = 0; // 95% confidence interval of the mean (batch means, Student t)
   double ci95_high = 0;
+  std::int64_t ci95_batch_size = 0; // consecutive samples per batch mean; 1: samples taken as independent
+  std::int64_t ci95_batches = 0;    // complete batches the interval rests on
   [[nodiscard]] double ci95_half_width_pct() const; // half-width relative to the mean, in %
   [[nodiscard]] double relative_stddev() const;     // coefficient of variation
 };
@@ -29,20 +32,49 @@ struct Summary {
 // Linear interpolation between closest ranks (the R-7 / NumPy default); `sorted` must be sorted.
 [[nodiscard]] double percentile(std::span<const double> sorted, double fraction);
 
-// Running mean and variance (Welford), for stopping decisions without storing a copy.
+// Running mean and variance (Welford).
 class RunningMoments {
 public:
   void add(double x);
   [[nodiscard]] std::int64_t count() const { return count_; }
   [[nodiscard]] double mean() const { return mean_; }
   [[nodiscard]] double variance() const; // sample variance; NaN below 2 samples
-  // Half-width of the 95% CI of the mean relative to the mean, in %; infinity below 2 samples.
-  [[nodiscard]] double ci95_half_width_pct() const;
 
 private:
   std::int64_t count_ = 0;
   double mean_ = 0;
   double m2_ = 0;
+};
+
+// The 95% CI of the mean of a series whose consecutive samples are correlated, as step times are
+// (clock boosts, the allocator, a neighbour on a shared host): non-overlapping batch means with a
+// fixed number of batches. Samples fill batches in order; when 2k batches are complete,
+// neighbours merge into k batches of twice the size, so the interval always rests on k to 2k
+// batch means (k = 32) whose length grows with the series, and memory stays O(k). Below 2k
+// samples a batch is one sample: the plain t interval of independent samples. Independent
+// samples give the same interval in expectation; correlated ones a wider, honest one (the
+// interval of independent samples understates their error by sqrt((1+rho)/(1-rho)) at lag-1
+// correlation rho). Streaming, so the stopping criterion and the summary see the same interval.
+class BatchMeans {
+public:
+  static constexpr std::size_t min_batches = 32;
+
+  void add(double x);
+  [[nodiscard]] std::int64_t count() const { return moments_.count(); }
+  [[nodiscard]] double mean() const { return moments_.mean(); } // of every sample
+  [[nodiscard]] std::int64_t batch_size() const { return batch_size_; }
+  [[nodiscard]] std::int64_t batches() const { return std::ssize(batch_sums_); }
+  // Half-width of the 95% CI of the mean, in the samples' unit; NaN below 2 complete batches.
+  [[nodiscard]] double ci95_half_width() const;
+  // The same relative to the mean, in %; infinity below 2 complete batches.
+  [[nodiscard]] double ci95_half_width_pct() const;
+
+private:
+  RunningMoments moments_;
+  std::vector<double> batch_sums_; // complete batches, in order
+  double open_sum_ = 0;            // the batch being filled
+  std::int64_t open_count_ = 0;
+  std::int64_t batch_size_ = 1;
 };
 
 } // namespace epochcost::stats
