@@ -40,12 +40,38 @@ if(NOT DEFINED TORCH_CUDA_ARCH_LIST)
   set(TORCH_CUDA_ARCH_LIST "8.0;8.6;8.9;9.0")
 endif()
 find_program(EPOCHCOST_NVCC nvcc HINTS "${CUDAToolkit_ROOT}/bin" "$ENV{CUDA_HOME}/bin" /usr/local/cuda/bin)
+# TorchConfig links the toolkit's CUDA runtime. A toolkit of another major version than the
+# wheel's (a CUDA 12 box with the cu130 wheel) would put its libcudart.so.12 next to the
+# libcudart.so.13 that torch loads: two CUDA runtimes in one process. Such a toolkit is not used.
+set(_manual_because "no nvcc")
+set(_nvcc_mismatch "")
+if(_torch_cuda AND EPOCHCOST_NVCC)
+  execute_process(COMMAND "${EPOCHCOST_NVCC}" --version OUTPUT_VARIABLE _nvcc_out ERROR_QUIET)
+  set(_nvcc_release "")
+  if(_nvcc_out MATCHES "release ([0-9]+\\.[0-9]+)")
+    set(_nvcc_release "${CMAKE_MATCH_1}")
+  endif()
+  string(REGEX MATCH "^[0-9]+" _nvcc_major "${_nvcc_release}")
+  string(REGEX MATCH "^[0-9]+" _torch_cuda_major "${_torch_cuda}")
+  if(NOT _nvcc_release)
+    message(WARNING "${EPOCHCOST_NVCC} --version names no CUDA release; assuming it matches "
+                    "torch's CUDA ${_torch_cuda}")
+  elseif(NOT _nvcc_major STREQUAL _torch_cuda_major)
+    set(_nvcc_mismatch "${EPOCHCOST_NVCC} is CUDA ${_nvcc_release}, torch is built for CUDA ${_torch_cuda}")
+    set(_manual_because "${_nvcc_mismatch}, and one process must not load two CUDA runtimes")
+  endif()
+endif()
+
 set(_import "${EPOCHCOST_TORCH_IMPORT}")
 if(_import STREQUAL "auto")
   set(_import config)
-  if(_torch_cuda AND NOT EPOCHCOST_NVCC)
+  if(_torch_cuda AND (NOT EPOCHCOST_NVCC OR _nvcc_mismatch))
     set(_import manual)
   endif()
+elseif(_import STREQUAL "config" AND _nvcc_mismatch)
+  message(FATAL_ERROR "EPOCHCOST_TORCH_IMPORT=config: ${_nvcc_mismatch}; its libcudart would be "
+                      "loaded next to torch's. Point EPOCHCOST_NVCC at a CUDA ${_torch_cuda_major} "
+                      "nvcc, or use EPOCHCOST_TORCH_IMPORT=auto or manual")
 endif()
 
 if(_import STREQUAL "config")
@@ -93,8 +119,11 @@ else()
     endif()
   endif()
   set(TORCH_LIBRARIES epochcost_torch)
-  message(STATUS "LibTorch: ${EPOCHCOST_TORCH_ROOT} (imported without TorchConfig: no nvcc), "
-                 "CUDA: ${EPOCHCOST_TORCH_HAS_CUDA}")
+  if(EPOCHCOST_TORCH_IMPORT STREQUAL "manual")
+    set(_manual_because "EPOCHCOST_TORCH_IMPORT=manual")
+  endif()
+  message(STATUS "LibTorch: ${EPOCHCOST_TORCH_ROOT} (imported without TorchConfig: "
+                 "${_manual_because}), CUDA: ${EPOCHCOST_TORCH_HAS_CUDA}")
 endif()
 
 # The wheel bundles fmt 12 headers under its include dir; those must never reach a translation unit
