@@ -15,6 +15,7 @@ import time
 
 import torch
 
+WINDOW_S = 0.05  # seconds of steps per clock read, epochcost's window
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
          10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
 
@@ -191,24 +192,35 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
-    for _ in range(timing["warmup_steps"]):
-        step()
-    sync()
-    samples, start = [], time.perf_counter()
-    while len(samples) < timing["max_steps"]:
+    def timed(steps):
+        """Seconds that `steps` steps take, read once at the end: a synchronisation after every
+        step would drain the GPU's queue and charge the peer for the host's launch latency that
+        training hides."""
         if device.type == "cuda":
             begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             begin.record()
-            step()
+            for _ in range(steps):
+                step()
             end.record()
             end.synchronize()
-            samples.append(begin.elapsed_time(end) / 1e3)
-        else:
-            t0 = time.perf_counter()
+            return begin.elapsed_time(end) / 1e3
+        t0 = time.perf_counter()
+        for _ in range(steps):
             step()
-            samples.append(time.perf_counter() - t0)
+        return time.perf_counter() - t0
+
+    for _ in range(timing["warmup_steps"]):
+        step()
+    sync()
+    # Windows of equal size (about WINDOW_S of steps, sized by one untimed probe step), as
+    # epochcost reads its clock; each sample is a window's mean step.
+    window = max(1, min(1000, round(WINDOW_S / timed(1))))
+    samples, steps, start = [], 0, time.perf_counter()
+    while steps + window <= max(timing["max_steps"], window):
+        samples.append(timed(window) / window)
+        steps += window
         elapsed = time.perf_counter() - start
-        if len(samples) >= timing["min_steps"] and elapsed >= timing["min_seconds"]:
+        if steps >= timing["min_steps"] and elapsed >= timing["min_seconds"] and len(samples) > 1:
             s = summary(samples)
             if (s["ci95_high"] - s["ci95_low"]) / 2 / s["mean"] * 100 <= timing["target_ci_pct"]:
                 break
@@ -220,7 +232,8 @@ def main():
               "device": str(device),
               "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
               "timing": {"clock": "cuda_event" if device.type == "cuda" else "perf_counter",
-                         "warmup_steps": timing["warmup_steps"], "measured_steps": len(samples),
+                         "warmup_steps": timing["warmup_steps"], "measured_steps": steps,
+                         "windows": len(samples),
                          "t_batch_s": t},
               "throughput": {"samples_per_s_per_device": per_step / t["mean"],
                              "tokens_per_s_per_device": per_step * seq / t["mean"] if seq else None}}
