@@ -128,6 +128,13 @@ TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {
       static_cast<at::SDPBackend>(at::_fused_sdp_choice(q, q, q, {}, 0.0, /*is_causal=*/true));
   EXPECT_NE(backend, at::SDPBackend::math) << "SDPA fell back to the math kernel";
   EXPECT_NE(backend, at::SDPBackend::error);
+  // Grouped-query attention as the decoder calls it (kv_heads < heads, enable_gqa): 8 query heads
+  // share 2 key/value heads (the 67B preset shares 8 among 64).
+  const torch::Tensor kv = torch::randn({2, 2, 256, 64}, options);
+  const auto gqa_backend = static_cast<at::SDPBackend>(at::_fused_sdp_choice(
+      q, kv, kv, {}, 0.0, /*is_causal=*/true, /*scale=*/std::nullopt, /*enable_gqa=*/true));
+  EXPECT_NE(gqa_backend, at::SDPBackend::math) << "grouped-query SDPA fell back to the math kernel";
+  EXPECT_NE(gqa_backend, at::SDPBackend::error);
 }
 
 TEST_F(Gpu, FindMaxBatchBisectsToTheLargestFit) {
