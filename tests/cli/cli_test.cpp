@@ -766,8 +766,19 @@ TEST_F(RunTest, ValidateEpochReportsPredictedAndActual) {
   const auto& validated = j["epoch"]["validated"];
   ASSERT_TRUE(validated.is_object());
   EXPECT_EQ(validated["steps"], 313);
-  EXPECT_GT(validated["actual_seconds"].get<double>(), 0);
+  const double actual = validated["actual_seconds"].get<double>();
+  EXPECT_GT(actual, 0);
   EXPECT_TRUE(validated["error_pct"].is_number());
+  // One real epoch's interval: around the prediction, wider than the epoch CI of the mean.
+  const auto& pi = validated["pi95_seconds"];
+  ASSERT_TRUE(pi.is_array()) << validated.dump();
+  const double predicted = validated["predicted_seconds"].get<double>();
+  EXPECT_LT(pi[0].get<double>(), predicted);
+  EXPECT_GT(pi[1].get<double>(), predicted);
+  EXPECT_GT(pi[1].get<double>() - predicted,
+            j["epoch"]["seconds_ci95"][1].get<double>() - j["epoch"]["seconds"].get<double>());
+  EXPECT_EQ(validated["within_pi95"].get<bool>(),
+            pi[0].get<double>() <= actual && actual <= pi[1].get<double>());
 }
 
 TEST_F(RunTest, UnreachableTargetIsUnstableButSucceeds) {

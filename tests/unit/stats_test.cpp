@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <random>
+#include <span>
 #include <vector>
 
 namespace epochcost::stats {
@@ -120,6 +121,78 @@ TEST(BatchMeans, BatchesDoubleAndTheIntervalRestsOnTheirMeans) {
   EXPECT_NEAR(b.mean(), summarize(xs).mean, 1e-12);
   EXPECT_TRUE(std::isinf(BatchMeans{}.ci95_half_width_pct()));
   EXPECT_TRUE(std::isnan(BatchMeans{}.ci95_half_width()));
+}
+
+TEST(SumPrediction, LongEpochsUseTheLongRunVarianceOfTheBatchMeans) {
+  const std::vector<double> xs = {5, 1, 4, 2, 3};
+  const Summary s = summarize(xs);
+  const double half_width = s.ci95_high - s.mean;
+  // 10 further steps: sqrt(10 · (10 + 5)) half-widths; far more steps than measured: about
+  // steps × the half-width of the mean.
+  EXPECT_NEAR(sum_prediction_half_width(xs, s, 10), half_width * std::sqrt(150.0), 1e-12);
+  EXPECT_NEAR(sum_prediction_half_width(xs, s, 1000000) / (1000000 * half_width), 1.0, 1e-5);
+  const std::vector<double> one = {2.0};
+  EXPECT_TRUE(std::isnan(sum_prediction_half_width(one, summarize(one), 10)));
+}
+
+TEST(SumPrediction, ShortEpochsUseTheSpreadOfRunsOfTheirLength) {
+  // 64 runs of 4 steps: sums 10 and 14 alternately (stddev of the sums 2.0159), mean step 3.
+  std::vector<double> xs;
+  for (int run = 0; run < 64; ++run)
+    for (double x : run % 2 ? std::vector<double>{4, 4, 3, 3} : std::vector<double>{2, 3, 3, 2})
+      xs.push_back(x);
+  const Summary s = summarize(xs);
+  const double sums_stddev = std::sqrt(64.0 / 63.0 * 4.0);
+  EXPECT_NEAR(sum_prediction_half_width(xs, s, 4),
+              std::hypot(4 * (s.ci95_high - s.mean), student_t_975(63) * sums_stddev), 1e-12);
+}
+
+TEST(SumPrediction, ARealEpochFallsInsideAsOftenAsItShould) {
+  // Measure 4096 steps of a correlated series, then "run" an epoch of the next 313 steps: the
+  // prediction interval holds it about 95% of the time; steps × the CI of the mean far less.
+  std::mt19937_64 rng(5);
+  int inside = 0, inside_mean_ci = 0;
+  constexpr int trials = 400;
+  constexpr std::size_t measured = 4096, epoch = 313;
+  for (int k = 0; k < trials; ++k) {
+    const auto xs = ar1_series(rng, measured + epoch, 5.0, 0.6);
+    const Summary s = summarize(std::span(xs).first(measured));
+    double actual = 0;
+    for (std::size_t i = measured; i < xs.size(); ++i)
+      actual += xs[i];
+    const double predicted = double(epoch) * s.mean;
+    inside += std::abs(actual - predicted) <=
+              sum_prediction_half_width(std::span(xs).first(measured), s, epoch);
+    inside_mean_ci += std::abs(actual - predicted) <= double(epoch) * (s.ci95_high - s.mean);
+  }
+  EXPECT_GT(double(inside) / trials, 0.9);
+  EXPECT_LT(double(inside) / trials, 0.99);
+  EXPECT_LT(double(inside_mean_ci) / trials, 0.5);
+}
+
+TEST(SumPrediction, AnEpochShorterThanTheCorrelationIsNotOverstated) {
+  // Correlated over ~100 steps (phi 0.98), an epoch of 50 steps, 640 runs of it measured: the
+  // spread of those runs holds the next epoch about 95% of the time, where the long-run variance
+  // (valid only for epochs much longer than the correlation) is 1.6 times too wide and would
+  // hold it nearly always.
+  std::mt19937_64 rng(9);
+  int inside = 0, inside_long_run = 0;
+  constexpr int trials = 300;
+  constexpr std::size_t measured = 32000, epoch = 50;
+  for (int k = 0; k < trials; ++k) {
+    const auto xs = ar1_series(rng, measured + epoch, 50.0, 0.98);
+    const auto past = std::span(xs).first(measured);
+    const Summary s = summarize(past);
+    double actual = 0;
+    for (std::size_t i = measured; i < xs.size(); ++i)
+      actual += xs[i];
+    const double error = std::abs(actual - double(epoch) * s.mean);
+    inside += error <= sum_prediction_half_width(past, s, epoch);
+    inside_long_run += error <= (s.ci95_high - s.mean) * std::sqrt(double(epoch * (epoch + measured)));
+  }
+  EXPECT_GT(double(inside) / trials, 0.9);
+  EXPECT_LT(double(inside) / trials, 0.99);
+  EXPECT_GT(double(inside_long_run) / trials, 0.99);
 }
 
 // Coverage of the true mean by the 95% interval over many independent series.

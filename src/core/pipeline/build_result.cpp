@@ -6,6 +6,7 @@
 #include "util/clock.hpp"
 #include "util/errors.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <unistd.h>
@@ -201,6 +202,13 @@ report::Result build_run_result(const config::Config& config,
     validated.actual_seconds = *measurement.epoch_actual_s;
     validated.error_pct =
         (validated.predicted_seconds - validated.actual_seconds) / validated.actual_seconds * 100;
+    const double half_width = stats::sum_prediction_half_width(measurement.step_s, t, batches);
+    if (std::isfinite(half_width)) {
+      validated.pi95_seconds = {std::max(0.0, validated.predicted_seconds - half_width),
+                                validated.predicted_seconds + half_width};
+      validated.within_pi95 = (*validated.pi95_seconds)[0] <= validated.actual_seconds &&
+                              validated.actual_seconds <= (*validated.pi95_seconds)[1];
+    }
     result.epoch.validated = validated;
     if (step.scaled) {
       result.notes.push_back("--validate-epoch ran this device's share of the epoch; it checks "

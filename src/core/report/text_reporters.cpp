@@ -152,6 +152,13 @@ Document document(const Result& r) {
         {"validated epoch", "actual " + duration(e.validated->actual_seconds) + ", predicted " +
                                 duration(e.validated->predicted_seconds) + ", error " +
                                 significant(e.validated->error_pct, 3) + "%"});
+    if (e.validated->pi95_seconds) {
+      epoch.rows.push_back(
+          {"one epoch, 95%", duration((*e.validated->pi95_seconds)[0]) + " – " +
+                                 duration((*e.validated->pi95_seconds)[1]) +
+                                 (*e.validated->within_pi95 ? " (the actual epoch is inside)"
+                                                            : " (the actual epoch is OUTSIDE)")});
+    }
   }
   doc.blocks.push_back(epoch);
 

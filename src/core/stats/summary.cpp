@@ -74,6 +74,24 @@ Summary summarize(std::span<const double> samples) {
   return s;
 }
 
+double sum_prediction_half_width(std::span<const double> samples, const Summary& summary,
+                                 std::int64_t steps) {
+  constexpr std::size_t min_runs = 32;
+  const double half_width = summary.ci95_high - summary.mean; // the low end may be cut at zero
+  const auto m = static_cast<double>(steps), n = static_cast<double>(summary.count);
+  const auto run = static_cast<std::size_t>(steps);
+  if (steps < 1 || samples.size() / run < min_runs) return half_width * std::sqrt(m * (m + n));
+  RunningMoments sums;
+  for (std::size_t start = 0; start + run <= samples.size(); start += run) {
+    double sum = 0;
+    for (const double x : samples.subspan(start, run))
+      sum += x;
+    sums.add(sum);
+  }
+  const double noise = student_t_975(sums.count() - 1) * std::sqrt(sums.variance());
+  return std::hypot(m * half_width, noise);
+}
+
 void RunningMoments::add(double x) {
   ++count_;
   const double delta = x - mean_;

@@ -26,6 +26,17 @@ struct Summary {
 
 [[nodiscard]] Summary summarize(std::span<const double> samples);
 
+// Half-width of the 95% prediction interval of the sum of `steps` further samples of the series
+// (one real epoch of that many steps) around steps · mean: the uncertainty of the mean (steps ×
+// its CI half-width) and the series' own noise over that many steps, added in quadrature. A short
+// epoch is itself a noisy sample. The noise is the spread of the sums of consecutive
+// non-overlapping runs of `steps` samples when the series holds at least 32 of them (what a
+// stretch of that length did, correlation and changes of regime included); for longer epochs
+// the long-run variance of the batch means, steps · n · SE². `summary` is summarize(samples).
+// NaN where the summary has no interval.
+[[nodiscard]] double sum_prediction_half_width(std::span<const double> samples,
+                                               const Summary& summary, std::int64_t steps);
+
 // Two-sided 97.5% quantile of Student's t distribution with `degrees_of_freedom`.
 [[nodiscard]] double student_t_975(std::int64_t degrees_of_freedom);
 
