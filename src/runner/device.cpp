@@ -173,7 +173,11 @@ void apply_math_mode(config::Precision precision) {
 bool is_memory_exhaustion(const c10::Error& error) {
   if (dynamic_cast<const c10::OutOfMemoryError*>(&error)) return true;
   const std::string what = error.what_without_backtrace();
-  for (const char* sign : {"DefaultCPUAllocator", "out of memory", "STATUS_ALLOC_FAILED"}) {
+  // cuDNN 9 names its failed allocations
+  // CUDNN_STATUS_INTERNAL_ERROR_{HOST,DEVICE}_ALLOCATION_FAILED (cudnn_graph.h);
+  // CUDNN_STATUS_ALLOC_FAILED is its deprecated alias, as cuBLAS's own.
+  for (const char* sign :
+       {"DefaultCPUAllocator", "out of memory", "ALLOC_FAILED", "ALLOCATION_FAILED"}) {
     if (what.find(sign) != std::string::npos) return true;
   }
   return false;

@@ -49,8 +49,8 @@ void clip_gradients(const std::vector<torch::Tensor>& parameters, double max_nor
   if (groups.empty()) return;
   std::vector<torch::Tensor> norms;
   for (const auto& [dtype, grads] : groups) {
-    for (auto& norm : at::_foreach_norm(grads, 2))
-      norms.push_back(norm.to(torch::kFloat));
+    for (auto& norm : at::_foreach_norm(grads, 2, torch::kFloat)) // fp32 norms in one launch
+      norms.push_back(std::move(norm));
   }
   const torch::Tensor total = torch::stack(norms).norm(2);
   // A tensor factor, never a host number: LibTorch's clip_grad_norm_ reads the norm back with

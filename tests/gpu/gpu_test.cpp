@@ -138,10 +138,12 @@ TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {
 }
 
 TEST_F(Gpu, FindMaxBatchBisectsToTheLargestFit) {
-  // ResNet-50 at 224 px in fp32 needs roughly 0.1 GB per image: thousands do not fit.
+  // ResNet-50 at 224 px keeps roughly 0.1 GB of fp32 activations per image: thousands do not fit
+  // (TF32 only speeds up the tries' steps).
   const config::Config config = config::parse_config(
-      "model: {name: resnet, depth: 50}\ndata: {samples: 16384, batch_size: 64}\n"
-      "optimizer: {name: sgd, momentum: 0.9}\ndevice: cuda\npricing: {currency: USD, amount: 1}\n",
+      "model: {name: resnet, depth: 50}\ndata: {samples: 4096, batch_size: 64}\n"
+      "optimizer: {name: sgd, momentum: 0.9}\nprecision: tf32\ndevice: cuda\n"
+      "pricing: {currency: USD, amount: 1}\n",
       "search.yaml", {}, config::Purpose::run);
   measure::MeasureRequest request;
   request.config = &config;
@@ -152,7 +154,7 @@ TEST_F(Gpu, FindMaxBatchBisectsToTheLargestFit) {
     EXPECT_EQ(t.fits, t.batch_size <= search.max_batch_size) << t.batch_size;
     failed_once |= !t.fits;
   }
-  EXPECT_TRUE(failed_once || search.max_batch_size == 16384);
+  EXPECT_TRUE(failed_once || search.max_batch_size == 4096);
 }
 
 TEST_F(Gpu, MissingDeviceIndexIsAnInputError) {

@@ -299,5 +299,24 @@ TEST(Device, CudaRequestWithoutCudaIsAnInputError) {
   EXPECT_EQ(resolve_device(spec).info.device, "cpu");
 }
 
+TEST(Runner, MemoryExhaustionIsRecognisedByEachLibrarysWords) {
+  const auto error = [](const std::string& message) {
+    return c10::Error({__func__, __FILE__, static_cast<std::uint32_t>(__LINE__)}, message);
+  };
+  const c10::OutOfMemoryError caching_allocator({__func__, __FILE__, 1u}, "CUDA out of memory.");
+  EXPECT_TRUE(is_memory_exhaustion(caching_allocator));
+  for (const char* message :
+       {"DefaultCPUAllocator: can't allocate memory: you tried to allocate 4000000000000 bytes",
+        "CUDA error: out of memory",
+        "CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`",
+        "cuDNN error: CUDNN_STATUS_ALLOC_FAILED",
+        "cuDNN error: CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED",
+        "cuDNN error: CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED"})
+    EXPECT_TRUE(is_memory_exhaustion(error(message))) << message;
+  for (const char* message : {"cuDNN error: CUDNN_STATUS_BAD_PARAM",
+                              "mat1 and mat2 shapes cannot be multiplied (8x16 and 8x3)"})
+    EXPECT_FALSE(is_memory_exhaustion(error(message))) << message;
+}
+
 } // namespace
 } // namespace epochcost::runner
