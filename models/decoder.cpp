@@ -4,8 +4,10 @@
 
 #include <ATen/ops/scaled_dot_product_attention.h>
 #include <algorithm>
+#include <cmath>
 #include <torch/autograd.h>
 #include <torch/nn/functional/dropout.h>
+#include <torch/nn/functional/linear.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/init.h>
 
@@ -25,10 +27,25 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 
 } // namespace
 
+DenseImpl::DenseImpl(std::int64_t in, std::int64_t out, bool bias, torch::Device device) {
+  // torch::nn::Linear's reset_parameters: Kaiming-uniform with a = sqrt(5), bias U(±1/sqrt(in)).
+  torch::NoGradGuard no_grad;
+  weight = register_parameter("weight", torch::empty({out, in}, torch::TensorOptions(device)));
+  torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+  if (bias) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+    this->bias = register_parameter("bias", torch::empty({out}, torch::TensorOptions(device)));
+    this->bias.uniform_(-bound, bound);
+  }
+}
+
+torch::Tensor DenseImpl::forward(const torch::Tensor& x) {
+  return torch::nn::functional::linear(x, weight, bias);
+}
+
 ProjectionImpl::ProjectionImpl(std::int64_t in, std::int64_t out, bool bias,
-                               const config::LoraSpec* lora)
-    : base_(register_module("base",
-                            torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias)))) {
+                               const config::LoraSpec* lora, torch::Device device)
+    : base_(register_module("base", Dense(in, out, bias, device))) {
   if (!lora) return;
   lora_a_ = register_module(
       "lora_a", torch::nn::Linear(torch::nn::LinearOptions(in, lora->rank).bias(false)));
@@ -61,19 +78,22 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   return weight_ * normed.to(x.scalar_type());
 }
 
-DecoderLayerImpl::DecoderLayerImpl(const config::DecoderSpec& spec)
+DecoderLayerImpl::DecoderLayerImpl(const config::DecoderSpec& spec, torch::Device device)
     : heads_(spec.heads), kv_heads_(spec.kv_heads), head_dim_(spec.head_dim()) {
   const std::int64_t h = spec.hidden, i = spec.intermediate;
   const std::int64_t q_dim = heads_ * head_dim_, kv_dim = kv_heads_ * head_dim_;
+  const auto projection = [&](const char* name, std::int64_t in, std::int64_t out, bool bias) {
+    return register_module(name, Projection(in, out, bias, lora_for(spec, name), device));
+  };
   attention_norm_ = register_module("attention_norm", RMSNorm(h, spec.norm_eps));
   mlp_norm_ = register_module("mlp_norm", RMSNorm(h, spec.norm_eps));
-  q_ = register_module("q", Projection(h, q_dim, spec.attention_bias, lora_for(spec, "q")));
-  k_ = register_module("k", Projection(h, kv_dim, spec.attention_bias, lora_for(spec, "k")));
-  v_ = register_module("v", Projection(h, kv_dim, spec.attention_bias, lora_for(spec, "v")));
-  o_ = register_module("o", Projection(q_dim, h, false, lora_for(spec, "o")));
-  gate_ = register_module("gate", Projection(h, i, false, lora_for(spec, "gate")));
-  up_ = register_module("up", Projection(h, i, false, lora_for(spec, "up")));
-  down_ = register_module("down", Projection(i, h, false, lora_for(spec, "down")));
+  q_ = projection("q", h, q_dim, spec.attention_bias);
+  k_ = projection("k", h, kv_dim, spec.attention_bias);
+  v_ = projection("v", h, kv_dim, spec.attention_bias);
+  o_ = projection("o", q_dim, h, false);
+  gate_ = projection("gate", h, i, false);
+  up_ = projection("up", h, i, false);
+  down_ = projection("down", i, h, false);
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
@@ -139,15 +159,14 @@ DecoderImpl::DecoderImpl(const config::DecoderSpec& spec, bool checkpointing,
   embed_ = register_module("embed", torch::nn::Embedding(spec.vocab, spec.hidden));
   placement.apply(*embed_);
   for (std::int64_t l = 0; l < spec.layers; ++l) {
-    DecoderLayer layer(spec);
+    DecoderLayer layer(spec, placement.device);
     placement.apply(*layer);
     layers_->push_back(layer);
   }
   register_module("layers", layers_);
   norm_ = register_module("norm", RMSNorm(spec.hidden, spec.norm_eps));
   if (!spec.tie_embeddings) {
-    head_ = register_module(
-        "head", torch::nn::Linear(torch::nn::LinearOptions(spec.hidden, spec.vocab).bias(false)));
+    head_ = register_module("head", Dense(spec.hidden, spec.vocab, false, placement.device));
     placement.apply(*head_);
   }
   if (spec.lora.rank > 0) {

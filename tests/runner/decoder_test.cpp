@@ -65,11 +65,14 @@ TEST(Decoder, PlacedPartByPartIsTheModelBuiltThenCast) {
 TEST(Decoder, FlopsMatchACountOfItsMatmuls) {
   const config::Config c = tiny();
   const auto workload = models::build_workload(*c.model, c.data);
-  // Every Linear of the built model: one multiply-add per weight and token.
+  // Every matrix of the built model (the large ones are Dense, LoRA's Linear): one multiply-add
+  // per weight and token.
   double linear_weights = 0;
   for (const auto& module : workload->module().modules()) {
     if (const auto* linear = module->as<torch::nn::Linear>())
       linear_weights += double(linear->weight.numel());
+    if (const auto* dense = module->as<models::Dense>())
+      linear_weights += double(dense->weight.numel());
   }
   const auto& d = std::get<config::DecoderSpec>(*c.model);
   const double attention = 12.0 * d.layers * d.heads * d.head_dim() * c.data.seq_len;
