@@ -28,9 +28,14 @@ for run in "${runs[@]}"; do
   read -r -a words <<<"$run"
   config=${words[0]}
   name=$(basename "$config" .yaml)
+  (cd "$root" && "$build_dir/epochcost" info "${words[@]}" --format json) >"$out/$name.info.json"
+  # Checked before epochcost spends its time on a workload whose peer cannot run here.
+  if ! missing=$("$py" -W ignore "$root/scripts/reference/train_reference.py" --check <"$out/$name.info.json"); then
+    printf '%-28s skipped: the Python peer %s\n' "$name" "$missing"
+    continue
+  fi
   (cd "$root" && "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json) >"$out/$name.epochcost.json"
-  (cd "$root" && "$build_dir/epochcost" info "${words[@]}" --format json) |
-    "$py" -W ignore "$root/scripts/reference/train_reference.py" >"$out/$name.reference.json"
+  "$py" -W ignore "$root/scripts/reference/train_reference.py" <"$out/$name.info.json" >"$out/$name.reference.json"
   "$py" - "$out/$name.epochcost.json" "$out/$name.reference.json" "$name" <<'PY'
 import json, sys
 ours, ref, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]

@@ -5,12 +5,15 @@
 # peers, including the DeepSeek-7B LoRA preset against transformers + PEFT).
 #   scripts/gpu-check.sh OUT_DIR
 #   scripts/gpu-check.sh --fetch-debs     (here, with network: Debian packages for .debs/)
-# Stages run in order of what matters most, each with its own time cap, writing into OUT_DIR as
-# they go, so a machine lent for minutes returns what finished. The caps add up to more than one
-# device call (600 s): a call's timeout cuts the tail, which holds the least important stages
-# (the CPU suite last, since CI runs it anyway). A rerun on a warm machine reuses the build. Libraries the machine lacks can travel as Debian packages in
-# .debs/ (git-ignored: name it in the device tool's carry); they are unpacked into a private
-# prefix.
+# Stages run in order of what matters most, each with its own time cap, so a machine lent for
+# minutes returns what finished. OUT_DIR holds three files, refreshed after every stage (a device
+# machine hands back only a few): summary.txt (each stage's exit status and time), results.txt (the
+# default job's figures) and gpu-check.tar.gz (every log and result); the unpacked files stay in
+# $EPOCHCOST_BUILD_DIR/gpu-check. The caps add up to more than one device call (600 s): a call's
+# timeout cuts the tail, which holds the least important stages (the CPU suite last, since CI runs
+# it anyway). A rerun on a warm machine reuses the build. Libraries the machine lacks can travel
+# as Debian packages in .debs/ (git-ignored: name it in the device tool's carry); they are
+# unpacked into a private prefix.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -23,12 +26,21 @@ if [[ ${1:-} == --fetch-debs ]]; then
   exit
 fi
 
-out=${1:?usage: scripts/gpu-check.sh OUT_DIR | --fetch-debs}
-mkdir -p "$out"
+out_dir=${1:?usage: scripts/gpu-check.sh OUT_DIR | --fetch-debs}
+mkdir -p "$out_dir"
+out_dir=$(cd "$out_dir" && pwd)
 build=${EPOCHCOST_BUILD_DIR:-$root/build-gpu}
 export EPOCHCOST_BUILD_DIR=$build EPOCHCOST_SKIP_APT=1
+out=$build/gpu-check  # every log and result; packed into OUT_DIR after each stage
+rm -rf "$out" && mkdir -p "$out"
 summary=$out/summary.txt
 : >"$summary"
+
+pack() {  # the tarball is built beside OUT_DIR's files, then renamed: never half a file there
+  cp "$summary" "$out_dir/summary.txt"
+  tar -czf "$build/gpu-check.tar.gz.part" -C "$build" gpu-check &&
+    mv -f "$build/gpu-check.tar.gz.part" "$out_dir/gpu-check.tar.gz"
+}
 
 stage() {  # stage NAME CAP_SECONDS COMMAND...
   local name=$1 cap=$2
@@ -37,6 +49,7 @@ stage() {  # stage NAME CAP_SECONDS COMMAND...
   timeout --kill-after=5 "$cap" "$@" >"$out/$name.log" 2>&1
   local rc=$?
   printf '%-14s rc=%-3s %4ss (cap %ss)\n' "$name" "$rc" "$((SECONDS - start))" "$cap" | tee -a "$summary"
+  pack
   return 0
 }
 
@@ -47,38 +60,8 @@ if compgen -G ".debs/*.deb" >/dev/null; then
   export LD_LIBRARY_PATH=$(echo /tmp/epochcost-deps/usr/lib/*-linux-gnu)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 fi
 
-ec="$build/epochcost"
-stage environment 30 bash -c '
-  nvidia-smi; nvcc --version; cmake --version | head -1; g++ --version | head -1
-  python3 -c "import torch; print(\"torch\", torch.__version__, \"cuda\", torch.version.cuda, torch.cuda.get_device_name(0))"
-  ls -d /usr/include/{spdlog,yaml-cpp,gtest,CLI,nlohmann,fmt} /usr/lib/*/libyaml-cpp* 2>&1'
-stage build 300 scripts/setup.sh
-# One GPU test at a time (they hold a lock in CTest): --find-max-batch fills the memory.
-stage gpu-tests 120 ctest --test-dir "$build" -L gpu --no-tests=error --output-on-failure -V \
-  --output-junit "$out/ctest-gpu.xml"
-stage default-job 45 "$ec" run configs/linear-regression.yaml --validate-epoch --format json \
-  --output "$out/linear-regression.json"
-stage repeats 75 bash -c "for i in 1 2 3; do '$ec' --log-level warn run configs/linear-regression.yaml \
-  --validate-epoch --format json --output \"$out/linear-regression-run\$i.json\" || exit; done"
-# A compute-heavy measured step carried to GPUs this machine is not (labelled projected; the
-# method's error needs both ends measured, see docs/projection.md).
-stage project 60 bash -c "'$ec' --log-level warn run configs/decoder-1b-full-bf16.yaml \
-  --set timing.max_seconds=20 --format json --output '$out/decoder-1b.json' && \
-  '$ec' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 && \
-  '$ec' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 \
-  --format json --output '$out/decoder-1b-projection.json'"
-stage bench-naive 45 scripts/bench-naive.sh cuda 3
-stage bench-python 150 env EPOCHCOST_BENCH_OUT="$out/bench" scripts/bench-vs-python.sh \
-  "configs/linear-regression.yaml" \
-  "configs/resnet50-a100.yaml --set data.batch_size=128 --set timing.max_seconds=15" \
-  "configs/deepseek-7b-lora-a100x4.yaml --set train.accumulation_steps=1 --set timing.max_seconds=20"
-# One CUDA runtime per process: list the libcudart files mapped into a running measurement.
-stage cudart 20 bash -c "'$ec' --log-level off run configs/linear-regression.yaml \
-  --set timing.max_seconds=8 --set timing.target_ci_pct=0.0001 >/dev/null & pid=\$!; sleep 5;
-  grep -o '/[^ ]*libcudart[^ ]*' /proc/\$pid/maps | sort -u; kill -INT \$pid; wait \$pid; echo exit \$?"
-stage cpu-tests 90 ctest --test-dir "$build" -LE gpu --no-tests=error -j 8 --output-junit "$out/ctest.xml"
-
-python3 - "$out" <<'PY' >>"$summary" 2>&1
+results() {  # one line per default-job result, into results.txt (and OUT_DIR with the next pack)
+  python3 - "$out" >"$out/results.txt" 2>&1 <<'PY'
 import glob, json, os, sys
 out = sys.argv[1]
 for path in sorted(glob.glob(os.path.join(out, "linear-regression*.json"))):
@@ -89,6 +72,46 @@ for path in sorted(glob.glob(os.path.join(out, "linear-regression*.json"))):
           f"±{t['t_batch_s']['ci95_half_width_pct']:.2f}% ({t['measured_steps']} steps, {t['clock']}, "
           f"stable={t['stable']}, overhead {t['instrumentation_overhead_pct']:.2f}%), epoch predicted "
           f"{e['seconds']:.4f} s actual {v.get('actual_seconds', float('nan')):.4f} s error {v.get('error_pct', float('nan')):.2f}%, "
+          f"(one epoch 95%: {v.get('pi95_seconds')}, inside: {v.get('within_pi95')}), "
           f"cost {c['per_epoch']:.3g} {c['currency']}")
 PY
-cat "$summary"
+  cp "$out/results.txt" "$out_dir/results.txt"
+}
+
+ec="$build/epochcost"
+stage environment 30 bash -c '
+  nvidia-smi; nvcc --version; cmake --version | head -1; g++ --version | head -1
+  python3 -c "import torch; print(\"torch\", torch.__version__, \"cuda\", torch.version.cuda, torch.cuda.get_device_name(0))"
+  for m in torchvision transformers peft; do python3 -c "import $m; print(\"$m\", $m.__version__)" 2>&1 | tail -n 1; done
+  ls -d /usr/include/{spdlog,yaml-cpp,gtest,CLI,nlohmann,fmt} /usr/lib/*/libyaml-cpp* 2>&1'
+stage build 300 scripts/setup.sh
+# One GPU test at a time (they hold a lock in CTest): --find-max-batch fills the memory (about 16
+# tries of ResNet-50 steps at up to 4096 images).
+stage gpu-tests 240 ctest --test-dir "$build" -L gpu --no-tests=error --output-on-failure -V \
+  --output-junit "$out/ctest-gpu.xml"
+stage default-job 45 "$ec" run configs/linear-regression.yaml --validate-epoch --format json \
+  --output "$out/linear-regression.json"
+# One CUDA runtime per process: list the libcudart files mapped into a running measurement.
+stage cudart 20 bash -c "'$ec' --log-level off run configs/linear-regression.yaml \
+  --set timing.max_seconds=8 --set timing.target_ci_pct=0.0001 >/dev/null & pid=\$!; sleep 5;
+  grep -o '/[^ ]*libcudart[^ ]*' /proc/\$pid/maps | sort -u; kill -INT \$pid; wait \$pid; echo exit \$?"
+stage repeats 75 bash -c "for i in 1 2 3; do '$ec' --log-level warn run configs/linear-regression.yaml \
+  --validate-epoch --format json --output \"$out/linear-regression-run\$i.json\" || exit; done"
+results
+# A compute-heavy measured step carried to GPUs this machine is not (labelled projected; the
+# method's error needs both ends measured, see docs/projection.md).
+stage project 60 bash -c "'$ec' --log-level warn run configs/decoder-1b-full-bf16.yaml \
+  --set timing.max_seconds=20 --format json --output '$out/decoder-1b.json' && \
+  '$ec' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 && \
+  '$ec' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 \
+  --format json --output '$out/decoder-1b-projection.json'"
+stage bench-naive 60 scripts/bench-naive.sh cuda 3
+stage bench-python 150 env EPOCHCOST_BENCH_OUT="$out/bench" scripts/bench-vs-python.sh \
+  "configs/linear-regression.yaml" \
+  "configs/resnet50-a100.yaml --set data.batch_size=128 --set timing.max_seconds=15" \
+  "configs/deepseek-7b-lora-a100x4.yaml --set train.accumulation_steps=1 --set timing.max_seconds=20"
+stage cpu-tests 90 ctest --test-dir "$build" -LE gpu --no-tests=error -j 8 --output-junit "$out/ctest.xml"
+
+results
+pack
+cat "$summary" "$out/results.txt"

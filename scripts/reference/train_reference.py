@@ -6,6 +6,7 @@ It reads the resolved config that `epochcost info CONFIG --format json` prints, 
 steps the careful way (warmup, then CUDA events or a synchronised clock) and prints the same JSON
 timing fields as epochcost's result:
     build/epochcost info CONFIG --format json | python3 scripts/reference/train_reference.py
+With --check it only says (exit 1) which Python packages the workload's peer lacks.
 """
 import json
 import math
@@ -128,9 +129,12 @@ def decoder_workload(config, device):
         from peft import LoraConfig, get_peft_model
         names = {"q": "q_proj", "k": "k_proj", "v": "v_proj", "o": "o_proj", "gate": "gate_proj",
                  "up": "up_proj", "down": "down_proj"}
+        # PEFT casts bf16 adapters to fp32 unless told not to; epochcost's are in the weights'
+        # dtype under bf16-pure.
         model = get_peft_model(model, LoraConfig(r=lora["rank"], lora_alpha=lora["alpha"],
                                                  lora_dropout=lora["dropout"],
-                                                 target_modules=[names[t] for t in lora["targets"]]))
+                                                 target_modules=[names[t] for t in lora["targets"]]),
+                               autocast_adapter_dtype=config["precision"] != "bf16-pure")
     pool = min(config["data"]["samples"], 4 * config["data"]["batch_size"])
     data = torch.utils.data.TensorDataset(torch.randint(m["vocab"], (pool, seq)))
 
@@ -141,9 +145,28 @@ def decoder_workload(config, device):
     return model, data, loss, seq
 
 
+def missing_modules(config):
+    """The Python packages this workload's peer needs that cannot be imported."""
+    m = config["model"]
+    needed = {"mlp": [], "resnet": ["torchvision"],
+              "decoder": ["transformers"] + (["peft"] if m.get("lora", {}).get("rank", 0) > 0 else [])}
+    missing = []
+    for name in needed[m["name"]]:
+        try:
+            __import__(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
 def main():
     info = json.load(sys.stdin)
     config = info["config"]
+    if sys.argv[1:] == ["--check"]:
+        missing = missing_modules(config)
+        if missing:
+            print("needs " + ", ".join(missing))
+        sys.exit(1 if missing else 0)
     device = device_of(config)
     torch.manual_seed(config["seed"])
     if config["precision"] == "tf32":
@@ -192,40 +215,55 @@ def main():
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
-    def timed(steps):
-        """Seconds that `steps` steps take, read once at the end: a synchronisation after every
-        step would drain the GPU's queue and charge the peer for the host's launch latency that
-        training hides."""
-        if device.type == "cuda":
-            begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            begin.record()
-            for _ in range(steps):
-                step()
-            end.record()
+    def enqueue(steps):
+        """Queues `steps` steps between two CUDA events; returns a function that waits for them
+        and gives their seconds."""
+        begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        begin.record()
+        for _ in range(steps):
+            step()
+        end.record()
+
+        def read():
             end.synchronize()
             return begin.elapsed_time(end) / 1e3
+        return read
+
+    def run(steps):
+        """On the CPU the clock is read as the work runs."""
         t0 = time.perf_counter()
         for _ in range(steps):
             step()
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        return lambda: seconds
 
+    launch = enqueue if device.type == "cuda" else run
     for _ in range(timing["warmup_steps"]):
         step()
     sync()
-    # Windows of equal size (about WINDOW_S of steps, sized by one untimed probe step), as
-    # epochcost reads its clock; each sample is a window's mean step.
-    window = max(1, min(1000, round(WINDOW_S / timed(1))))
+    # Windows of equal size (about WINDOW_S of steps, sized by one probe step), as epochcost
+    # times its own steps; each sample is a window's mean step. On CUDA the next window is queued
+    # before the host waits for the current one, so the GPU never drains between windows: a
+    # synchronisation after every step or window would charge the peer for launch latency and
+    # batch preparation that training hides by running ahead.
+    window = max(1, min(1000, round(WINDOW_S / launch(1)())))
     samples, steps, start = [], 0, time.perf_counter()
-    while steps + window <= max(timing["max_steps"], window):
-        samples.append(timed(window) / window)
+    limit = max(timing["max_steps"], window)
+    pending = launch(window)
+    while True:
+        ahead = launch(window) if device.type == "cuda" and steps + 2 * window <= limit else None
+        samples.append(pending() / window)
         steps += window
         elapsed = time.perf_counter() - start
+        done = steps + window > limit or elapsed >= timing["max_seconds"]
         if steps >= timing["min_steps"] and elapsed >= timing["min_seconds"] and len(samples) > 1:
             s = summary(samples)
-            if (s["ci95_high"] - s["ci95_low"]) / 2 / s["mean"] * 100 <= timing["target_ci_pct"]:
-                break
-        if elapsed >= timing["max_seconds"]:
+            done = done or (s["ci95_high"] - s["ci95_low"]) / 2 / s["mean"] * 100 <= timing["target_ci_pct"]
+        if done:
+            if ahead:
+                ahead()  # the window queued past the end is drained, not counted
             break
+        pending = ahead or launch(window)
     t = summary(samples)
     per_step = batch_size * accumulation
     result = {"reference": config["model"]["name"], "torch_version": torch.__version__,
