@@ -188,7 +188,8 @@ TEST(SumPrediction, AnEpochShorterThanTheCorrelationIsNotOverstated) {
       actual += xs[i];
     const double error = std::abs(actual - double(epoch) * s.mean);
     inside += error <= sum_prediction_half_width(past, s, epoch);
-    inside_long_run += error <= (s.ci95_high - s.mean) * std::sqrt(double(epoch * (epoch + measured)));
+    inside_long_run +=
+        error <= (s.ci95_high - s.mean) * std::sqrt(double(epoch * (epoch + measured)));
   }
   EXPECT_GT(double(inside) / trials, 0.9);
   EXPECT_LT(double(inside) / trials, 0.99);

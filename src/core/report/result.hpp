@@ -105,8 +105,8 @@ struct Result {
   EpochResult epoch;
   cost::CostBreakdown cost;
   std::optional<cost::Affordable> budget; // --budget: what the amount buys
-  std::vector<std::string> warnings; // figures that must not be read as they stand
-  std::vector<std::string> notes;    // what a reader must know next to the figures
+  std::vector<std::string> warnings;      // figures that must not be read as they stand
+  std::vector<std::string> notes;         // what a reader must know next to the figures
 };
 
 } // namespace epochcost::report

@@ -16,9 +16,10 @@ struct StoppingSettings {
 
 // Stop when the 95% CI half-width of the mean step time (batch means, the interval the summary
 // reports) is within target_ci_pct of the mean after at least min_steps samples and min_seconds
-// of measuring (stable), or when max_steps / max_seconds run out (unstable). min_seconds keeps a burst of machine noise, or a slow drift of
-// the clock rate, from deciding a result on a few milliseconds of samples.
-// The shape follows nvbench's stopping criteria: add samples, ask is_finished, ask why.
+// of measuring (stable), or when max_steps / max_seconds run out (unstable). min_seconds keeps a
+// burst of machine noise, or a slow drift of the clock rate, from deciding a result on a few
+// milliseconds of samples. The shape follows nvbench's stopping criteria: add samples, ask
+// is_finished, ask why.
 class StoppingCriterion {
 public:
   explicit StoppingCriterion(StoppingSettings settings) : settings_(settings) {}

@@ -18,8 +18,10 @@ struct Summary {
   double p95 = 0;
   double ci95_low = 0; // 95% confidence interval of the mean (batch means, Student t)
   double ci95_high = 0;
-  std::int64_t ci95_batch_size = 0; // consecutive samples per batch mean; 1: samples taken as independent
-  std::int64_t ci95_batches = 0;    // complete batches the interval rests on
+  // The interval rests on ci95_batches complete batch means of ci95_batch_size consecutive
+  // samples each (1: the samples taken as independent).
+  std::int64_t ci95_batch_size = 0;
+  std::int64_t ci95_batches = 0;
   [[nodiscard]] double ci95_half_width_pct() const; // half-width relative to the mean, in %
   [[nodiscard]] double relative_stddev() const;     // coefficient of variation
 };
