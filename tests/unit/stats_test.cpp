@@ -147,27 +147,39 @@ TEST(SumPrediction, ShortEpochsUseTheSpreadOfRunsOfTheirLength) {
               std::hypot(4 * (s.ci95_high - s.mean), student_t_975(63) * sums_stddev), 1e-12);
 }
 
-TEST(SumPrediction, ARealEpochFallsInsideAsOftenAsItShould) {
-  // Measure 4096 steps of a correlated series, then "run" an epoch of the next 313 steps: the
-  // prediction interval holds it about 95% of the time; steps × the CI of the mean far less.
-  std::mt19937_64 rng(5);
-  int inside = 0, inside_mean_ci = 0;
-  constexpr int trials = 400;
-  constexpr std::size_t measured = 4096, epoch = 313;
+// How often one further epoch of `epoch` steps of a correlated series, after `measured` steps
+// were summarised, falls inside: the prediction interval, steps × the CI of the mean, and the
+// interval from the long-run variance alone.
+struct EpochCoverage {
+  double prediction = 0, mean_ci = 0, long_run = 0;
+};
+EpochCoverage epoch_coverage(std::uint64_t seed, int trials, std::size_t measured,
+                             std::size_t epoch, double phi) {
+  std::mt19937_64 rng(seed);
+  int prediction = 0, mean_ci = 0, long_run = 0;
   for (int k = 0; k < trials; ++k) {
-    const auto xs = ar1_series(rng, measured + epoch, 5.0, 0.6);
-    const Summary s = summarize(std::span(xs).first(measured));
+    const auto xs = ar1_series(rng, measured + epoch, 50.0, phi);
+    const auto past = std::span(xs).first(measured);
+    const Summary s = summarize(past);
     double actual = 0;
     for (std::size_t i = measured; i < xs.size(); ++i)
       actual += xs[i];
-    const double predicted = double(epoch) * s.mean;
-    inside += std::abs(actual - predicted) <=
-              sum_prediction_half_width(std::span(xs).first(measured), s, epoch);
-    inside_mean_ci += std::abs(actual - predicted) <= double(epoch) * (s.ci95_high - s.mean);
+    const double error = std::abs(actual - double(epoch) * s.mean);
+    const double half_width = s.ci95_high - s.mean;
+    prediction += error <= sum_prediction_half_width(past, s, std::int64_t(epoch));
+    mean_ci += error <= double(epoch) * half_width;
+    long_run += error <= half_width * std::sqrt(double(epoch * (epoch + measured)));
   }
-  EXPECT_GT(double(inside) / trials, 0.9);
-  EXPECT_LT(double(inside) / trials, 0.99);
-  EXPECT_LT(double(inside_mean_ci) / trials, 0.5);
+  return {double(prediction) / trials, double(mean_ci) / trials, double(long_run) / trials};
+}
+
+TEST(SumPrediction, ARealEpochFallsInsideAsOftenAsItShould) {
+  // 4096 steps measured, an epoch of the next 313 (fewer than 32 runs of it measured: the
+  // long-run variance): inside about 95% of the time; steps × the CI of the mean far less often.
+  const EpochCoverage c = epoch_coverage(5, 400, 4096, 313, 0.6);
+  EXPECT_GT(c.prediction, 0.9);
+  EXPECT_LT(c.prediction, 0.99);
+  EXPECT_LT(c.mean_ci, 0.5);
 }
 
 TEST(SumPrediction, AnEpochShorterThanTheCorrelationIsNotOverstated) {
@@ -175,25 +187,10 @@ TEST(SumPrediction, AnEpochShorterThanTheCorrelationIsNotOverstated) {
   // spread of those runs holds the next epoch about 95% of the time, where the long-run variance
   // (valid only for epochs much longer than the correlation) is 1.6 times too wide and would
   // hold it nearly always.
-  std::mt19937_64 rng(9);
-  int inside = 0, inside_long_run = 0;
-  constexpr int trials = 300;
-  constexpr std::size_t measured = 32000, epoch = 50;
-  for (int k = 0; k < trials; ++k) {
-    const auto xs = ar1_series(rng, measured + epoch, 50.0, 0.98);
-    const auto past = std::span(xs).first(measured);
-    const Summary s = summarize(past);
-    double actual = 0;
-    for (std::size_t i = measured; i < xs.size(); ++i)
-      actual += xs[i];
-    const double error = std::abs(actual - double(epoch) * s.mean);
-    inside += error <= sum_prediction_half_width(past, s, epoch);
-    inside_long_run +=
-        error <= (s.ci95_high - s.mean) * std::sqrt(double(epoch * (epoch + measured)));
-  }
-  EXPECT_GT(double(inside) / trials, 0.9);
-  EXPECT_LT(double(inside) / trials, 0.99);
-  EXPECT_GT(double(inside_long_run) / trials, 0.99);
+  const EpochCoverage c = epoch_coverage(9, 300, 32000, 50, 0.98);
+  EXPECT_GT(c.prediction, 0.9);
+  EXPECT_LT(c.prediction, 0.99);
+  EXPECT_GT(c.long_run, 0.99);
 }
 
 // Coverage of the true mean by the 95% interval over many independent series.
