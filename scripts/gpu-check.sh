@@ -37,6 +37,7 @@ summary=$out/summary.txt
 : >"$summary"
 
 pack() {  # the tarball is built beside OUT_DIR's files, then renamed: never half a file there
+  mkdir -p "$out"  # setup.sh may have removed the build dir (another generator)
   cp "$summary" "$out_dir/summary.txt"
   tar -czf "$build/gpu-check.tar.gz.part" -C "$build" gpu-check &&
     mv -f "$build/gpu-check.tar.gz.part" "$out_dir/gpu-check.tar.gz"
@@ -46,6 +47,7 @@ stage() {  # stage NAME CAP_SECONDS COMMAND...
   local name=$1 cap=$2
   shift 2
   local start=$SECONDS
+  mkdir -p "$out"
   timeout --kill-after=5 "$cap" "$@" >"$out/$name.log" 2>&1
   local rc=$?
   printf '%-14s rc=%-3s %4ss (cap %ss)\n' "$name" "$rc" "$((SECONDS - start))" "$cap" | tee -a "$summary"
