@@ -52,14 +52,11 @@ Summary summarize(std::span<const double> samples) {
   }
   std::vector<double> sorted(samples.begin(), samples.end());
   std::sort(sorted.begin(), sorted.end());
-  RunningMoments moments;
   BatchMeans batch_means;
-  for (const double x : samples) {
-    moments.add(x);
+  for (const double x : samples)
     batch_means.add(x);
-  }
-  s.mean = moments.mean();
-  s.stddev = std::sqrt(moments.variance());
+  s.mean = batch_means.mean();
+  s.stddev = std::sqrt(batch_means.variance());
   s.min = sorted.front();
   s.max = sorted.back();
   s.median = percentile(sorted, 0.5);

@@ -74,7 +74,8 @@ public:
 
   void add(double x);
   [[nodiscard]] std::int64_t count() const { return moments_.count(); }
-  [[nodiscard]] double mean() const { return moments_.mean(); } // of every sample
+  [[nodiscard]] double mean() const { return moments_.mean(); }         // of every sample
+  [[nodiscard]] double variance() const { return moments_.variance(); } // of every sample
   [[nodiscard]] std::int64_t batch_size() const { return batch_size_; }
   [[nodiscard]] std::int64_t batches() const { return std::ssize(batch_sums_); }
   // Half-width of the 95% CI of the mean, in the samples' unit; NaN below 2 complete batches.
