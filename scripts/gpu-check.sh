@@ -73,8 +73,9 @@ for path in sorted(glob.glob(os.path.join(out, "linear-regression*.json"))):
     print(f"{os.path.basename(path)}: {j['environment']['device_name']} T_batch {t['t_batch_s']['mean']*1e6:.2f} us "
           f"±{t['t_batch_s']['ci95_half_width_pct']:.2f}% ({t['measured_steps']} steps, {t['clock']}, "
           f"stable={t['stable']}, overhead {t['instrumentation_overhead_pct']:.2f}%), epoch predicted "
-          f"{e['seconds']:.4f} s actual {v.get('actual_seconds', float('nan')):.4f} s error {v.get('error_pct', float('nan')):.2f}%, "
-          f"(one epoch 95%: {v.get('pi95_seconds')}, inside: {v.get('within_pi95')}), "
+          f"{e['seconds']:.4f} s actual {v.get('actual_seconds', float('nan')):.4f} s (mean of {v.get('epochs')} epochs) "
+          f"error {v.get('error_pct', float('nan')):.2f}%, "
+          f"(one epoch 95%: {v.get('pi95_seconds')}, epochs inside: {v.get('epochs_within_pi95')}), "
           f"cost {c['per_epoch']:.3g} {c['currency']}")
 PY
   cp "$out/results.txt" "$out_dir/results.txt"

@@ -256,7 +256,8 @@ int run_main(int argc, char** argv) {
   add_output_options(*run, output);
   bool validate_epoch = false;
   run->add_flag("--validate-epoch", validate_epoch,
-                "also run one full real epoch and report predicted vs actual time");
+                "also run full real epochs, interleaved with the timed steps, and report "
+                "predicted vs actual epoch time");
   bool find_max_batch = false;
   run->add_flag("--find-max-batch", find_max_batch,
                 "find the largest data.batch_size that fits the CUDA device, by real steps");

@@ -187,12 +187,54 @@ void run_windows(Session& s, bool instrumented, NextSize next_size, Take take) {
   }
 }
 
-// Only step-boundary marks: this pass gives T_batch.
+// One real epoch through the whole shuffled dataset, timed by the wall clock between two
+// synchronisations: a figure the prediction is checked against. Returns its seconds.
+double run_epoch(Session& s) {
+  const auto& data = s.config.data;
+  const std::int64_t devices = s.config.pricing.gpus;
+  const std::int64_t accumulation = s.config.train.accumulation_steps;
+  const std::int64_t steps = cost::steps_per_epoch(data, devices, accumulation);
+  const std::int64_t per_step = data.batch_size * accumulation;
+  s.synchronize();
+  const auto start = Clock::now();
+  auto last_report = start;
+  for (std::int64_t k = 0; k < steps; ++k) {
+    // This device's share of step k: the last step of an epoch without drop_last is partial.
+    const std::int64_t remaining = data.samples - k * per_step * devices;
+    const std::int64_t samples =
+        data.drop_last ? per_step : std::min(per_step, (remaining + devices - 1) / devices);
+    s.check_interrupt();
+    s.step->run(*s.data, k, samples, nullptr);
+    if (Clock::now() - last_report > std::chrono::milliseconds(200)) {
+      last_report = Clock::now();
+      s.progress("epoch", k + 1, steps, 0, 0, seconds_since(start));
+    }
+  }
+  s.synchronize();
+  const double seconds = seconds_since(start);
+  s.result.epochs_actual_s.push_back(seconds);
+  return seconds;
+}
+
+// Only step-boundary marks: this pass gives T_batch. With --validate-epoch, real epochs are
+// interleaved with its windows, each side holding half of the time, so that a machine whose speed
+// wanders over seconds (a shared cloud host) is seen in the same states by the prediction and by
+// the epochs it is checked against (Google Benchmark's random interleaving answers the same
+// drift). The criterion's clock counts only the windows, so the step is measured as without it.
 void run_timed_steps(Session& s) {
   const auto& timing = s.config.timing;
   stats::StoppingCriterion criterion({timing.min_steps, timing.min_seconds, timing.max_steps,
                                       timing.max_seconds, timing.target_ci_pct});
   const auto start = Clock::now();
+  double epochs_s = 0;
+  const auto measuring_s = [&] { return seconds_since(start) - epochs_s; };
+  // Whole real epochs until they have taken as long as the windows measured so far.
+  const auto catch_up_epochs = [&](double windows_s) {
+    if (!s.request.validate_epoch || epochs_s >= windows_s) return false;
+    while (epochs_s < windows_s)
+      epochs_s += run_epoch(s);
+    return true;
+  };
   const auto next_size = [&](std::int64_t queued) {
     // Before any step is read, small windows: on CUDA two are queued before the first read.
     const std::int64_t wanted = criterion.count() == 0 ? 2 : next_window(criterion.mean_s());
@@ -204,16 +246,21 @@ void run_timed_steps(Session& s) {
       criterion.add_measurement(interval);
       s.result.step_s.push_back(interval);
     }
-    const double elapsed = seconds_since(start);
+    const double elapsed = measuring_s();
     s.progress("measure", criterion.count(), 0, criterion.mean_s(), criterion.ci95_half_width_pct(),
                elapsed);
-    if (!criterion.is_finished(elapsed)) return false;
+    if (!criterion.is_finished(elapsed)) {
+      // An epoch leaves the device idle: one untimed step queues work ahead of the next window.
+      if (catch_up_epochs(elapsed)) s.run_step(nullptr);
+      return false;
+    }
     s.result.stable = criterion.is_stable(elapsed);
     s.result.stop_reason = criterion.reason(elapsed);
     s.result.measure_wall_s = elapsed;
     return true;
   };
   run_windows(s, false, next_size, take);
+  catch_up_epochs(s.result.measure_wall_s);
   if (!s.result.stable) log::warn("unstable result: " + s.result.stop_reason);
 }
 
@@ -262,33 +309,6 @@ void run_phase_steps(Session& s) {
   run_windows(s, true, next_size, take);
 }
 
-// One real epoch through the whole shuffled dataset, timed by the wall clock between two
-// synchronisations: the figure the prediction is checked against.
-void run_epoch(Session& s) {
-  const auto& data = s.config.data;
-  const std::int64_t devices = s.config.pricing.gpus;
-  const std::int64_t accumulation = s.config.train.accumulation_steps;
-  const std::int64_t steps = cost::steps_per_epoch(data, devices, accumulation);
-  const std::int64_t per_step = data.batch_size * accumulation;
-  s.synchronize();
-  const auto start = Clock::now();
-  auto last_report = start;
-  for (std::int64_t k = 0; k < steps; ++k) {
-    // This device's share of step k: the last step of an epoch without drop_last is partial.
-    const std::int64_t remaining = data.samples - k * per_step * devices;
-    const std::int64_t samples =
-        data.drop_last ? per_step : std::min(per_step, (remaining + devices - 1) / devices);
-    s.check_interrupt();
-    s.step->run(*s.data, k, samples, nullptr);
-    if (Clock::now() - last_report > std::chrono::milliseconds(200)) {
-      last_report = Clock::now();
-      s.progress("epoch", k + 1, steps, 0, 0, seconds_since(start));
-    }
-  }
-  s.synchronize();
-  s.result.epoch_actual_s = seconds_since(start);
-}
-
 } // namespace
 
 measure::Measurement measure(const measure::MeasureRequest& request) {
@@ -301,8 +321,6 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
     prepare(s);
     run_warmup(s);
     run_timed_steps(s);
-    // The real epoch follows the timed pass directly, so both see the machine in the same state.
-    if (request.validate_epoch) run_epoch(s);
     run_phase_steps(s);
     s.result.skipped_steps = s.step->skipped_steps();
     s.result.optimizer_implementation = s.step->optimizer_implementation();

@@ -4,8 +4,8 @@
 namespace epochcost::runner {
 
 // The measurement method of docs/measurement.md: prepare, warm up, time steps until the
-// stopping criterion holds, time the phases in a separate instrumented pass, and optionally run
-// one real epoch. Throws InputError / OutOfMemoryError / RuntimeFailure / Interrupted.
+// stopping criterion holds (optionally with real epochs interleaved), time the phases in a
+// separate instrumented pass. Throws InputError / OutOfMemoryError / RuntimeFailure / Interrupted.
 [[nodiscard]] measure::Measurement measure(const measure::MeasureRequest& request);
 
 // The largest data.batch_size (the micro-batch with accumulation) whose training step fits the

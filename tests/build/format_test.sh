@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$1"
 command -v clang-format >/dev/null || { echo "skipped: no clang-format"; exit 77; }
-version=$(clang-format --version | grep -o 'version [0-9]*' | grep -o '[0-9]*$')
-[[ $version == 14 ]] || { echo "skipped: clang-format $version, the layout is checked with 14"; exit 77; }
+version=$(clang-format --version | sed -n '1s/.*version \([0-9][0-9]*\).*/\1/p')
+[[ $version == 14 ]] ||
+  { echo "skipped: clang-format ${version:-of unknown version}, the layout is checked with 14"; exit 77; }
 command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 ||
   { echo "skipped: not a git checkout"; exit 77; }
 git ls-files -z '*.cpp' '*.hpp' '*.h' | xargs -0 clang-format --dry-run --Werror

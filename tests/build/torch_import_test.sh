@@ -15,7 +15,7 @@ configure() {  # configure IMPORT_MODE
     -DEPOCHCOST_NVCC="$scratch/bin/nvcc" -DEPOCHCOST_TORCH_IMPORT="$1" -DEPOCHCOST_ENABLE_TESTING=OFF 2>&1
 }
 expect() {  # expect TEXT OUTPUT (CMake wraps its messages: whitespace runs count as one space)
-  tr -s ' \n' '  ' <<<"$2" | grep -qF -- "$1" || { echo "expected '$1' in:"; echo "$2"; exit 1; }
+  grep -qF -- "$1" <<<"$(tr -s ' \n' '  ' <<<"$2")" || { echo "expected '$1' in:"; echo "$2"; exit 1; }
 }
 auto=$(configure auto) || { echo "$auto"; exit 1; }
 expect "imported without TorchConfig: $scratch/bin/nvcc is CUDA $other.4, torch is built for CUDA $torch_major" "$auto"

@@ -71,8 +71,8 @@ TEST_F(Gpu, MeasurementUsesCudaEventsAndPhasesAddUp) {
       EXPECT_DOUBLE_EQ(m.phases.step_s[i], m.phases.data_s[i] + m.phases.forward_s[i] +
                                                m.phases.backward_s[i] + m.phases.optimizer_s[i]);
     }
-    ASSERT_TRUE(m.epoch_actual_s.has_value());
-    EXPECT_GT(*m.epoch_actual_s, 0.0);
+    ASSERT_FALSE(m.epochs_actual_s.empty()) << precision;
+    EXPECT_GT(m.epochs_actual_s.front(), 0.0) << precision;
   }
 }
 

@@ -46,7 +46,7 @@ measure::Measurement measurement() {
     m.phases.optimizer_s.push_back(0.6e-3);
     m.phases.step_s.push_back(2e-3);
   }
-  m.epoch_actual_s = 0.2;
+  m.epochs_actual_s = {0.1, 0.3};
   return m;
 }
 
@@ -74,6 +74,24 @@ TEST(RunResult, StatisticsEpochAndCostFollowFromTheSamples) {
   for (const auto& note : r.notes)
     assumption_noted |= note.find("assumption") != std::string::npos;
   EXPECT_TRUE(assumption_noted);
+}
+
+TEST(RunResult, EachRealEpochIsCheckedAgainstTheIntervalOfOneEpoch) {
+  measure::Measurement m = measurement();
+  // The prediction itself (50 steps × 2 ms) and an epoch far outside any interval around it.
+  m.epochs_actual_s = {0.1, 0.1, 10.0};
+  const auto r = pipeline::build_run_result(job(), m, {"run", {"epochcost", "run", "lr.yaml"}});
+  ASSERT_TRUE(r.epoch.validated.has_value());
+  const auto& v = *r.epoch.validated;
+  EXPECT_EQ(v.actual_epoch_s.count, 3);
+  EXPECT_DOUBLE_EQ(v.actual_seconds, 10.2 / 3);
+  EXPECT_DOUBLE_EQ(v.actual_epoch_s.max, 10.0);
+  ASSERT_TRUE(v.pi95_seconds.has_value());
+  EXPECT_LT((*v.pi95_seconds)[1], 10.0);
+  EXPECT_EQ(v.epochs_within_pi95, 2);
+  const std::string table = report::render_table(r);
+  EXPECT_NE(table.find("mean of 3 real epochs"), std::string::npos) << table;
+  EXPECT_NE(table.find("2 of 3 real epochs inside"), std::string::npos) << table;
 }
 
 TEST(JsonReport, CarriesTheDocumentedFields) {

@@ -47,7 +47,9 @@ struct Measurement {
   std::string stop_reason;
   double measure_wall_s = 0; // wall time of the uninstrumented pass
   PhaseSeries phases;
-  std::optional<double> epoch_actual_s; // --validate-epoch: one real epoch, synchronised
+  // --validate-epoch: real epochs back to back, each timed between two synchronisations; empty
+  // when not asked for.
+  std::vector<double> epochs_actual_s;
   std::optional<std::int64_t> peak_allocated_bytes; // CUDA only: the caching allocator's peaks
   std::optional<std::int64_t> peak_reserved_bytes;
   std::int64_t skipped_steps = 0;       // fp16: optimizer steps skipped by the loss scaler

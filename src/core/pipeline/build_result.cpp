@@ -123,6 +123,27 @@ void check_positive(std::optional<double> value, const char* flag) {
   }
 }
 
+// --validate-epoch: the prediction against the mean of the real epochs, and each real epoch
+// against the interval one epoch should fall in.
+report::ValidatedEpoch validate_epochs(const measure::Measurement& measurement,
+                                       const stats::Summary& t_batch, std::int64_t steps) {
+  report::ValidatedEpoch v;
+  v.steps = steps;
+  v.predicted_seconds = static_cast<double>(steps) * t_batch.mean;
+  v.actual_epoch_s = stats::summarize(measurement.epochs_actual_s);
+  v.actual_seconds = v.actual_epoch_s.mean;
+  v.error_pct = (v.predicted_seconds - v.actual_seconds) / v.actual_seconds * 100;
+  const double half_width = stats::sum_prediction_half_width(measurement.step_s, t_batch, steps);
+  if (std::isfinite(half_width)) {
+    const std::array<double, 2> pi{std::max(0.0, v.predicted_seconds - half_width),
+                                   v.predicted_seconds + half_width};
+    v.pi95_seconds = pi;
+    v.epochs_within_pi95 = std::ranges::count_if(
+        measurement.epochs_actual_s, [&](double s) { return pi[0] <= s && s <= pi[1]; });
+  }
+  return v;
+}
+
 } // namespace
 
 std::optional<std::string> price_mismatch(const std::string& priced_gpu, const std::string& device,
@@ -195,21 +216,8 @@ report::Result build_run_result(const config::Config& config,
     result.notes.push_back("unstable: " + measurement.stop_reason +
                            "; T_batch is less certain than requested");
   }
-  if (measurement.epoch_actual_s) {
-    report::ValidatedEpoch validated;
-    validated.steps = batches;
-    validated.predicted_seconds = static_cast<double>(batches) * t.mean;
-    validated.actual_seconds = *measurement.epoch_actual_s;
-    validated.error_pct =
-        (validated.predicted_seconds - validated.actual_seconds) / validated.actual_seconds * 100;
-    const double half_width = stats::sum_prediction_half_width(measurement.step_s, t, batches);
-    if (std::isfinite(half_width)) {
-      validated.pi95_seconds = {std::max(0.0, validated.predicted_seconds - half_width),
-                                validated.predicted_seconds + half_width};
-      validated.within_pi95 = (*validated.pi95_seconds)[0] <= validated.actual_seconds &&
-                              validated.actual_seconds <= (*validated.pi95_seconds)[1];
-    }
-    result.epoch.validated = validated;
+  if (!measurement.epochs_actual_s.empty()) {
+    result.epoch.validated = validate_epochs(measurement, t, batches);
     if (step.scaled) {
       result.notes.push_back("--validate-epoch ran this device's share of the epoch; it checks "
                              "the measured step, not the scaling assumption");

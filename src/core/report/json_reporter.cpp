@@ -48,9 +48,11 @@ nlohmann::json epoch_json(const EpochResult& e) {
     validated = {{"steps", e.validated->steps},
                  {"predicted_seconds", e.validated->predicted_seconds},
                  {"actual_seconds", e.validated->actual_seconds},
+                 {"epochs", e.validated->actual_epoch_s.count},
+                 {"actual_epoch_s", summary_json(e.validated->actual_epoch_s)},
                  {"error_pct", e.validated->error_pct},
                  {"pi95_seconds", optional_json(e.validated->pi95_seconds)},
-                 {"within_pi95", optional_json(e.validated->within_pi95)}};
+                 {"epochs_within_pi95", optional_json(e.validated->epochs_within_pi95)}};
   }
   return {{"batches", e.batches},
           {"seconds", e.seconds},

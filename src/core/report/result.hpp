@@ -47,13 +47,14 @@ struct TimingResult {
 
 struct ValidatedEpoch {
   std::int64_t steps = 0;
-  double predicted_seconds = 0; // steps × measured T_batch on the measured device
-  double actual_seconds = 0;
-  double error_pct = 0; // (predicted - actual) / actual · 100
+  double predicted_seconds = 0;  // steps × measured T_batch on the measured device
+  double actual_seconds = 0;     // mean of the real epochs
+  stats::Summary actual_epoch_s; // one sample per real epoch
+  double error_pct = 0;          // (predicted - actual) / actual · 100
   // Where one real epoch of `steps` measured steps should fall 95% of the time
   // (stats::sum_prediction_half_width); absent when the step has no interval.
   std::optional<std::array<double, 2>> pi95_seconds;
-  std::optional<bool> within_pi95; // actual_seconds inside pi95_seconds
+  std::optional<std::int64_t> epochs_within_pi95; // real epochs inside pi95_seconds
 };
 
 struct EpochResult {

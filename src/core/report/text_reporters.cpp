@@ -147,17 +147,25 @@ Document document(const Result& r) {
   epoch.rows.push_back(
       {"epoch time", duration(e.seconds) +
                          (e.seconds_ci95 ? "  (" + range(e.seconds_ci95, duration) + ")" : "")});
-  if (e.validated) {
-    epoch.rows.push_back(
-        {"validated epoch", "actual " + duration(e.validated->actual_seconds) + ", predicted " +
-                                duration(e.validated->predicted_seconds) + ", error " +
-                                significant(e.validated->error_pct, 3) + "%"});
-    if (e.validated->pi95_seconds) {
-      epoch.rows.push_back(
-          {"one epoch, 95%", duration((*e.validated->pi95_seconds)[0]) + " – " +
-                                 duration((*e.validated->pi95_seconds)[1]) +
-                                 (*e.validated->within_pi95 ? " (the actual epoch is inside)"
-                                                            : " (the actual epoch is OUTSIDE)")});
+  if (const auto& v = e.validated) {
+    const auto epochs = v->actual_epoch_s.count;
+    const std::string actual = epochs == 1 ? duration(v->actual_seconds)
+                                           : duration(v->actual_seconds) + " (mean of " +
+                                                 std::to_string(epochs) + " real epochs, " +
+                                                 duration(v->actual_epoch_s.min) + " – " +
+                                                 duration(v->actual_epoch_s.max) + ")";
+    epoch.rows.push_back({"validated epoch", "actual " + actual + ", predicted " +
+                                                 duration(v->predicted_seconds) + ", error " +
+                                                 significant(v->error_pct, 3) + "%"});
+    if (v->pi95_seconds) {
+      const auto inside = *v->epochs_within_pi95;
+      const std::string verdict =
+          epochs == 1
+              ? (inside == 1 ? "the real epoch is inside" : "the real epoch is OUTSIDE")
+              : std::to_string(inside) + " of " + std::to_string(epochs) + " real epochs inside";
+      epoch.rows.push_back({"one epoch, 95%", duration((*v->pi95_seconds)[0]) + " – " +
+                                                  duration((*v->pi95_seconds)[1]) + " (" + verdict +
+                                                  ")"});
     }
   }
   doc.blocks.push_back(epoch);
