@@ -156,7 +156,13 @@ struct CheckpointedLayer : torch::autograd::Function<CheckpointedLayer> {
 DecoderImpl::DecoderImpl(const config::DecoderSpec& spec, bool checkpointing,
                          const Placement& placement)
     : spec_(spec), checkpointing_(checkpointing) {
-  embed_ = register_module("embed", torch::nn::Embedding(spec.vocab, spec.hidden));
+  // Embedding's N(0, 1) drawn on the device: the host took 4.4 s to draw the 7B preset's 420
+  // million numbers on the development machine.
+  const torch::Tensor table =
+      torch::empty({spec.vocab, spec.hidden}, torch::TensorOptions(placement.device)).normal_();
+  embed_ = register_module(
+      "embed",
+      torch::nn::Embedding(torch::nn::EmbeddingOptions(spec.vocab, spec.hidden)._weight(table)));
   placement.apply(*embed_);
   for (std::int64_t l = 0; l < spec.layers; ++l) {
     DecoderLayer layer(spec, placement.device);
