@@ -226,14 +226,22 @@ void run_timed_steps(Session& s) {
   stats::StoppingCriterion criterion({timing.min_steps, timing.min_seconds, timing.max_steps,
                                       timing.max_seconds, timing.target_ci_pct});
   const auto start = Clock::now();
+  const auto& epochs = s.result.epochs_actual_s;
+  const auto epoch_steps = static_cast<double>(cost::steps_per_epoch(
+      s.config.data, s.config.pricing.gpus, s.config.train.accumulation_steps));
   double epochs_s = 0;
   const auto measuring_s = [&] { return seconds_since(start) - epochs_s; };
-  // Whole real epochs until they have taken as long as the windows measured so far.
+  // The next epoch is due once the windows are half an epoch ahead of the epochs, so the two
+  // alternate with their midpoints level.
   const auto catch_up_epochs = [&](double windows_s) {
-    if (!s.request.validate_epoch || epochs_s >= windows_s) return false;
-    while (epochs_s < windows_s)
+    bool ran = false;
+    while (s.request.validate_epoch) {
+      const double next_s = epochs.empty() ? epoch_steps * criterion.mean_s() : epochs.back();
+      if (epochs_s + next_s / 2 > windows_s) break;
       epochs_s += run_epoch(s);
-    return true;
+      ran = true;
+    }
+    return ran;
   };
   const auto next_size = [&](std::int64_t queued) {
     // Before any step is read, small windows: on CUDA two are queued before the first read.
@@ -250,8 +258,9 @@ void run_timed_steps(Session& s) {
     s.progress("measure", criterion.count(), 0, criterion.mean_s(), criterion.ci95_half_width_pct(),
                elapsed);
     if (!criterion.is_finished(elapsed)) {
-      // An epoch leaves the device idle: one untimed step queues work ahead of the next window.
-      if (catch_up_epochs(elapsed)) s.run_step(nullptr);
+      // An epoch leaves the device idle: one untimed step queues work ahead of the next window
+      // (the CPU's clock, read as the work runs, has no queue to refill).
+      if (catch_up_epochs(elapsed) && s.clock->asynchronous()) s.run_step(nullptr);
       return false;
     }
     s.result.stable = criterion.is_stable(elapsed);
@@ -260,6 +269,7 @@ void run_timed_steps(Session& s) {
     return true;
   };
   run_windows(s, false, next_size, take);
+  if (s.request.validate_epoch && epochs.empty()) epochs_s += run_epoch(s);
   catch_up_epochs(s.result.measure_wall_s);
   if (!s.result.stable) log::warn("unstable result: " + s.result.stop_reason);
 }

@@ -45,14 +45,14 @@ struct Measurement {
   std::vector<double> step_s; // the pass with step-boundary marks only: T_batch comes from here
   bool stable = false;
   std::string stop_reason;
-  double measure_wall_s = 0; // wall time of the uninstrumented pass
+  double measure_wall_s = 0; // wall time of the uninstrumented pass's windows (not its epochs)
   PhaseSeries phases;
-  // --validate-epoch: real epochs back to back, each timed between two synchronisations; empty
-  // when not asked for.
+  // --validate-epoch: real epochs interleaved with the uninstrumented pass, each timed between two
+  // synchronisations; empty when not asked for.
   std::vector<double> epochs_actual_s;
   std::optional<std::int64_t> peak_allocated_bytes; // CUDA only: the caching allocator's peaks
   std::optional<std::int64_t> peak_reserved_bytes;
-  std::int64_t skipped_steps = 0;       // fp16: optimizer steps skipped by the loss scaler
+  std::int64_t skipped_steps = 0;       // fp16: optimizer steps the loss scaler skipped, whole run
   std::string optimizer_implementation; // "fused", "plain", or why fused fell back
   std::vector<std::string> notes;
 };

@@ -231,8 +231,9 @@ report::Result build_run_result(const config::Config& config,
   if (measurement.skipped_steps > 0) {
     result.notes.push_back("fp16: the loss scaler skipped " +
                            std::to_string(measurement.skipped_steps) +
-                           " optimizer steps for inf/NaN gradients (their time is in T_batch, as "
-                           "in real training)");
+                           " optimizer steps for inf/NaN gradients in this run (warmup, timed "
+                           "steps, real epochs and phases); skipped steps are timed as the "
+                           "others, as in real training");
   }
   for (const auto& note : measurement.notes)
     result.notes.push_back(note);
