@@ -124,9 +124,16 @@ void check_plot_target(const std::string& plot_file, const std::string& output) 
   }
 }
 
+// A report that cannot reach standard output (a full disk, say) fails the command, as a failed
+// --output does: exit 0 would tell a script the report is there.
+void print(const std::string& text) {
+  std::cout << text << std::flush;
+  if (!std::cout) throw InputError("cannot write the report to standard output");
+}
+
 void emit(const std::string& text, const OutputOptions& options) {
   if (options.output.empty()) {
-    std::cout << text << std::flush;
+    print(text);
   } else {
     write_file_atomically(options.output, text);
     log::info("wrote " + options.output);
@@ -137,7 +144,7 @@ nlohmann::json read_result_file(const std::string& file) {
   try {
     return nlohmann::json::parse(read_text_file(file, "result"));
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(file + ": not valid JSON: " + e.what());
+    throw InputError(file + ": not valid JSON: " + untagged_message(e));
   }
 }
 
@@ -436,12 +443,12 @@ int run_main(int argc, char** argv) {
       return 0;
     }
     if (*history_show) {
-      std::cout << history::show(history_file, run_id);
+      print(history::show(history_file, run_id));
       return 0;
     }
     bool regressed = false;
-    std::cout << history::check(history_file, threshold_pct, window, workload_filter, gpu_filter,
-                                regressed);
+    print(history::check(history_file, threshold_pct, window, workload_filter, gpu_filter,
+                         regressed));
     return static_cast<int>(regressed ? ExitCode::regression : ExitCode::ok);
   }
   if (*compare) {
@@ -494,7 +501,7 @@ int run_main(int argc, char** argv) {
     const auto config =
         config::load_config(config_path, overrides,
                             purpose == "run" ? config::Purpose::run : config::Purpose::estimate);
-    std::cout << config_path << ": ok (" << config.name << ")\n";
+    print(config_path + ": ok (" + config.name + ")\n");
     return 0;
   }
   if (*estimate) {

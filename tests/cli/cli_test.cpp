@@ -602,6 +602,44 @@ TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
   EXPECT_EQ(slurp(foreign), before);
 }
 
+TEST_F(History, DamagedOrOtherLayoutHistoriesAreRefusedAndLeftUntouched) {
+  ASSERT_EQ(run_cli("history import " + result("a", 0.1) + " --history " + db()).exit_code, 0);
+  const auto variant = [&](const std::string& name, const std::string& python) {
+    const std::string file = (dir / name).string();
+    std::filesystem::copy_file(db(), file);
+    const std::string command = "python3 -c \"import sqlite3; f = '" + file + "'; " + python + "\"";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    return file;
+  };
+  const std::string newer =
+      variant("newer.sqlite", "c = sqlite3.connect(f); "
+                              "c.execute('pragma user_version=99'); c.close()");
+  const std::string other_layout =
+      variant("layout.sqlite", "c = sqlite3.connect(f); c.execute('drop table runs'); "
+                               "c.execute('create table runs(x)'); c.commit(); c.close()");
+  // Every page after the first (the header and the schema) overwritten.
+  const std::string damaged =
+      variant("damaged.sqlite", "b = bytearray(open(f, 'rb').read()); n = len(b); "
+                                "b[4096:] = bytes((i * 37) % 251 for i in range(n - 4096)); "
+                                "open(f, 'wb').write(bytes(b))");
+  for (const auto& [file, why] : std::vector<std::pair<std::string, std::string>>{
+           {newer, "schema 99"}, {other_layout, "has no column 'id'"}, {damaged, "damaged"}}) {
+    const std::string before = slurp(file);
+    for (const std::string command :
+         {"history import " + result("b", 0.2), std::string("history list")}) {
+      const auto refused = run_cli(command + " --history " + file);
+      EXPECT_EQ(refused.exit_code, 2) << command << " " << file << ": " << refused.err;
+      EXPECT_NE(refused.err.find(file), std::string::npos) << refused.err;
+      // Damage SQLite meets while opening the file is reported in its words.
+      const bool named = refused.err.find(why) != std::string::npos ||
+                         (why == "damaged" &&
+                          refused.err.find("not a readable SQLite database") != std::string::npos);
+      EXPECT_TRUE(named) << why << ": " << refused.err;
+      EXPECT_EQ(slurp(file), before) << command << " " << file;
+    }
+  }
+}
+
 TEST_F(History, TrendPrintsEachSeriesOldestFirstAndPlotsIt) {
   // Recorded newest first, so the run numbers run against time.
   const std::string older = result("older", 0.1), newer = result("newer", 0.12);
@@ -698,6 +736,21 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_FALSE(version.out.empty());
   EXPECT_EQ(run_cli("").exit_code, 2);
+}
+
+TEST(Cli, AReportThatCannotReachStandardOutputFailsTheCommand) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this system";
+  const ScratchDir capture;
+  for (const std::string& arguments : {std::string("gpus"), "validate " + default_config}) {
+    const std::string command = std::string(EPOCHCOST_BINARY) + " " + arguments + " >/dev/full 2>" +
+                                (capture / "err").string();
+    const int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << command;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << command;
+    EXPECT_NE(slurp(capture / "err").find("cannot write the report to standard output"),
+              std::string::npos)
+        << slurp(capture / "err");
+  }
 }
 
 TEST(Cli, ResultsCarryTheRevisionTheBinaryReports) {

@@ -1,5 +1,7 @@
 #include "config/decoder_config.hpp"
 
+#include "util/errors.hpp"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -44,6 +46,11 @@ void apply(DecoderSpec& d, const Preset& p) {
 
 // LLaMA, Mistral and Qwen2 config.json files, read offline; what is wrong goes to `s`.
 void apply_hf_config(DecoderSpec& d, Section& s, const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    s.invalid("hf_config", "'" + path.string() + "' is a directory; name its config.json");
+    return;
+  }
   std::ifstream in(path);
   if (!in) {
     s.invalid("hf_config", "cannot open '" + path.string() + "'");
@@ -53,7 +60,7 @@ void apply_hf_config(DecoderSpec& d, Section& s, const std::filesystem::path& pa
   try {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    s.invalid("hf_config", "'" + path.string() + "' is not valid JSON: " + e.what());
+    s.invalid("hf_config", "'" + path.string() + "' is not valid JSON: " + untagged_message(e));
     return;
   }
   if (!j.is_object()) {

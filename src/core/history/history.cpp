@@ -157,6 +157,7 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
       throw InputError("--history: '" + file.string() +
                        "' is an SQLite database but not an epochcost history; left untouched");
     }
+    if (found_id == application_id) check_layout(file);
   } catch (const RuntimeFailure& e) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -187,6 +188,46 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
+  }
+}
+
+// An epochcost history of this schema, whole: a damaged file or one of another layout is refused
+// before anything is written to it.
+void Store::check_layout(const std::filesystem::path& file) const {
+  const auto refuse = [&](const std::string& why) {
+    throw InputError("--history: '" + file.string() + "' " + why + "; left untouched");
+  };
+  Statement version(db_, "PRAGMA user_version");
+  version.step();
+  if (const auto found = version.column_integer(0); found != schema_version) {
+    refuse("is an epochcost history of schema " + std::to_string(found) +
+           ", this epochcost reads " + std::to_string(schema_version));
+  }
+  // One row "ok", else one row holding the problems a line each, under a "*** in database" title.
+  Statement integrity(db_, "PRAGMA quick_check");
+  std::vector<std::string> problems;
+  while (integrity.step()) {
+    std::istringstream rows(integrity.column_text(0));
+    for (std::string line; std::getline(rows, line);) {
+      if (line != "ok" && !line.starts_with("***")) problems.push_back(line);
+    }
+  }
+  if (!problems.empty()) {
+    refuse("is damaged (SQLite's quick_check: " + problems.front() +
+           (problems.size() > 1 ? ", and " + std::to_string(problems.size() - 1) + " more" : "") +
+           ")");
+  }
+  std::set<std::string> columns;
+  Statement table(db_, "PRAGMA table_info(runs)");
+  while (table.step())
+    columns.insert(table.column_text(1));
+  for (const char* column :
+       {"id", "result_hash", "timestamp", "workload", "workload_description", "gpu", "config_hash",
+        "t_batch_s", "t_batch_ci95_low", "t_batch_ci95_high", "cost_per_epoch", "cost_ci95_low",
+        "cost_ci95_high", "currency", "result"}) {
+    if (!columns.contains(column))
+      refuse("is marked as an epochcost history but its table 'runs' has no column '" +
+             std::string(column) + "'");
   }
 }
 
@@ -287,7 +328,12 @@ std::optional<nlohmann::json> Store::result(std::int64_t id) const {
   Statement select(db_, "SELECT result FROM runs WHERE id = ?1");
   select.integer(1, id);
   if (!select.step()) return std::nullopt;
-  return nlohmann::json::parse(select.column_text(0));
+  auto result = nlohmann::json::parse(select.column_text(0), nullptr, false);
+  if (result.is_discarded() || !result.is_object()) {
+    throw InputError("--history: '" + file_.string() + "': run " + std::to_string(id) +
+                     " holds no result document (the file was edited or damaged)");
+  }
+  return result;
 }
 
 bool CheckReport::regressed() const {

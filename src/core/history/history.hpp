@@ -64,6 +64,7 @@ public:
 
 private:
   void exec(const std::string& sql) const;
+  void check_layout(const std::filesystem::path& file) const;
   std::filesystem::path file_;
   ::sqlite3* db_ = nullptr;
 };

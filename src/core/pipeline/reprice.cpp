@@ -104,7 +104,8 @@ config::Config result_cost_inputs(const nlohmann::json& config, const std::strin
   try {
     return config::cost_inputs_from_json(config);
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(file + ": the result's config lacks what prices an epoch: " + e.what());
+    throw InputError(file +
+                     ": the result's config lacks what prices an epoch: " + untagged_message(e));
   } catch (const InputError& e) {
     throw InputError(file + ": " + e.what());
   }

@@ -45,4 +45,8 @@ public:
   explicit Interrupted(int signal_number);
 };
 
+// A library's message for a user: without the leading "[json.exception.parse_error.101] " tag
+// that nlohmann::json puts in front of it.
+[[nodiscard]] std::string untagged_message(const std::exception& e);
+
 } // namespace epochcost
