@@ -111,8 +111,10 @@ void check_plot_target(const std::string& plot_file, const std::string& output) 
   if (output.empty()) return;
   const auto same = [](const std::filesystem::path& a, const std::filesystem::path& b) {
     std::error_code ec_a, ec_b;
-    const auto canonical_a = std::filesystem::weakly_canonical(a, ec_a);
-    const auto canonical_b = std::filesystem::weakly_canonical(b, ec_b);
+    // Absolute first: weakly_canonical leaves a relative name of a file yet to be written as it
+    // is, so "out.svg" and "./out.svg" would differ.
+    const auto canonical_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec_a);
+    const auto canonical_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec_b);
     return !ec_a && !ec_b && canonical_a == canonical_b;
   };
   const plot::Files files = plot::files_for(plot_file);

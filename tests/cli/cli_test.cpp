@@ -231,6 +231,25 @@ TEST_F(Catalogs, ACatalogMustListEachInstanceOnce) {
   EXPECT_NE(none.err.find("instances: lists no instance"), std::string::npos) << none.err;
 }
 
+TEST_F(Catalogs, ACatalogStatesItsCurrencyAndDateProperly) {
+  const std::string entry = "instances:\n  - {name: one, gpu: H200, gpus: 1, price: 3, "
+                            "unit: gpu_hour}\n";
+  const std::string job_text = "data: {samples: 10, batch_size: 2}\npricing: {catalog: ";
+  for (const auto& [head, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"provider: p\ncurrency: usd\nsource: s\ndate: 2026-11-29\n",
+            "currency: must be a 3-letter upper-case currency code such as USD, EUR or CNY; got "
+            "'usd'"},
+           {"provider: p\ncurrency: USD\nsource: s\ndate: 2025-13-45\n",
+            "date: must be the date the prices were read, as YYYY-MM-DD; got '2025-13-45'"},
+           {"provider: p\ncurrency: USD\nsource: s\ndate: yesterday\n", "got 'yesterday'"}}) {
+    dir.write("bad.yaml", head + entry);
+    dir.write("job.yaml", job_text + (dir / "bad.yaml").string() + ", instance: one}\n");
+    const auto refused = run_cli("estimate " + (dir / "job.yaml").string() + " --t-batch 1");
+    EXPECT_EQ(refused.exit_code, 2) << head;
+    EXPECT_NE(refused.err.find(expected), std::string::npos) << refused.err;
+  }
+}
+
 // Results of one tiny-decoder workload priced as the three configurations of the published table.
 class Compare : public ::testing::Test {
 protected:
@@ -287,6 +306,16 @@ TEST_F(Compare, RefusesMixedWorkloadsAndCurrencies) {
   EXPECT_EQ(mixed.exit_code, 2);
   EXPECT_NE(mixed.err.find("trains another workload"), std::string::npos) << mixed.err;
   EXPECT_NE(mixed.err.find("model.lora.rank"), std::string::npos) << mixed.err;
+  // Another model family: its name is the difference named, not the first key in the alphabet.
+  const auto mlp = (dir / "mlp.json").string();
+  ASSERT_EQ(run_cli("estimate " + default_config + " --t-batch 0.001 --format json --output " + mlp)
+                .exit_code,
+            0);
+  const auto family = run_cli("compare " + mlp + " " + a100);
+  EXPECT_EQ(family.exit_code, 2);
+  EXPECT_NE(family.err.find("first difference: model.name (\"mlp\" vs \"decoder\")"),
+            std::string::npos)
+      << family.err;
   const std::string usd = estimate("usd", "A100x4", 0.05, " --set pricing.currency=USD");
   const auto currencies = run_cli("compare " + a100 + " " + usd);
   EXPECT_EQ(currencies.exit_code, 2);
@@ -1138,6 +1167,14 @@ TEST(ComparePlot, TheReportAndThePlotMustNotOverwriteEachOther) {
       (dir.path() / "c.svg").string() + " --output " + (dir.path() / "c.dat").string());
   EXPECT_EQ(output.exit_code, 2);
   EXPECT_NE(output.err.find("is also written by --plot"), std::string::npos) << output.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  // The same files spelled two ways, relative to a working directory where neither exists yet.
+  const auto spelled =
+      run_cli("compare " + source_path("tests/fixtures/results/tiny-lora-fp16-rtx3090.json") +
+                  " --plot c.svg --output ./c.svg",
+              "cd " + dir.path().string() + " &&");
+  EXPECT_EQ(spelled.exit_code, 2);
+  EXPECT_NE(spelled.err.find("is also written by --plot"), std::string::npos) << spelled.err;
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 

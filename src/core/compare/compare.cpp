@@ -12,6 +12,10 @@ namespace {
 std::string first_difference(const nlohmann::json& a, const nlohmann::json& b,
                              const std::string& path) {
   if (a.is_object() && b.is_object()) {
+    // A different model family differs in every key; its name says so first, not the alphabet.
+    if (a.contains("name") && b.contains("name") && a["name"] != b["name"]) {
+      return first_difference(a["name"], b["name"], path.empty() ? "name" : path + ".name");
+    }
     for (const auto& [key, value] : a.items()) {
       const std::string child = path.empty() ? key : path + "." + key;
       if (!b.contains(key)) return child;
