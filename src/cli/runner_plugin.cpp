@@ -16,6 +16,11 @@ void* runner_symbol(const char* name) {
   if (const char* explicit_path = std::getenv("EPOCHCOST_RUNNER");
       explicit_path && *explicit_path) {
     path = explicit_path;
+    if (!std::filesystem::is_regular_file(path)) {
+      throw InputError("EPOCHCOST_RUNNER names '" + path.string() +
+                       "', which is not a file; unset it to use the runner next to the "
+                       "executable");
+    }
   } else {
     std::error_code ec;
     path = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() /

@@ -4,6 +4,7 @@
 #include "device.hpp"
 #include "log/log.hpp"
 #include "model/analysis.hpp"
+#include "report/format.hpp"
 #include "stats/stopping_criterion.hpp"
 #include "training_step.hpp"
 #include "util/errors.hpp"
@@ -25,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 // How long one window of steps runs between reads of the clock (a synchronisation on CUDA).
 constexpr double window_target_s = 0.05;
 constexpr std::int64_t max_window_steps = 1000;
+// A real epoch longer than this is announced before it starts.
+constexpr double long_epoch_s = 60;
 // The instrumented pass only has to give a breakdown, not the headline figure.
 constexpr std::int64_t max_phase_steps = 1000;
 
@@ -231,6 +234,15 @@ void run_timed_steps(Session& s) {
       s.config.data, s.config.pricing.gpus, s.config.train.accumulation_steps));
   double epochs_s = 0;
   const auto measuring_s = [&] { return seconds_since(start) - epochs_s; };
+  const auto run_one_epoch = [&] {
+    if (const double expected_s = epoch_steps * criterion.mean_s();
+        epochs.empty() && expected_s > long_epoch_s) {
+      log::warn("--validate-epoch: one real epoch of " +
+                std::to_string(static_cast<std::int64_t>(epoch_steps)) + " steps will take about " +
+                report::duration(expected_s) + " (steps × T_batch so far); interrupt to stop it");
+    }
+    epochs_s += run_epoch(s);
+  };
   // The next epoch is due once the windows are half an epoch ahead of the epochs, so the two
   // alternate with their midpoints level.
   const auto catch_up_epochs = [&](double windows_s) {
@@ -238,7 +250,7 @@ void run_timed_steps(Session& s) {
     while (s.request.validate_epoch) {
       const double next_s = epochs.empty() ? epoch_steps * criterion.mean_s() : epochs.back();
       if (epochs_s + next_s / 2 > windows_s) break;
-      epochs_s += run_epoch(s);
+      run_one_epoch();
       ran = true;
     }
     return ran;
@@ -269,7 +281,7 @@ void run_timed_steps(Session& s) {
     return true;
   };
   run_windows(s, false, next_size, take);
-  if (s.request.validate_epoch && epochs.empty()) epochs_s += run_epoch(s);
+  if (s.request.validate_epoch && epochs.empty()) run_one_epoch();
   catch_up_epochs(s.result.measure_wall_s);
   if (!s.result.stable) log::warn("unstable result: " + s.result.stop_reason);
 }

@@ -53,6 +53,12 @@ TEST(Estimate, NeverLoadsLibTorch) {
   const auto ldd =
       std::system((std::string("ldd ") + EPOCHCOST_BINARY + " | grep -q libtorch").c_str());
   EXPECT_NE(WEXITSTATUS(ldd), 0) << "the epochcost executable links LibTorch";
+  // run does open it, and says which setting points at nothing.
+  const auto run = run_cli("run " + default_config, "EPOCHCOST_RUNNER=/nonexistent");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("EPOCHCOST_RUNNER names '/nonexistent', which is not a file"),
+            std::string::npos)
+      << run.err;
 }
 
 TEST(Estimate, FormatsAndOutputFile) {
@@ -1005,7 +1011,12 @@ TEST_F(RunTest, GoogleBenchmarkJsonForDashboards) {
   const auto refused =
       run_cli("estimate " + default_config + " --t-batch 0.1 --format gbench-json");
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("gbench-json applies to the results of run only"), std::string::npos);
+  EXPECT_NE(refused.err.find("--format: gbench-json not in {table,json,csv,md}"), std::string::npos)
+      << refused.err;
+  const auto search = run_cli("run " + default_config + " --find-max-batch --format gbench-json");
+  EXPECT_EQ(search.exit_code, 2);
+  EXPECT_NE(search.err.find("--find-max-batch reports batch sizes"), std::string::npos)
+      << search.err;
 }
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
