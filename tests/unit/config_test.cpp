@@ -132,9 +132,15 @@ TEST(Config, AListElementFromAnOverrideIsBlamedOnTheOverride) {
 }
 
 TEST(Config, HyperparametersLibTorchWouldRefuseAreRefusedHere) {
-  EXPECT_NE(error_of(valid_config, {"optimizer.lr=1e308"})
-                .find("optimizer.lr: must be > 0 and ≤ 3.40282e+38, got 1e308"),
-            std::string::npos);
+  // Beyond a float's range, and so small that a float would hold 0.
+  for (const std::string lr : {"1e308", "1e-50"}) {
+    EXPECT_NE(error_of(valid_config, {"optimizer.lr=" + lr})
+                  .find("optimizer.lr: must be a number > 0 that a float holds (1.2e-38 to "
+                        "3.4e38), got " +
+                        lr),
+              std::string::npos)
+        << lr;
+  }
   EXPECT_NE(error_of(valid_config, {"optimizer.beta2=1"})
                 .find("optimizer.beta2: must be ≥ 0 and < 1, got 1"),
             std::string::npos);

@@ -188,7 +188,7 @@ DecoderSpec read_decoder(Section& s, const std::filesystem::path& config_dir) {
 LoraSpec read_lora(Section& s) {
   LoraSpec lora;
   lora.rank = s.integer("rank", true, 0, 1 << 16).value_or(0);
-  lora.alpha = s.number("alpha", false, 0.0, true).value_or(lora.alpha);
+  lora.alpha = s.positive_float("alpha").value_or(lora.alpha);
   lora.dropout = s.number("dropout", false, 0.0, false, 0.999).value_or(0.0);
   if (const YAML::Node* targets = s.get("targets", false)) {
     lora.targets.clear();

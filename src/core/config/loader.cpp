@@ -87,8 +87,7 @@ OptimizerSpec read_optimizer(Section& s) {
   OptimizerSpec opt;
   opt.name = enum_choice<OptimizerKind>(s, "name", true, {"sgd", "adam", "adamw"})
                  .value_or(OptimizerKind::adam);
-  opt.lr = s.number("lr", false, 0.0, true, max_float)
-               .value_or(opt.name == OptimizerKind::sgd ? 0.01 : 1e-3);
+  opt.lr = s.positive_float("lr").value_or(opt.name == OptimizerKind::sgd ? 0.01 : 1e-3);
   const bool sgd = opt.name == OptimizerKind::sgd;
   if (sgd) {
     opt.momentum = s.number("momentum", false, 0.0, false, 1.0).value_or(0.0);
@@ -102,7 +101,7 @@ OptimizerSpec read_optimizer(Section& s) {
         *into = fallback;
       }
     }
-    opt.eps = s.number("eps", false, 0.0, true, max_float).value_or(1e-8);
+    opt.eps = s.positive_float("eps").value_or(1e-8);
     opt.fused = s.boolean("fused");
   }
   const double default_decay = opt.name == OptimizerKind::adamw ? 0.01 : 0.0;

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -298,6 +299,21 @@ public:
     }
     if (*value < min || (min_exclusive && *value == min) || *value > max) {
       invalid(key, "must be " + bound + ", got " + describe(*node));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  // A hyperparameter > 0 that reaches the kernels as a float: a normal float, so that it is
+  // neither rounded to 0 (1e-50) nor beyond float's range.
+  std::optional<double> positive_float(const std::string& key) {
+    const YAML::Node* node = get(key, false);
+    if (!node) return std::nullopt;
+    const auto value = as_number(*node);
+    if (!value || !(*value >= std::numeric_limits<float>::min() &&
+                    *value <= std::numeric_limits<float>::max())) {
+      invalid(key, "must be a number > 0 that a float holds (1.2e-38 to 3.4e38), got " +
+                       describe(*node));
       return std::nullopt;
     }
     return value;
