@@ -189,6 +189,10 @@ std::map<std::string, double> parse_rates(const std::vector<std::string>& option
                        "--rate CNY=0.14; got '" +
                        option + "'");
     }
+    if (from == currency && rate != 1) {
+      throw InputError("--rate: " + from + " is the --currency itself, its rate is 1; got '" +
+                       option + "'");
+    }
     if (const auto known = rates.find(from); known != rates.end() && known->second != rate) {
       throw InputError("--rate: " + from + " is given twice with different rates");
     }

@@ -429,6 +429,12 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   EXPECT_EQ(no_rate.exit_code, 2);
   EXPECT_NE(no_rate.err.find("give --rate CNY="), std::string::npos) << no_rate.err;
   EXPECT_EQ(run_cli("compare" + files + " --currency USD --rate CNY=-1").exit_code, 2);
+  const auto overflow = run_cli("compare" + files + " --currency USD --rate CNY=1e308");
+  EXPECT_EQ(overflow.exit_code, 2);
+  EXPECT_NE(overflow.err.find("--rate CNY=1e+308: "), std::string::npos) << overflow.err;
+  const auto itself = run_cli("compare" + files + " --currency CNY --rate CNY=2");
+  EXPECT_EQ(itself.exit_code, 2);
+  EXPECT_NE(itself.err.find("CNY is the --currency itself"), std::string::npos) << itself.err;
   EXPECT_EQ(run_cli("compare" + files + " --currency USD --rate CNY=0.14 --rate CNY=0.2").exit_code,
             2);
   // A catalog that sells A100s only in 8-GPU instances: the 4-GPU job keeps its size and pays a

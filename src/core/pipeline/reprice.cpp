@@ -295,11 +295,21 @@ nlohmann::json convert_currency(const nlohmann::json& original, const std::strin
   nlohmann::json result = original;
   const double r = rate->second;
   // Only numbers are amounts: a hand-edited budget may hold anything else, left as it is.
-  const auto scale = [r](nlohmann::json& value) {
-    if (value.is_number()) value = value.get<double>() * r;
+  const auto scaled = [&](double amount) {
+    const double converted = amount * r;
+    if (!std::isfinite(converted)) {
+      std::ostringstream rate_text;
+      rate_text << r;
+      throw InputError("--rate " + from + "=" + rate_text.str() + ": " + file + "'s amounts in " +
+                       currency + " would exceed what a number holds");
+    }
+    return converted;
+  };
+  const auto scale = [&](nlohmann::json& value) {
+    if (value.is_number()) value = scaled(value.get<double>());
     if (value.is_array()) {
       for (auto& item : value) {
-        if (item.is_number()) item = item.get<double>() * r;
+        if (item.is_number()) item = scaled(item.get<double>());
       }
     }
   };
