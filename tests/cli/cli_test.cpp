@@ -666,7 +666,7 @@ TEST_F(History, DamagedOrOtherLayoutHistoriesAreRefusedAndLeftUntouched) {
   for (const auto& [file, why] : std::vector<std::pair<std::string, std::string>>{
            {newer, "schema 99"}, {other_layout, "has no column 'id'"}, {damaged, "damaged"}}) {
     const std::string before = slurp(file);
-    for (const std::string command :
+    for (const std::string& command :
          {"history import " + result("b", 0.2), std::string("history list")}) {
       const auto refused = run_cli(command + " --history " + file);
       EXPECT_EQ(refused.exit_code, 2) << command << " " << file << ": " << refused.err;
