@@ -385,9 +385,11 @@ int run_main(int argc, char** argv) {
   double threshold_pct = 5;
   std::size_t window = 5;
   history_check->add_option("--threshold", threshold_pct, "percent slower (or dearer) to flag")
-      ->check(at_least(0, false));
+      ->check(at_least(0, false))
+      ->capture_default_str();
   history_check->add_option("--window", window, "earlier runs whose median is the reference")
-      ->check(at_least(1, true));
+      ->check(at_least(1, true))
+      ->capture_default_str();
   for (CLI::App* command : {history_list, history_trend, history_check}) {
     command->add_option("--workload", workload_filter, "only this workload (hash or words)")
         ->check(non_empty);

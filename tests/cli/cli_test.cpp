@@ -517,6 +517,10 @@ TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
   EXPECT_EQ(j["schema"], "epochcost.projection/1");
   EXPECT_TRUE(j["projected"].get<bool>());
   EXPECT_NEAR(j["targets"][0]["t_batch_s"].get<double>(), 0.083699, 1e-6);
+  // One GPU named twice is one row.
+  const auto twice =
+      json_of(run_cli("project " + fixture + " --to H100-SXM5-80GB,H100-SXM5-80GB --format json"));
+  EXPECT_EQ(twice["targets"].size(), 1u);
   // Priced from a catalog: the projected 1000-step epoch on one H100 at 2.69 USD per hour.
   const auto priced = json_of(run_cli(
       "project " + fixture + " --to H100-SXM5-80GB,L40S,H200 --pricing runpod --format json"));

@@ -155,7 +155,9 @@ Projection project(const nlohmann::json& result, const std::string& file,
   for (const auto& name : target_gpus) {
     const hardware::NamedGpu named = hardware::gpu_named(name);
     if (!named.gpu) throw InputError("--to: " + named.problem);
-    targets.push_back(named.gpu);
+    // A GPU named twice (or by two of its names) is one row.
+    if (std::find(targets.begin(), targets.end(), named.gpu) == targets.end())
+      targets.push_back(named.gpu);
   }
   r.check();
   Projection p = measured_source(r);
