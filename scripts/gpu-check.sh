@@ -98,7 +98,7 @@ stage default-job 45 "$ec" run configs/linear-regression.yaml --validate-epoch -
 stage cudart 20 bash -c "'$ec' --log-level off run configs/linear-regression.yaml \
   --set timing.max_seconds=8 --set timing.target_ci_pct=0.0001 >/dev/null & pid=\$!; sleep 5;
   grep -o '/[^ ]*libcudart[^ ]*' /proc/\$pid/maps | sort -u; kill -INT \$pid; wait \$pid; echo exit \$?"
-stage repeats 75 bash -c "for i in 1 2 3; do '$ec' --log-level warn run configs/linear-regression.yaml \
+stage repeats 90 bash -c "for i in 1 2 3; do '$ec' --log-level warn run configs/linear-regression.yaml \
   --validate-epoch --format json --output \"$out/linear-regression-run\$i.json\" || exit; done"
 results
 # A compute-heavy measured step carried to GPUs this machine is not (labelled projected; the
