@@ -130,6 +130,10 @@ TEST(JsonReport, MissingStatisticsAreNull) {
   const auto j =
       nlohmann::json::parse(report::render_json(pipeline::build_run_result(job(), m, {"run", {}})));
   EXPECT_TRUE(j["timing"]["phases"]["data"]["stddev"].is_null());
+  // In CSV an empty cell, as for every other missing figure, not the word "null".
+  const std::string csv = report::render_csv(pipeline::build_run_result(job(), m, {"run", {}}));
+  const auto newline = csv.find('\n');
+  EXPECT_EQ(csv.substr(newline).find("null"), std::string::npos) << csv.substr(newline);
 }
 
 TEST(CsvReport, OneHeaderOneRowSameWidth) {

@@ -1,6 +1,7 @@
 #include "report/json_document.hpp"
 #include "report/reporter.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace epochcost::report {
@@ -18,7 +19,8 @@ void flatten(const nlohmann::json& node, const std::string& path,
     }
     return;
   }
-  if (node.is_null()) {
+  // A statistic that does not exist is a NaN double in the document (JSON writes it as null).
+  if (node.is_null() || (node.is_number_float() && !std::isfinite(node.get<double>()))) {
     columns.emplace_back(path, "");
   } else if (node.is_string()) {
     columns.emplace_back(path, node.get<std::string>());
