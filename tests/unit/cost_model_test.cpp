@@ -185,6 +185,11 @@ TEST(CostModel, BudgetBuysEpochsAfterTheFixedCosts) {
   EXPECT_EQ(nothing.full_epochs, 0);
   EXPECT_THROW((void)affordable(0, cost, c), InputError);
   EXPECT_THROW((void)affordable(std::nan(""), cost, c), InputError);
+  // 1e308 CNY would buy about 8e305 epochs of 5580 s, 4e309 s: more than a double holds.
+  // Refused rather than answered from an overflow; 1e300 is still counted.
+  EXPECT_THROW((void)affordable(1e308, cost, c), InputError);
+  // At that scale the fixed costs vanish: 5580 s at 80 CNY/h plus 3 CNY of extras per epoch.
+  EXPECT_NEAR(affordable(1e300, cost, c).epochs / (1e300 / (5580.0 / 3600 * 80 + 3)), 1, 1e-9);
 }
 
 } // namespace

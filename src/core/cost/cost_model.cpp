@@ -147,6 +147,13 @@ Affordable affordable(double budget, const CostBreakdown& cost, const config::Co
       double low = 0, high = 1;
       while (run_cost(high, cost.epoch_wall_s, config) <= budget)
         high *= 2;
+      // The job's seconds overflowed on the way: the count would be made up, not computed.
+      if (!std::isfinite(run_cost(high, cost.epoch_wall_s, config))) {
+        std::ostringstream out;
+        out << "--budget: " << budget << " buys more epochs than their run time in seconds can "
+            << "hold as a number; give a smaller amount";
+        throw InputError(out.str());
+      }
       for (int i = 0; i < 200 && high - low > 1e-12 * high; ++i) {
         const double middle = (low + high) / 2;
         (run_cost(middle, cost.epoch_wall_s, config) <= budget ? low : high) = middle;
