@@ -192,11 +192,10 @@ void run_windows(Session& s, bool instrumented, NextSize next_size, Take take) {
 
 // One real epoch through the whole shuffled dataset, timed by the wall clock between two
 // synchronisations: a figure the prediction is checked against. Returns its seconds.
-double run_epoch(Session& s) {
+double run_epoch(Session& s, std::int64_t steps) {
   const auto& data = s.config.data;
   const std::int64_t devices = s.config.pricing.gpus;
   const std::int64_t accumulation = s.config.train.accumulation_steps;
-  const std::int64_t steps = cost::steps_per_epoch(data, devices, accumulation);
   const std::int64_t per_step = data.batch_size * accumulation;
   s.synchronize();
   const auto start = Clock::now();
@@ -230,25 +229,28 @@ void run_timed_steps(Session& s) {
                                       timing.max_seconds, timing.target_ci_pct});
   const auto start = Clock::now();
   const auto& epochs = s.result.epochs_actual_s;
-  const auto epoch_steps = static_cast<double>(cost::steps_per_epoch(
-      s.config.data, s.config.pricing.gpus, s.config.train.accumulation_steps));
+  const std::int64_t epoch_steps = cost::steps_per_epoch(s.config.data, s.config.pricing.gpus,
+                                                         s.config.train.accumulation_steps);
   double epochs_s = 0;
   const auto measuring_s = [&] { return seconds_since(start) - epochs_s; };
+  const auto predicted_epoch_s = [&] {
+    return static_cast<double>(epoch_steps) * criterion.mean_s();
+  };
   const auto run_one_epoch = [&] {
-    if (const double expected_s = epoch_steps * criterion.mean_s();
+    if (const double expected_s = predicted_epoch_s();
         epochs.empty() && expected_s > long_epoch_s) {
-      log::warn("--validate-epoch: one real epoch of " +
-                std::to_string(static_cast<std::int64_t>(epoch_steps)) + " steps will take about " +
-                report::duration(expected_s) + " (steps × T_batch so far); interrupt to stop it");
+      log::warn("--validate-epoch: one real epoch of " + std::to_string(epoch_steps) +
+                " steps will take about " + report::duration(expected_s) +
+                " (steps × T_batch so far); interrupt to stop it");
     }
-    epochs_s += run_epoch(s);
+    epochs_s += run_epoch(s, epoch_steps);
   };
   // The next epoch is due once the windows are half an epoch ahead of the epochs, so the two
   // alternate with their midpoints level.
   const auto catch_up_epochs = [&](double windows_s) {
     bool ran = false;
     while (s.request.validate_epoch) {
-      const double next_s = epochs.empty() ? epoch_steps * criterion.mean_s() : epochs.back();
+      const double next_s = epochs.empty() ? predicted_epoch_s() : epochs.back();
       if (epochs_s + next_s / 2 > windows_s) break;
       run_one_epoch();
       ran = true;

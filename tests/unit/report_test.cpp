@@ -84,7 +84,7 @@ TEST(RunResult, EachRealEpochIsCheckedAgainstTheIntervalOfOneEpoch) {
   ASSERT_TRUE(r.epoch.validated.has_value());
   const auto& v = *r.epoch.validated;
   EXPECT_EQ(v.actual_epoch_s.count, 3);
-  EXPECT_DOUBLE_EQ(v.actual_seconds, 10.2 / 3);
+  EXPECT_DOUBLE_EQ(v.actual_epoch_s.mean, 10.2 / 3);
   EXPECT_DOUBLE_EQ(v.actual_epoch_s.max, 10.0);
   ASSERT_TRUE(v.pi95_seconds.has_value());
   EXPECT_LT((*v.pi95_seconds)[1], 10.0);

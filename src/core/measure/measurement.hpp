@@ -69,7 +69,6 @@ struct ProgressUpdate {
 struct MeasureRequest {
   const config::Config* config = nullptr;
   bool validate_epoch = false;
-  std::int64_t epoch_steps = 0; // optimizer steps of one epoch, per device
   std::function<void(const ProgressUpdate&)> on_progress;
   std::function<int()> pending_signal; // the signal number that asks to stop, or 0
 };

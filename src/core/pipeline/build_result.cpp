@@ -131,8 +131,8 @@ report::ValidatedEpoch validate_epochs(const measure::Measurement& measurement,
   v.steps = steps;
   v.predicted_seconds = static_cast<double>(steps) * t_batch.mean;
   v.actual_epoch_s = stats::summarize(measurement.epochs_actual_s);
-  v.actual_seconds = v.actual_epoch_s.mean;
-  v.error_pct = (v.predicted_seconds - v.actual_seconds) / v.actual_seconds * 100;
+  const double actual_s = v.actual_epoch_s.mean;
+  v.error_pct = (v.predicted_seconds - actual_s) / actual_s * 100;
   const double half_width = stats::sum_prediction_half_width(measurement.step_s, t_batch, steps);
   if (std::isfinite(half_width)) {
     const std::array<double, 2> pi{std::max(0.0, v.predicted_seconds - half_width),

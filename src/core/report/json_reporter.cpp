@@ -47,7 +47,7 @@ nlohmann::json epoch_json(const EpochResult& e) {
   if (e.validated) {
     validated = {{"steps", e.validated->steps},
                  {"predicted_seconds", e.validated->predicted_seconds},
-                 {"actual_seconds", e.validated->actual_seconds},
+                 {"actual_seconds", e.validated->actual_epoch_s.mean},
                  {"epochs", e.validated->actual_epoch_s.count},
                  {"actual_epoch_s", summary_json(e.validated->actual_epoch_s)},
                  {"error_pct", e.validated->error_pct},

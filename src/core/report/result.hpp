@@ -48,8 +48,7 @@ struct TimingResult {
 struct ValidatedEpoch {
   std::int64_t steps = 0;
   double predicted_seconds = 0;  // steps × measured T_batch on the measured device
-  double actual_seconds = 0;     // mean of the real epochs
-  stats::Summary actual_epoch_s; // one sample per real epoch
+  stats::Summary actual_epoch_s; // one sample per real epoch; its mean is "actual_seconds"
   double error_pct = 0;          // (predicted - actual) / actual · 100
   // Where one real epoch of `steps` measured steps should fall 95% of the time
   // (stats::sum_prediction_half_width); absent when the step has no interval.

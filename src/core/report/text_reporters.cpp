@@ -149,8 +149,8 @@ Document document(const Result& r) {
                          (e.seconds_ci95 ? "  (" + range(e.seconds_ci95, duration) + ")" : "")});
   if (const auto& v = e.validated) {
     const auto epochs = v->actual_epoch_s.count;
-    const std::string actual = epochs == 1 ? duration(v->actual_seconds)
-                                           : duration(v->actual_seconds) + " (mean of " +
+    const std::string actual = epochs == 1 ? duration(v->actual_epoch_s.mean)
+                                           : duration(v->actual_epoch_s.mean) + " (mean of " +
                                                  std::to_string(epochs) + " real epochs, " +
                                                  duration(v->actual_epoch_s.min) + " – " +
                                                  duration(v->actual_epoch_s.max) + ")";
