@@ -1,11 +1,10 @@
 #include "catalog/catalog.hpp"
 
-#include "config/config.hpp"
 #include "config/section.hpp"
 #include "hardware/gpu_specs.hpp"
+#include "report/result_reader.hpp"
 #include "util/files.hpp"
 
-#include <chrono>
 #include <cstdlib>
 #include <set>
 
@@ -41,18 +40,6 @@ Instance read_instance(Section& s) {
           .value_or(config::PriceUnit::gpu_hour);
   i.spot_price = s.number("spot_price", false, 0.0);
   return i;
-}
-
-// YYYY-MM-DD naming a day of the calendar.
-bool is_calendar_date(const std::string& text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (const std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-    if (text[i] < '0' || text[i] > '9') return false;
-  }
-  const std::chrono::year_month_day day{std::chrono::year(std::stoi(text.substr(0, 4))),
-                                        std::chrono::month(std::stoul(text.substr(5, 2))),
-                                        std::chrono::day(std::stoul(text.substr(8, 2)))};
-  return day.ok();
 }
 
 } // namespace
@@ -117,17 +104,16 @@ Catalog load(const std::string& name_or_path, const std::vector<std::filesystem:
   catalog.name = path.stem().string();
   catalog.path = path;
   catalog.provider = root.text("provider", true).value_or("");
-  catalog.currency = root.text("currency", true).value_or("");
-  if (!config::is_currency_code(catalog.currency)) {
-    root.invalid("currency", "must be a 3-letter upper-case currency code such as USD, EUR or "
-                             "CNY; got '" +
-                                 catalog.currency + "'");
-  }
+  catalog.currency = root.currency_code("currency", true).value_or("");
   catalog.source = root.text("source", true).value_or("");
-  catalog.date = root.text("date", true).value_or("");
-  if (!is_calendar_date(catalog.date)) {
-    root.invalid("date", "must be the date the prices were read, as YYYY-MM-DD; got '" +
-                             catalog.date + "'");
+  if (const auto date = root.text("date", true)) {
+    // A day is a date-time at its midnight: the result files' RFC 3339 reader checks it.
+    if (report::utc_rfc3339(*date + "T00:00:00Z")) {
+      catalog.date = *date;
+    } else {
+      root.invalid("date",
+                   "must be the date the prices were read, as YYYY-MM-DD; got '" + *date + "'");
+    }
   }
   if (const YAML::Node* list = root.get("instances", true)) {
     if (!list->IsSequence()) {

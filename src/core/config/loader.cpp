@@ -225,14 +225,8 @@ PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
   }
   // With a catalog named, its entry (or the error about it) stands for the keys it supplies.
   const bool catalog_priced = entry != nullptr || s.present("catalog");
-  if (const auto currency = s.text("currency", !catalog_priced)) {
-    if (is_currency_code(*currency)) {
-      pricing.currency = *currency;
-    } else {
-      s.invalid("currency", "must be a 3-letter upper-case currency code such as USD, EUR or "
-                            "CNY; got '" +
-                                *currency + "'");
-    }
+  if (const auto currency = s.currency_code("currency", !catalog_priced)) {
+    pricing.currency = *currency;
   } else if (entry) {
     pricing.currency = prices.currency;
   }

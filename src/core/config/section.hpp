@@ -339,6 +339,17 @@ public:
     return node->Scalar();
   }
 
+  // A currency as ISO 4217 writes it; anything else is named as wrong.
+  std::optional<std::string> currency_code(const std::string& key, bool required) {
+    auto code = text(key, required);
+    if (code && !is_currency_code(*code)) {
+      invalid(key, "must be a 3-letter upper-case currency code such as USD, EUR or CNY; got '" +
+                       *code + "'");
+      return std::nullopt;
+    }
+    return code;
+  }
+
   // One of `names`; returns its index.
   std::optional<std::size_t> choice(const std::string& key, bool required,
                                     const std::vector<std::string>& names) {
