@@ -212,6 +212,13 @@ TEST(Config, CrossFieldChecksQuoteBothValues) {
   EXPECT_NE(error_of(replace(valid_config, "max_steps: 100000", "max_steps: 40"))
                 .find("timing.min_steps (50) must be ≤ timing.max_steps (40)"),
             std::string::npos);
+  // Of two bounds in conflict, the one the user wrote is blamed, not the default.
+  EXPECT_EQ(error_of(valid_config, {"timing.max_seconds=0.1"}),
+            "--set timing.max_seconds=0.1: timing.max_seconds: timing.min_seconds (0.5) must be ≤ "
+            "timing.max_seconds (0.1)");
+  EXPECT_NE(error_of(replace(valid_config, "min_steps: 50, max_steps: 100000", "max_steps: 3"))
+                .find("job.yaml:7: timing.max_steps: timing.min_steps"),
+            std::string::npos);
   const std::string no_step =
       error_of(replace(valid_config, "samples: 10000, batch_size: 32, drop_last: false",
                        "samples: 10, batch_size: 32, drop_last: true"));
@@ -278,6 +285,9 @@ TEST(Config, SetIsValidatedAndBlamedByItsText) {
             std::string::npos);
   EXPECT_NE(error_of(valid_config, {"precision.x=1"}).find("is not a mapping"), std::string::npos);
   EXPECT_NE(error_of(valid_config, {"data..x=1"}).find("empty key"), std::string::npos);
+  EXPECT_EQ(error_of(valid_config, {"data.batch_size=8\n---\n0"}),
+            "--set data.batch_size=8\n---\n0: value holds 2 YAML documents (separated by ---); it "
+            "must be one value");
 }
 
 TEST(Config, EditDistance) {

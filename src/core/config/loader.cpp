@@ -146,15 +146,20 @@ TimingSpec read_timing(Section& s) {
   timing.max_steps = s.integer("max_steps", false, 2).value_or(timing.max_steps);
   timing.max_seconds = s.number("max_seconds", false, 0.0, true).value_or(timing.max_seconds);
   timing.target_ci_pct = s.number("target_ci_pct", false, 0.0, true).value_or(timing.target_ci_pct);
+  // A bound the user did not write is not the one to blame: --set timing.max_seconds=0.1 is
+  // wrong about max_seconds, not about the default min_seconds.
+  const auto blamed = [&s](const char* lower, const char* upper) {
+    return s.present(lower) || !s.present(upper) ? lower : upper;
+  };
   if (timing.min_seconds > timing.max_seconds) {
-    s.invalid("min_seconds", "timing.min_seconds (" + Section::format(timing.min_seconds) +
-                                 ") must be ≤ timing.max_seconds (" +
-                                 Section::format(timing.max_seconds) + ")");
+    s.invalid(blamed("min_seconds", "max_seconds"),
+              "timing.min_seconds (" + Section::format(timing.min_seconds) +
+                  ") must be ≤ timing.max_seconds (" + Section::format(timing.max_seconds) + ")");
   }
   if (timing.min_steps > timing.max_steps) {
-    s.invalid("min_steps", "timing.min_steps (" + std::to_string(timing.min_steps) +
-                               ") must be ≤ timing.max_steps (" + std::to_string(timing.max_steps) +
-                               ")");
+    s.invalid(blamed("min_steps", "max_steps"),
+              "timing.min_steps (" + std::to_string(timing.min_steps) +
+                  ") must be ≤ timing.max_steps (" + std::to_string(timing.max_steps) + ")");
   }
   return timing;
 }
@@ -302,12 +307,17 @@ void apply_override(YAML::Node& root, const std::string& assignment,
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
-  YAML::Node value;
+  std::vector<YAML::Node> values;
   try {
-    value = YAML::Load(assignment.substr(equals + 1));
+    values = YAML::LoadAll(assignment.substr(equals + 1));
   } catch (const YAML::Exception& e) {
     throw InputError(origin + ": value is not valid YAML: " + e.msg);
   }
+  if (values.size() > 1) {
+    throw InputError(origin + ": value holds " + std::to_string(values.size()) +
+                     " YAML documents (separated by ---); it must be one value");
+  }
+  const YAML::Node value = values.empty() ? YAML::Node() : values.front();
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   YAML::Node current = root;
   for (std::size_t i = 0; i + 1 < keys.size(); ++i) {

@@ -177,8 +177,6 @@ inline std::optional<std::int64_t> exact_integer(const YAML::Node& node) {
   return static_cast<std::int64_t>(*value);
 }
 
-// A YAML mapping being read: every key the schema asks for is remembered, so that whatever is
-// left over at finish() is an unknown key.
 // Parses YAML text; a syntax error is an InputError at SOURCE:LINE:COLUMN.
 inline YAML::Node load_document(const std::string& text, const std::string& source) {
   try {
@@ -194,6 +192,8 @@ inline YAML::Node load_document(const std::string& text, const std::string& sour
   }
 }
 
+// A YAML mapping being read: every key the schema asks for is remembered, so that whatever is
+// left over at finish() is an unknown key.
 class Section {
 public:
   Section(const YAML::Node& node, std::string path, Diagnostics& diagnostics)
