@@ -285,8 +285,10 @@ int run_main(int argc, char** argv) {
   add_output_options(*estimate, output);
   std::optional<double> t_batch_s;
   std::optional<double> t_epoch_hours;
-  auto* t_batch_option = estimate->add_option("--t-batch", t_batch_s, "seconds per step");
-  auto* t_epoch_option = estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch");
+  auto* t_batch_option =
+      estimate->add_option("--t-batch", t_batch_s, "seconds per step")->check(non_empty);
+  auto* t_epoch_option =
+      estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch")->check(non_empty);
   t_batch_option->excludes(t_epoch_option);
   std::optional<double> budget;
   for (CLI::App* command : {run, estimate}) {

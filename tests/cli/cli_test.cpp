@@ -159,6 +159,14 @@ TEST(BadInput, EstimateTimes) {
     EXPECT_EQ(output.exit_code, 2) << flags << ": " << output.err;
     EXPECT_NE(output.err.find("t-"), std::string::npos) << flags << ": " << output.err;
   }
+  const auto empty = run_cli("estimate " + default_config + " --t-batch ''");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("--t-batch: must not be empty"), std::string::npos) << empty.err;
+  const auto overflow = run_cli("estimate " + default_config + " --t-epoch-hours 1e308");
+  EXPECT_EQ(overflow.exit_code, 2);
+  EXPECT_NE(overflow.err.find("--t-epoch-hours: 1e+308 hours are more seconds than a double holds"),
+            std::string::npos)
+      << overflow.err;
 }
 
 TEST(BadInput, OutputIntoAMissingDirectoryFailsBeforeMeasuring) {
@@ -645,6 +653,11 @@ TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("not an epochcost history"), std::string::npos) << refused.err;
   EXPECT_EQ(slurp(foreign), before);
+  const auto directory =
+      run_cli("history import " + result("b", 0.1) + " --history " + dir.path().string());
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_NE(directory.err.find("is a directory, not a history file"), std::string::npos)
+      << directory.err;
 }
 
 TEST_F(History, DamagedOrOtherLayoutHistoriesAreRefusedAndLeftUntouched) {

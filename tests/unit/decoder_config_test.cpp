@@ -106,6 +106,11 @@ TEST(DecoderConfig, ShapeErrors) {
   EXPECT_NE(error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2}")
                 .find("data.seq_len is required"),
             std::string::npos);
+  // A seq_len refused for its value is not also reported missing.
+  const std::string too_short =
+      error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2, seq_len: 1}");
+  EXPECT_NE(too_short.find("data.seq_len: must be ≥ 2, got 1"), std::string::npos) << too_short;
+  EXPECT_EQ(too_short.find("required"), std::string::npos) << too_short;
   EXPECT_NE(error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2, seq_len: 4096}")
                 .find("data.seq_len (4096) must be ≤ model.context (256)"),
             std::string::npos);

@@ -178,11 +178,14 @@ TEST(Files, CheckOutputTargetAgreesWithTheWriter) {
             "--output: directory '" + (dir / "missing").string() + "' does not exist");
   EXPECT_EQ(message(dir / "nope" / "r.json"),
             "--output: directory '" + (dir / "nope").string() + "' does not exist");
+  dir.write("plain", "x");
+  EXPECT_EQ(message(dir / "plain" / "r.json"),
+            "--output: '" + (dir / "plain").string() + "' is not a directory");
   fs::create_symlink("loop", dir / "loop");
   EXPECT_NE(message(dir / "loop").find("too many levels of symbolic links"), std::string::npos)
       << message(dir / "loop");
-  EXPECT_EQ(names_in(dir.path()),
-            (std::vector<std::string>{"dangling.json", "loop", "ok.json", "sub", "to-sub"}));
+  EXPECT_EQ(names_in(dir.path()), (std::vector<std::string>{"dangling.json", "loop", "ok.json",
+                                                            "plain", "sub", "to-sub"}));
 }
 
 } // namespace

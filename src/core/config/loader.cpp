@@ -344,7 +344,10 @@ void check_model_data(Section& root, Config& config, const std::optional<LoraSpe
   auto* decoder = config.model ? std::get_if<DecoderSpec>(&*config.model) : nullptr;
   if (decoder) {
     if (lora) decoder->lora = *lora;
-    if (config.data.seq_len == 0) {
+    const YAML::Node& data = root.node()["data"];
+    // A seq_len that was given but refused is reported already, as the value it is.
+    const bool seq_len_given = data.IsMap() && data["seq_len"].IsDefined();
+    if (config.data.seq_len == 0 && !seq_len_given) {
       root.invalid("data", "data.seq_len is required for model decoder (tokens per sample)");
     } else if (decoder->context > 0 && config.data.seq_len > decoder->context) {
       root.invalid("data", "data.seq_len (" + std::to_string(config.data.seq_len) +

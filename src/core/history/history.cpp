@@ -132,6 +132,9 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
   std::error_code ec;
   const bool existed = std::filesystem::exists(file, ec);
   const bool read_only = access == Access::read_only;
+  if (std::filesystem::is_directory(file, ec)) {
+    throw InputError("--history: '" + file.string() + "' is a directory, not a history file");
+  }
   if (read_only && !existed) {
     throw InputError("--history: no such history file: " + file.string());
   }

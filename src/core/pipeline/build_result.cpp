@@ -278,6 +278,12 @@ report::Result build_estimate_result(const config::Config& config, const GivenTi
     result.epoch.t_batch_source = "--t-batch";
   } else {
     epoch = {batches, *given.t_epoch_hours * cost::seconds_per_hour, std::nullopt};
+    if (!std::isfinite(epoch.seconds)) {
+      std::ostringstream out;
+      out << "--t-epoch-hours: " << *given.t_epoch_hours
+          << " hours are more seconds than a double holds";
+      throw InputError(out.str());
+    }
     step.t_batch_s = epoch.seconds / static_cast<double>(batches);
     result.epoch.t_batch_source = "--t-epoch-hours";
   }

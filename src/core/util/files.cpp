@@ -140,7 +140,9 @@ void check_output_target(const fs::path& path, std::string_view flag) {
   }
   const fs::path dir = directory_of(target.path);
   if (!fs::is_directory(dir, ec)) {
-    throw InputError(prefix + "directory '" + dir.string() + "' does not exist");
+    throw InputError(prefix + (fs::exists(dir, ec)
+                                   ? "'" + dir.string() + "' is not a directory"
+                                   : "directory '" + dir.string() + "' does not exist"));
   }
   if (::access(dir.c_str(), W_OK) != 0) {
     throw InputError(prefix + "directory '" + dir.string() + "' is not writable");
