@@ -262,6 +262,11 @@ TEST_F(Catalogs, ACatalogStatesItsCurrencyAndDateProperly) {
     EXPECT_EQ(refused.exit_code, 2) << head;
     EXPECT_NE(refused.err.find(expected), std::string::npos) << refused.err;
   }
+  dir.write("bad.yaml", "provider: p\ncurrency: usd\nsource: s\ndate: today\n" + entry);
+  const auto both = run_cli("estimate " + (dir / "job.yaml").string() + " --t-batch 1");
+  EXPECT_NE(both.err.find("2 errors in price catalog " + (dir / "bad.yaml").string()),
+            std::string::npos)
+      << both.err;
 }
 
 // Results of one tiny-decoder workload priced as the three configurations of the published table.

@@ -171,6 +171,13 @@ TEST_F(HfConfig, ReadsLlamaFamilyShapesOffline) {
 TEST_F(HfConfig, RefusesWhatItCannotRead) {
   EXPECT_THROW(load(R"({"model_type": "gpt2", "n_embd": 768})"), InputError);
   try {
+    load(R"({"hidden_size": 64})");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("has no model_type string"), std::string::npos)
+        << e.what();
+  }
+  try {
     load("not json");
     FAIL();
   } catch (const InputError& e) {

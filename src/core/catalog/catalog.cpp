@@ -98,7 +98,7 @@ Catalog load(const std::string& name_or_path, const std::vector<std::filesystem:
   }
   const std::string text = read_text_file(path, "price catalog");
   const YAML::Node document = config::detail::load_document(text, path.string());
-  Diagnostics diagnostics(path.string(), {});
+  Diagnostics diagnostics(path.string(), {}, "price catalog");
   Section root(document, "", diagnostics);
   Catalog catalog;
   catalog.name = path.stem().string();

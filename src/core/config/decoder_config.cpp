@@ -67,9 +67,13 @@ void apply_hf_config(DecoderSpec& d, Section& s, const std::filesystem::path& pa
     s.invalid("hf_config", "'" + path.string() + "' is not a JSON object");
     return;
   }
-  const std::string type = j.contains("model_type") && j["model_type"].is_string()
-                               ? j["model_type"].get<std::string>()
-                               : "";
+  if (!j.contains("model_type") || !j["model_type"].is_string()) {
+    s.invalid("hf_config", "'" + path.string() +
+                               "' has no model_type string; epochcost reads LLaMA-family configs "
+                               "(llama, mistral, qwen2)");
+    return;
+  }
+  const std::string type = j["model_type"].get<std::string>();
   if (type != "llama" && type != "mistral" && type != "qwen2") {
     s.invalid("hf_config", "'" + path.string() + "': model_type '" + type +
                                "' is not a LLaMA-family model (llama, mistral, qwen2)");
