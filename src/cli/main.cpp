@@ -65,7 +65,9 @@ const CLI::Validator non_empty(
     [](std::string& value) { return value.empty() ? std::string("must not be empty") : ""; }, "",
     "non-empty");
 
-CLI::Validator at_least(double min, bool whole) {
+// A number ≥ min (> min when `exclusive`), checked before CLI11 converts it, whose own failure
+// says only "Could not convert".
+CLI::Validator number_from(double min, bool exclusive, bool whole) {
   return CLI::Validator(
       [=](std::string& text) -> std::string {
         char* end = nullptr;
@@ -73,16 +75,17 @@ CLI::Validator at_least(double min, bool whole) {
         // A whole number is digits only: CLI11 converts it to an integer, which "3.0" is not.
         const bool parsed = !text.empty() && end == text.c_str() + text.size() &&
                             (!whole || text.find_first_not_of("0123456789") == std::string::npos);
-        if (parsed && std::isfinite(value) && value >= min &&
+        if (parsed && std::isfinite(value) && (exclusive ? value > min : value >= min) &&
             (!whole || (std::trunc(value) == value && value <= 1e15))) {
           return "";
         }
         std::ostringstream out;
-        out << "must be " << (whole ? "a whole number" : "a finite number") << " ≥ " << min
-            << (whole ? " and ≤ 10^15" : "") << ", got '" << text << "'";
+        out << "must be " << (whole ? "a whole number" : "a finite number")
+            << (exclusive ? " > " : " ≥ ") << min << (whole ? " and ≤ 10^15" : "") << ", got '"
+            << text << "'";
         return out.str();
       },
-      "", "at-least");
+      "", "number");
 }
 
 struct OutputOptions {
@@ -252,6 +255,38 @@ std::optional<std::string> unknown_command(const CLI::App& app, int argc, char**
   return std::nullopt;
 }
 
+// The commands being read, outermost first: history, check.
+std::vector<const CLI::App*> command_path(const CLI::App& app) {
+  std::vector<const CLI::App*> path;
+  for (const CLI::App* level = &app; !level->get_subcommands().empty();) {
+    level = level->get_subcommands().front();
+    path.push_back(level);
+  }
+  return path;
+}
+
+// CLI11's "A subcommand is required" names neither the level nor the choices, and hides an
+// option it could not place (epochcost --bogus).
+std::optional<std::string> missing_command(const CLI::App& app) {
+  const CLI::App* level = &app;
+  std::string path;
+  for (const CLI::App* command : command_path(app)) {
+    level = command;
+    path += command->get_name() + ": ";
+  }
+  if (level->get_require_subcommand_min() == 0) return std::nullopt;
+  std::string names;
+  for (const CLI::App* command : level->get_subcommands({}))
+    names += (names.empty() ? "" : ", ") + command->get_name();
+  const std::vector<std::string> unplaced = app.remaining(true);
+  if (!unplaced.empty()) {
+    const std::string& word = unplaced.front();
+    return path + "unknown " + (word.starts_with("-") ? "option" : "command") + " '" + word +
+           "'; the commands are " + names;
+  }
+  return path + "a command is required: " + names;
+}
+
 int run_main(int argc, char** argv) {
   CLI::App app{"epochcost — measure a training step, price the epoch"};
   app.require_subcommand(1);
@@ -285,17 +320,18 @@ int run_main(int argc, char** argv) {
   add_output_options(*estimate, output);
   std::optional<double> t_batch_s;
   std::optional<double> t_epoch_hours;
+  const CLI::Validator positive = number_from(0, true, false);
   auto* t_batch_option =
-      estimate->add_option("--t-batch", t_batch_s, "seconds per step")->check(non_empty);
+      estimate->add_option("--t-batch", t_batch_s, "seconds per step")->check(positive);
   auto* t_epoch_option =
-      estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch")->check(non_empty);
+      estimate->add_option("--t-epoch-hours", t_epoch_hours, "hours per epoch")->check(positive);
   t_batch_option->excludes(t_epoch_option);
   std::optional<double> budget;
   for (CLI::App* command : {run, estimate}) {
     command
         ->add_option("--budget", budget,
                      "also say how many epochs (samples, tokens) this amount buys")
-        ->check(non_empty);
+        ->check(positive);
   }
 
   CLI::App* validate = app.add_subcommand("validate", "check a config without running anything");
@@ -330,7 +366,7 @@ int run_main(int argc, char** argv) {
   compare->add_option("--rate", rate_options,
                       "FROM=X: 1 FROM is X of --currency (repeatable; no rates are fetched)");
   compare->add_option("--baseline", baseline, "the row ratios are taken against (1-based)")
-      ->check(at_least(1, true));
+      ->check(number_from(1, false, true));
   add_output_options(*compare, output);
   std::string plot_file;
   compare
@@ -380,17 +416,19 @@ int run_main(int argc, char** argv) {
   CLI::App* history_show = history->add_subcommand("show", "one recorded result, as JSON");
   add_history(*history_show);
   std::int64_t run_id = 0;
-  history_show->add_option("id", run_id, "run number (history list)")->required();
+  history_show->add_option("id", run_id, "run number (history list)")
+      ->required()
+      ->check(number_from(1, false, true));
   CLI::App* history_check =
       history->add_subcommand("check", "flag a slower step or dearer epoch; exit 1 if any");
   add_history(*history_check);
   double threshold_pct = 5;
   std::size_t window = 5;
   history_check->add_option("--threshold", threshold_pct, "percent slower (or dearer) to flag")
-      ->check(at_least(0, false))
+      ->check(number_from(0, false, false))
       ->capture_default_str();
   history_check->add_option("--window", window, "earlier runs whose median is the reference")
-      ->check(at_least(1, true))
+      ->check(number_from(1, false, true))
       ->capture_default_str();
   for (CLI::App* command : {history_list, history_trend, history_check}) {
     command->add_option("--workload", workload_filter, "only this workload (hash or words)")
@@ -413,8 +451,14 @@ int run_main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "epochcost: " << unknown_command(app, argc, argv).value_or(e.what())
-              << "\nRun 'epochcost --help' for usage.\n";
+    auto message = unknown_command(app, argc, argv);
+    if (!message && dynamic_cast<const CLI::RequiredError*>(&e)) message = missing_command(app);
+    // The help of the command that was being read: 'epochcost history check --help'.
+    std::string command = "epochcost";
+    for (const CLI::App* level : command_path(app))
+      command += " " + level->get_name();
+    std::cerr << "epochcost: " << message.value_or(e.what()) << "\nRun '" << command
+              << " --help' for usage.\n";
     return static_cast<int>(ExitCode::bad_input);
   }
   log::set_level(log::parse_level(log_level));

@@ -161,7 +161,11 @@ TEST(BadInput, EstimateTimes) {
   }
   const auto empty = run_cli("estimate " + default_config + " --t-batch ''");
   EXPECT_EQ(empty.exit_code, 2);
-  EXPECT_NE(empty.err.find("--t-batch: must not be empty"), std::string::npos) << empty.err;
+  EXPECT_NE(empty.err.find("--t-batch: must be a finite number > 0, got ''"), std::string::npos)
+      << empty.err;
+  const auto word = run_cli("estimate " + default_config + " --t-batch abc");
+  EXPECT_NE(word.err.find("--t-batch: must be a finite number > 0, got 'abc'"), std::string::npos)
+      << word.err;
   const auto overflow = run_cli("estimate " + default_config + " --t-epoch-hours 1e308");
   EXPECT_EQ(overflow.exit_code, 2);
   EXPECT_NE(overflow.err.find("--t-epoch-hours: 1e+308 hours are more seconds than a double holds"),
@@ -1143,13 +1147,27 @@ TEST(Cli, AnUnknownCommandIsNamed) {
   EXPECT_NE(output.err.find("unknown command 'bogus'; the commands are run, estimate"),
             std::string::npos)
       << output.err;
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"", "a command is required: run, estimate"},
+           {"--bogus", "unknown option '--bogus'; the commands are run, estimate"},
+           {"history", "history: a command is required: import, list"},
+           {"history bogus", "history: unknown command 'bogus'; the commands are import, list"},
+           {"history --bogus", "history: unknown option '--bogus'; the commands are import"}}) {
+    const auto missing = run_cli(args);
+    EXPECT_EQ(missing.exit_code, 2) << args;
+    EXPECT_NE(missing.err.find(message), std::string::npos) << args << ": " << missing.err;
+  }
+  // The help pointed to is the one of the command that was being read.
+  EXPECT_NE(run_cli("history check --window 0").err.find("Run 'epochcost history check --help'"),
+            std::string::npos);
 }
 
 TEST(Cli, EmptyAndNonFiniteFlagValuesAreRefused) {
   const std::string estimate = "estimate " + default_config + " --t-batch 0.1";
   for (const auto& [flags, message] : std::vector<std::pair<std::string, std::string>>{
            {" --output ''", "--output: must not be empty"},
-           {" --budget ''", "--budget: must not be empty"}}) {
+           {" --budget ''", "--budget: must be a finite number > 0, got ''"},
+           {" --budget abc", "--budget: must be a finite number > 0, got 'abc'"}}) {
     const auto output = run_cli(estimate + flags);
     EXPECT_EQ(output.exit_code, 2) << flags;
     EXPECT_NE(output.err.find(message), std::string::npos) << output.err;
