@@ -111,6 +111,7 @@ TEST(Projection, RefusesWhatItCannotProjectNamingWhy) {
   expect_refused(cpu, {"H200"}, "r.json: measured on cpu (AMD EPYC)");
   auto estimate = fixture();
   estimate.erase("timing");
+  estimate["command"] = "estimate";
   expect_refused(estimate, {"H200"}, "r.json: an estimate, not a measurement");
   auto unknown = fixture();
   unknown["environment"]["device_name"] = "NVIDIA Voodoo 5";

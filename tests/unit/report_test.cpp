@@ -291,6 +291,12 @@ TEST(ResultReader, FiguresOutOfRangeAreRefusedNamingTheFileAndTheKey) {
       {"config.train", nullptr, "r.json: config.train is not an object, got null"},
       {"notes", "x", "r.json: notes is not a list"},
       {"schema", "epochcost.result/2", "r.json: not an epochcost result"},
+      {"config.pricing.gpus", std::int64_t{1} << 60,
+       "r.json: config.pricing.gpus: must be an integer <= 2^53"},
+      {"config.pricing.amount", -1, "r.json: config.pricing.amount: must be a finite number >= 0"},
+      {"command", "bogus", "r.json: command: must be run or estimate, got 'bogus'"},
+      {"timing", nullptr, "r.json: a result of 'run' has no timing section"},
+      {"command", "estimate", "r.json: a result of 'estimate' has a timing section"},
   };
   for (const auto& c : cases) {
     const auto result = with(result_fixture("a100-bf16-split.json"), c.path, c.value);

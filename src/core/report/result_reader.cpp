@@ -78,6 +78,9 @@ const std::vector<Rule>& rules() {
         {"config.precision", Kind::text},
         {"config.pricing", Kind::object},
         {"config.pricing.gpu", Kind::text},
+        {"config.pricing.gpus", Kind::count},
+        {"config.pricing.amount", Kind::non_negative},
+        {"command", Kind::text},
         {"environment.timestamp", Kind::timestamp},
         {"environment.device", Kind::text, Presence::measured},
         {"environment.device_name", Kind::text, Presence::measured},
@@ -271,6 +274,18 @@ void ResultReader::check() const {
     throw InputError(file_ + ": not an epochcost result (schema epochcost.result/1)");
   }
   const bool is_measured = measured();
+  // Whether a result is a measurement is read from its timing section; a run's result without
+  // one is damaged, not an estimate.
+  if (has("command")) {
+    const std::string command = text("command");
+    if (command != "run" && command != "estimate") {
+      throw InputError(file_ + ": command: must be run or estimate, got '" + command + "'");
+    }
+    if ((command == "run") != is_measured) {
+      throw InputError(file_ + ": a result of '" + command + "' " +
+                       (is_measured ? "has a timing section" : "has no timing section"));
+    }
+  }
   for (const auto& rule : rules()) {
     if (rule.presence == Presence::measured && !is_measured) continue;
     const nlohmann::json* node = find(rule.path);
