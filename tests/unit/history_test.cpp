@@ -180,6 +180,8 @@ TEST_F(HistoryStore, ReadingNeverCreatesOrConvertsAFile) {
   const std::vector<report::ResultFile> one = {{"a.json", result(0.05)}};
   (void)record(db(), one); // import makes it a history
   EXPECT_NE(list(db(), "", "", report::Format::csv).find("0.05"), std::string::npos);
+  // A reader leaves no -wal or -shm file beside the history.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
 }
 
 } // namespace

@@ -138,13 +138,20 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
   if (read_only && !existed) {
     throw InputError("--history: no such history file: " + file.string());
   }
-  const int flags =
-      read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (existed ? 0 : SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-    const std::string reason = db_ ? sqlite3_errmsg(db_) : "cannot open";
+  const auto open = [&](int flags) {
+    if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) == SQLITE_OK) return std::string();
+    std::string reason = db_ ? sqlite3_errmsg(db_) : "cannot open";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw InputError("--history: cannot open '" + file.string() + "': " + reason);
+    return reason;
+  };
+  // Readers too open the file for writing where they may (and write nothing): a WAL database's
+  // last connection then removes the -wal and -shm files, which a read-only one leaves behind.
+  std::string failure =
+      open(SQLITE_OPEN_READWRITE | (existed || read_only ? 0 : SQLITE_OPEN_CREATE));
+  if (!failure.empty() && read_only) failure = open(SQLITE_OPEN_READONLY);
+  if (!failure.empty()) {
+    throw InputError("--history: cannot open '" + file.string() + "': " + failure);
   }
   sqlite3_busy_timeout(db_, 30000);
   try {
