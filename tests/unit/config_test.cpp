@@ -216,6 +216,10 @@ TEST(Config, CrossFieldChecksQuoteBothValues) {
   EXPECT_EQ(error_of(valid_config, {"timing.max_seconds=0.1"}),
             "--set timing.max_seconds=0.1: timing.max_seconds: timing.min_seconds (0.5) must be ≤ "
             "timing.max_seconds (0.1)");
+  EXPECT_EQ(error_of(replace(valid_config, "min_steps: 50,", "min_steps: 50, min_seconds: 1,"),
+                     {"timing.max_seconds=0.1"}),
+            "--set timing.max_seconds=0.1: timing.max_seconds: timing.min_seconds (1) must be ≤ "
+            "timing.max_seconds (0.1)");
   EXPECT_NE(error_of(replace(valid_config, "min_steps: 50, max_steps: 100000", "max_steps: 3"))
                 .find("job.yaml:7: timing.max_steps: timing.min_steps"),
             std::string::npos);

@@ -146,10 +146,13 @@ TimingSpec read_timing(Section& s) {
   timing.max_steps = s.integer("max_steps", false, 2).value_or(timing.max_steps);
   timing.max_seconds = s.number("max_seconds", false, 0.0, true).value_or(timing.max_seconds);
   timing.target_ci_pct = s.number("target_ci_pct", false, 0.0, true).value_or(timing.target_ci_pct);
-  // A bound the user did not write is not the one to blame: --set timing.max_seconds=0.1 is
-  // wrong about max_seconds, not about the default min_seconds.
+  // The bound written last is the one to blame: --set timing.max_seconds=0.1 is wrong about
+  // max_seconds, not about the min_seconds of the file or of the defaults.
   const auto blamed = [&s](const char* lower, const char* upper) {
-    return s.present(lower) || !s.present(upper) ? lower : upper;
+    const auto& d = s.diagnostics();
+    const bool upper_newer =
+        d.overridden(s.child_path(upper)) && !d.overridden(s.child_path(lower));
+    return upper_newer || (s.present(upper) && !s.present(lower)) ? upper : lower;
   };
   if (timing.min_seconds > timing.max_seconds) {
     s.invalid(blamed("min_seconds", "max_seconds"),

@@ -44,6 +44,10 @@ public:
     items_.push_back({Rank::invalid_value, 0, source_ + ": " + text});
   }
   [[nodiscard]] bool empty() const { return items_.empty(); }
+  // Whether `path` was set by --set.
+  [[nodiscard]] bool overridden(const std::string& path) const {
+    return override_origins_.contains(path);
+  }
 
   [[noreturn]] void raise() const {
     auto sorted = items_;
