@@ -294,6 +294,23 @@ TEST(Config, SetIsValidatedAndBlamedByItsText) {
             "must be one value");
 }
 
+TEST(Config, ARequiredSectionSetToNullIsReadAsEmpty) {
+  EXPECT_EQ(error_of(valid_config, {"pricing=null"}),
+            "2 errors in config job.yaml:\n"
+            "  --set pricing=null: pricing.currency: required key is missing\n"
+            "  --set pricing=null: pricing.amount: required key is missing");
+  EXPECT_EQ(error_of(replace(valid_config,
+                             "data: {samples: 10000, batch_size: 32, drop_last: false}", "data:"),
+                     {}, Purpose::estimate),
+            "2 errors in config job.yaml:\n"
+            "  job.yaml: data.samples: required key is missing\n"
+            "  job.yaml: data.batch_size: required key is missing");
+  EXPECT_EQ(error_of(valid_config, {"model=null"}),
+            "--set model=null: model.name: required key is missing");
+  // Not required for an estimate: a null model is no model.
+  EXPECT_FALSE(parse(valid_config, {"model=null"}, Purpose::estimate).model.has_value());
+}
+
 TEST(Config, EditDistance) {
   EXPECT_EQ(edit_distance("batch_sise", "batch_size"), 1u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);

@@ -174,10 +174,12 @@ template <typename Read>
 auto read_section(Section& root, const std::string& key, bool required, Read read)
     -> std::optional<std::remove_cvref_t<decltype(read(root))>> {
   const YAML::Node* node = root.get(key, required);
-  // An optional section set to null (e.g. --set pricing.spot=null) is absent.
+  // An optional section set to null (e.g. --set pricing.spot=null) is absent; a required one is
+  // read as empty, so that each of its required keys is reported missing.
   if (!node || (node->IsNull() && !required)) return std::nullopt;
-  Section section(*node, root.child_path(key), root.diagnostics());
-  if (!node->IsMap()) return std::nullopt; // reported by Section: no "missing key" noise
+  // A null's position is where the next key starts: its missing keys name no line.
+  Section section(node->IsNull() ? YAML::Node() : *node, root.child_path(key), root.diagnostics());
+  if (!node->IsMap() && !node->IsNull()) return std::nullopt; // reported by Section
 
   auto value = read(section);
   section.finish();
