@@ -63,24 +63,60 @@ void check_output_target(const std::string& output) {
   if (!output.empty()) epochcost::check_output_target(output, "--output");
 }
 
+// Whether two names, either of which may not exist yet, are one file (hard links included).
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code ec;
+  if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec))
+    return std::filesystem::equivalent(a, b, ec);
+  std::error_code ec_a, ec_b;
+  // Absolute first: weakly_canonical leaves a relative name of a file yet to be written as it
+  // is, so "out.svg" and "./out.svg" would differ.
+  const auto canonical_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec_a);
+  const auto canonical_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec_b);
+  return !ec_a && !ec_b && canonical_a == canonical_b;
+}
+
 // The plot writes three files next to its image; the report must not be one of them, or the two
 // would overwrite each other.
 void check_plot_target(const std::string& plot_file, const std::string& output) {
   plot::check_target(plot_file);
   if (output.empty()) return;
-  const auto same = [](const std::filesystem::path& a, const std::filesystem::path& b) {
-    std::error_code ec_a, ec_b;
-    // Absolute first: weakly_canonical leaves a relative name of a file yet to be written as it
-    // is, so "out.svg" and "./out.svg" would differ.
-    const auto canonical_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec_a);
-    const auto canonical_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec_b);
-    return !ec_a && !ec_b && canonical_a == canonical_b;
-  };
   const plot::Files files = plot::files_for(plot_file);
   for (const auto& written : {files.image, files.data, files.script}) {
-    if (same(output, written)) {
+    if (same_file(output, written)) {
       throw InputError("--output: '" + output + "' is also written by --plot " + plot_file +
                        " (its image, .dat and .gp files); choose another name");
+    }
+  }
+}
+
+// What a command writes must not be what it reads: --output c.yaml would replace the config the
+// report comes from, --output h.sqlite the history.
+void check_outputs_are_not_inputs(const Arguments& a) {
+  std::vector<std::pair<std::string, std::string>> inputs = {
+      {a.config_path, "the config"},
+      {a.result_file, "the result file"},
+      {a.pricing_file, "the --pricing file"},
+      {a.history_file, "the --history file"}};
+  for (const auto& file : a.result_files)
+    inputs.emplace_back(file, "a result file");
+  std::vector<std::pair<std::string, std::string>> outputs = {{a.output, "--output"}};
+  if (!a.plot_file.empty()) {
+    const plot::Files files = plot::files_for(a.plot_file);
+    for (const auto& written : {files.image, files.data, files.script})
+      outputs.emplace_back(written.string(), "--plot");
+  }
+  for (const auto& [output, flag] : outputs) {
+    for (const auto& [input, what] : inputs) {
+      if (output.empty() || input.empty()) continue;
+      // A history may be created by the command; other inputs are files that exist (a catalog
+      // named without a path, --pricing ciuic, is not one in this directory).
+      std::error_code ec;
+      if (what != "the --history file" && !std::filesystem::is_regular_file(input, ec)) continue;
+      if (same_file(output, input)) {
+        throw InputError(flag + ": '" + output + "' is " + what + " (" + input +
+                         "), which this command reads; choose another name");
+      }
     }
   }
 }
@@ -322,6 +358,7 @@ int run_main(int argc, char** argv) {
                      "measurement; use table, json, csv or md");
   }
   const auto format = gbench ? report::Format::json : report::parse_format(a.format);
+  check_outputs_are_not_inputs(a);
   if (a.budget) cost::check_budget(*a.budget);
   switch (a.command) {
   case Command::gpus:

@@ -1235,6 +1235,35 @@ TEST(ComparePlot, TheReportAndThePlotMustNotOverwriteEachOther) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
+TEST(Cli, NoOutputReplacesAFileTheCommandReads) {
+  const ScratchDir dir;
+  dir.write("c.yaml", slurp(default_config));
+  const std::string result = (dir / "r.json").string();
+  ASSERT_EQ(
+      run_cli("estimate " + default_config + " --t-batch 0.1 --format json --output " + result)
+          .exit_code,
+      0);
+  const std::string config_text = slurp(dir / "c.yaml"), result_text = slurp(result);
+  std::filesystem::create_hard_link(result, dir / "linked.json");
+  for (const auto& [command, message] : std::vector<std::pair<std::string, std::string>>{
+           {"estimate c.yaml --t-batch 0.1 --output ./c.yaml", "is the config (c.yaml)"},
+           {"compare r.json --output r.json", "is a result file (r.json)"},
+           {"compare r.json --output linked.json", "is a result file (r.json)"},
+           {"compare r.json --output x.md", ""},
+           {"run c.yaml --history out.json --output out.json", "is the --history file"}}) {
+    const auto output = run_cli(command, "cd " + dir.path().string() + " &&");
+    if (message.empty()) { // the control: a report beside its inputs
+      EXPECT_EQ(output.exit_code, 0) << command << ": " << output.err;
+      continue;
+    }
+    EXPECT_EQ(output.exit_code, 2) << command << ": " << output.err;
+    EXPECT_NE(output.err.find(message), std::string::npos) << command << ": " << output.err;
+  }
+  EXPECT_EQ(slurp(dir / "c.yaml"), config_text);
+  EXPECT_EQ(slurp(result), result_text);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.json"));
+}
+
 #if EPOCHCOST_HAS_HISTORY
 TEST_F(RunTest, AHistoryThatCannotBeWrittenIsRefusedBeforeMeasuring) {
   const ScratchDir dir;
