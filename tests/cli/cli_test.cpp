@@ -727,7 +727,9 @@ TEST_F(History, TrendPrintsEachSeriesOldestFirstAndPlotsIt) {
   EXPECT_LT(table.out.find("100 ms"), table.out.find("120 ms")) << table.out;
   EXPECT_NE(table.out.find("95% CI"), std::string::npos);
   const auto csv = run_cli("history trend --format csv --history " + db());
-  EXPECT_EQ(csv.out.rfind("workload,workload_description,gpu,id,timestamp,t_batch_s,", 0), 0u)
+  EXPECT_EQ(csv.out.rfind(
+                "workload,workload_description,gpu,batch_size,devices,id,timestamp,t_batch_s,", 0),
+            0u)
       << csv.out;
 
   const auto bad =
@@ -735,10 +737,18 @@ TEST_F(History, TrendPrintsEachSeriesOldestFirstAndPlotsIt) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("'.jpg'"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "t.gp"));
-  const auto none =
-      run_cli("history trend --gpu H100 --plot " + (dir / "t.svg").string() + " --history " + db());
+  // A filter that matches nothing is an error, before any report or plot is written.
+  const auto none = run_cli("history trend --gpu H100 --plot " + (dir / "t.svg").string() +
+                            " --output " + (dir / "t.csv").string() + " --history " + db());
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.err.find("nothing to plot"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("matches --gpu 'H100'"), std::string::npos) << none.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "t.csv"));
+  for (const std::string command : {"list", "check"}) {
+    const auto unmatched = run_cli("history " + command + " --workload nosuch --history " + db());
+    EXPECT_EQ(unmatched.exit_code, 2) << command;
+    EXPECT_NE(unmatched.err.find("matches --workload 'nosuch'"), std::string::npos)
+        << unmatched.err;
+  }
 
   if (!has_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs it)";
   const auto plotted =

@@ -40,6 +40,33 @@ TEST(HistoryCheck, SlowerBeyondTheThresholdWithSeparatedIntervalsIsARegression) 
   EXPECT_TRUE(report.regressed());
 }
 
+TEST(HistoryCheck, OnlyRunsOfOneBatchAndDeviceCountAreCompared) {
+  std::vector<Entry> runs = {run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.40, 0.01)};
+  runs.back().batch_size = 64; // twice the samples per step: a slower step, not a slower GPU
+  const auto report = check(runs, 5, 5);
+  EXPECT_FALSE(report.regressed());
+  ASSERT_EQ(report.skipped.size(), 2u);
+  EXPECT_NE(report.skipped[0].find("batch 0 × 0: 2 earlier run(s), 3 needed"), std::string::npos)
+      << report.skipped[0];
+  EXPECT_NE(report.skipped[1].find("batch 64 × 0: 0 earlier run(s)"), std::string::npos)
+      << report.skipped[1];
+}
+
+TEST(HistoryCheck, TheLatestRunIsTheLatestMeasuredNotTheLastRecorded) {
+  // Recorded out of order: the slow run was measured first.
+  std::vector<Entry> runs = {run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.30, 0.01),
+                             run(1.00, 0.01)};
+  const char* days[] = {"2026-01-02", "2026-01-03", "2026-01-04", "2026-01-01", "2026-01-05"};
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    runs[i].timestamp = std::string(days[i]) + "T00:00:00.000Z";
+  const Finding& f = step_finding(check(runs, 5, 5));
+  EXPECT_DOUBLE_EQ(f.latest, 1.00);
+  EXPECT_DOUBLE_EQ(f.baseline_median, 1.005); // median of 1.30, 1.00, 1.01, 0.99
+  EXPECT_FALSE(f.regression);
+  runs[3].timestamp = "2026-01-06T00:00:00.000Z"; // now 1.30 is the latest
+  EXPECT_TRUE(check(runs, 5, 5).regressed());
+}
+
 TEST(HistoryCheck, OverlappingIntervalsAreNotARegression) {
   // +10% but each measurement is only known to ±15%.
   const auto report =

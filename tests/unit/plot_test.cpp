@@ -356,6 +356,8 @@ history::Entry entry(const std::string& gpu, const std::string& when, double t_b
   e.workload = "w1";
   e.workload_description = "mlp";
   e.gpu = gpu;
+  e.batch_size = 32;
+  e.devices = 1;
   e.timestamp = when;
   e.t_batch_s = t_batch_s;
   e.t_batch_ci95_low = t_batch_s * 0.9;
@@ -375,8 +377,8 @@ TEST(PlotFigures, TrendHasOneLinePerWorkloadAndGpuAndOneCostPanelPerCurrency) {
   EXPECT_EQ(f.panels[1].y_label, "cost per epoch (USD)");
   EXPECT_EQ(f.panels[2].y_label, "cost per epoch (EUR)");
   ASSERT_EQ(f.panels[0].series.size(), 2u);
-  EXPECT_EQ(f.panels[0].series[0].name, "mlp on H100");
-  EXPECT_EQ(f.panels[0].series[1].name, "mlp on L4");
+  EXPECT_EQ(f.panels[0].series[0].name, "mlp on H100, batch 32 × 1");
+  EXPECT_EQ(f.panels[0].series[1].name, "mlp on L4, batch 32 × 1");
   const auto& h100 = f.panels[0].series[0].points;
   ASSERT_EQ(h100.size(), 2u);
   EXPECT_EQ(h100[1].x, "2026-01-02T00:00:00.000Z");

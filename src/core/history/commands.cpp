@@ -32,7 +32,9 @@ nlohmann::json entry_json(const Entry& e) {
           {"cost_per_epoch", e.cost_per_epoch},
           {"cost_per_epoch_ci95",
            {report::optional_json(e.cost_ci95_low), report::optional_json(e.cost_ci95_high)}},
-          {"currency", e.currency}};
+          {"currency", e.currency},
+          {"batch_size", e.batch_size},
+          {"devices", e.devices}};
 }
 
 std::string interval(const std::optional<double>& low, const std::optional<double>& high,
@@ -51,38 +53,44 @@ std::string trend(const std::vector<Entry>& entries, report::Format format) {
     nlohmann::json series = nlohmann::json::array();
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const auto& e = entries[i];
-      if (i == 0 || e.workload != entries[i - 1].workload || e.gpu != entries[i - 1].gpu) {
+      if (i == 0 || e.series() != entries[i - 1].series()) {
         series.push_back({{"workload", e.workload},
                           {"workload_description", e.workload_description},
                           {"gpu", e.gpu},
+                          {"batch_size", e.batch_size},
+                          {"devices", e.devices},
                           {"runs", nlohmann::json::array()}});
       }
       nlohmann::json run = entry_json(e);
-      for (const char* key : {"workload", "workload_description", "gpu"})
+      for (const char* key : {"workload", "workload_description", "gpu", "batch_size", "devices"})
         run.erase(key); // the series says them once
       series.back()["runs"].push_back(std::move(run));
     }
     return nlohmann::json{{"schema", "epochcost.trend/1"}, {"series", series}}.dump(2) + "\n";
   }
   if (format == report::Format::csv) {
-    report::Grid grid{{"workload", "workload_description", "gpu", "id", "timestamp", "t_batch_s",
-                       "t_batch_ci95_low", "t_batch_ci95_high", "cost_per_epoch",
-                       "cost_per_epoch_ci95_low", "cost_per_epoch_ci95_high", "currency"},
+    report::Grid grid{{"workload", "workload_description", "gpu", "batch_size", "devices", "id",
+                       "timestamp", "t_batch_s", "t_batch_ci95_low", "t_batch_ci95_high",
+                       "cost_per_epoch", "cost_per_epoch_ci95_low", "cost_per_epoch_ci95_high",
+                       "currency"},
                       {}};
     for (const auto& e : entries) {
-      grid.rows.push_back({e.workload, e.workload_description, e.gpu, std::to_string(e.id),
-                           e.timestamp, csv_number(e.t_batch_s), csv_number(e.t_batch_ci95_low),
+      grid.rows.push_back({e.workload, e.workload_description, e.gpu, std::to_string(e.batch_size),
+                           std::to_string(e.devices), std::to_string(e.id), e.timestamp,
+                           csv_number(e.t_batch_s), csv_number(e.t_batch_ci95_low),
                            csv_number(e.t_batch_ci95_high), csv_number(e.cost_per_epoch),
                            csv_number(e.cost_ci95_low), csv_number(e.cost_ci95_high), e.currency});
     }
     return report::grid_csv(grid);
   }
-  report::Grid grid{{"workload", "gpu", "when", "id", "T_batch", "95% CI", "cost/epoch", "95% CI"},
+  report::Grid grid{{"workload", "gpu", "batch × devices", "when", "id", "T_batch", "95% CI",
+                     "cost/epoch", "95% CI"},
                     {}};
   for (const auto& e : entries) {
     const auto money = [&](double amount) { return report::money(amount, e.currency); };
-    grid.rows.push_back({e.workload_description, e.gpu, e.timestamp, std::to_string(e.id),
-                         report::duration(e.t_batch_s),
+    grid.rows.push_back({e.workload_description, e.gpu,
+                         std::to_string(e.batch_size) + " × " + std::to_string(e.devices),
+                         e.timestamp, std::to_string(e.id), report::duration(e.t_batch_s),
                          interval(e.t_batch_ci95_low, e.t_batch_ci95_high,
                                   [](double s) { return report::duration(s); }),
                          money(e.cost_per_epoch),
@@ -128,6 +136,22 @@ std::string check(const std::string&, double, std::size_t, const std::string&, c
   unavailable();
 }
 #else
+namespace {
+
+// A filter that matches no recorded run is a mistake to report, not an empty answer: a misspelt
+// --gpu in a nightly job would otherwise pass its check.
+std::vector<Entry> matching(const Store& store, const std::string& history_file,
+                            const std::string& workload, const std::string& gpu) {
+  auto entries = store.entries(workload, gpu);
+  if (entries.empty() && !(workload.empty() && gpu.empty())) {
+    throw InputError("no run recorded in " + history_file + " matches" +
+                     (workload.empty() ? "" : " --workload '" + workload + "'") +
+                     (gpu.empty() ? "" : " --gpu '" + gpu + "'"));
+  }
+  return entries;
+}
+
+} // namespace
 
 std::vector<std::string> record(const std::string& history_file,
                                 const std::vector<report::ResultFile>& results) {
@@ -169,7 +193,7 @@ std::string record(const std::string& history_file, const nlohmann::json& result
 std::string list(const std::string& history_file, const std::string& workload,
                  const std::string& gpu, report::Format format) {
   const Store store(history_file, Store::Access::read_only);
-  const auto entries = store.entries(workload, gpu);
+  const auto entries = matching(store, history_file, workload, gpu);
   if (format == report::Format::json || format == report::Format::csv) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& e : entries) {
@@ -199,12 +223,12 @@ std::string list(const std::string& history_file, const std::string& workload,
 std::vector<Entry> trend_series(const std::string& history_file, const std::string& workload,
                                 const std::string& gpu) {
   const Store store(history_file, Store::Access::read_only);
-  auto entries = store.entries(workload, gpu);
-  std::map<std::pair<std::string, std::string>, std::size_t> group_rank;
+  auto entries = matching(store, history_file, workload, gpu);
+  std::map<Entry::Series, std::size_t> group_rank;
   for (const auto& e : entries)
-    group_rank.emplace(std::pair(e.workload, e.gpu), group_rank.size());
+    group_rank.emplace(e.series(), group_rank.size());
   std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
-    const auto ra = group_rank.at({a.workload, a.gpu}), rb = group_rank.at({b.workload, b.gpu});
+    const auto ra = group_rank.at(a.series()), rb = group_rank.at(b.series());
     return ra != rb ? ra < rb : a.timestamp < b.timestamp;
   });
   return entries;
@@ -221,7 +245,8 @@ std::string show(const std::string& history_file, std::int64_t id) {
 std::string check(const std::string& history_file, double threshold_pct, std::size_t window,
                   const std::string& workload, const std::string& gpu, bool& regressed) {
   const Store store(history_file, Store::Access::read_only);
-  const CheckReport report = history::check(store.entries(workload, gpu), threshold_pct, window);
+  const CheckReport report =
+      history::check(matching(store, history_file, workload, gpu), threshold_pct, window);
   regressed = report.regressed();
   return markdown(report, threshold_pct, window);
 }

@@ -99,6 +99,11 @@ double median(std::vector<double> xs) {
 
 } // namespace
 
+std::string Entry::series_name() const {
+  return workload_description + " on " + gpu + ", batch " + std::to_string(batch_size) + " × " +
+         std::to_string(devices);
+}
+
 Record record_of(const report::ResultFile& file) {
   const report::ResultReader r(file);
   r.check();
@@ -113,6 +118,8 @@ Record record_of(const report::ResultFile& file) {
   e.gpu = compare::gpu_of(r);
   e.config_hash = hex_hash(r.object("config").dump());
   e.t_batch_s = r.number("epoch.t_batch_s");
+  e.batch_size = r.integer("config.data.batch_size");
+  e.devices = r.integer("epoch.devices_billed");
   if (r.measured()) {
     if (const auto ci95 = r.interval("timing.t_batch_s")) {
       e.t_batch_ci95_low = (*ci95)[0];
@@ -309,7 +316,9 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
                                   const std::string& gpu_filter) const {
   Statement select(db_, "SELECT id, timestamp, workload, workload_description, gpu, config_hash,"
                         " t_batch_s, t_batch_ci95_low, t_batch_ci95_high, cost_per_epoch,"
-                        " cost_ci95_low, cost_ci95_high, currency FROM runs ORDER BY id");
+                        " cost_ci95_low, cost_ci95_high, currency,"
+                        " json_extract(result, '$.config.data.batch_size'),"
+                        " json_extract(result, '$.epoch.devices_billed') FROM runs ORDER BY id");
   std::vector<Entry> out;
   while (select.step()) {
     Entry e;
@@ -326,6 +335,8 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
     e.cost_ci95_low = select.column_real(10);
     e.cost_ci95_high = select.column_real(11);
     e.currency = select.column_text(12);
+    e.batch_size = select.column_integer(13);
+    e.devices = select.column_integer(14);
     const bool workload_ok = workload_filter.empty() || e.workload == workload_filter ||
                              e.workload_description.find(workload_filter) != std::string::npos;
     const bool gpu_ok = gpu_filter.empty() || e.gpu.find(gpu_filter) != std::string::npos;
@@ -353,13 +364,24 @@ bool CheckReport::regressed() const {
 
 CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::size_t window) {
   constexpr std::size_t min_earlier = 3;
-  std::map<std::pair<std::string, std::string>, std::vector<const Entry*>> groups;
+  // Latest is the latest measured, whatever the order the results were recorded in; series in
+  // the order they were first recorded.
+  std::vector<const Entry*> by_time;
   for (const auto& e : entries)
-    groups[{e.workload, e.gpu}].push_back(&e);
+    by_time.push_back(&e);
+  std::stable_sort(by_time.begin(), by_time.end(),
+                   [](const Entry* a, const Entry* b) { return a->timestamp < b->timestamp; });
+  std::vector<std::vector<const Entry*>> groups;
+  std::map<Entry::Series, std::size_t> group_of;
+  for (const auto& e : entries) {
+    if (group_of.emplace(e.series(), groups.size()).second) groups.emplace_back();
+  }
+  for (const Entry* e : by_time)
+    groups[group_of.at(e->series())].push_back(e);
   CheckReport report;
-  for (const auto& [key, runs] : groups) {
+  for (const auto& runs : groups) {
     const Entry& latest = *runs.back();
-    const std::string group = latest.workload_description + " on " + latest.gpu;
+    const std::string group = latest.series_name();
     const std::vector<const Entry*> earlier(runs.begin(), runs.end() - 1);
     if (earlier.size() < min_earlier) {
       report.skipped.push_back(group + ": " + std::to_string(earlier.size()) + " earlier run(s), " +
@@ -383,6 +405,8 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
       Finding f;
       f.workload_description = latest.workload_description;
       f.gpu = latest.gpu;
+      f.batch_size = latest.batch_size;
+      f.devices = latest.devices;
       f.metric = metric;
       f.latest = latest.*value;
       f.baseline_median = median(values);
@@ -447,12 +471,13 @@ std::string markdown(const CheckReport& report, double threshold_pct, std::size_
       << (report.regressed() ? "**REGRESSION**" : "No regression") << " (threshold "
       << threshold_pct << "%, window " << window << ", confidence intervals must not overlap)\n\n";
   if (!report.findings.empty()) {
-    out << "| workload | gpu | metric | latest | median before | change | verdict |\n"
-        << "|---|---|---|---:|---:|---:|---|\n";
+    out << "| workload | gpu | batch × devices | metric | latest | median before | change | "
+           "verdict |\n"
+        << "|---|---|---|---|---:|---:|---:|---|\n";
     for (const auto& f : report.findings) {
-      out << "| " << f.workload_description << " | " << f.gpu << " | " << f.metric << " | "
-          << f.latest << " | " << f.baseline_median << " | " << f.reason << " | "
-          << (f.regression ? "**regression**" : "ok") << " |\n";
+      out << "| " << f.workload_description << " | " << f.gpu << " | " << f.batch_size << " × "
+          << f.devices << " | " << f.metric << " | " << f.latest << " | " << f.baseline_median
+          << " | " << f.reason << " | " << (f.regression ? "**regression**" : "ok") << " |\n";
     }
   }
   if (!report.skipped.empty()) {

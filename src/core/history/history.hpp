@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 struct sqlite3;
@@ -25,6 +26,16 @@ struct Entry {
   double cost_per_epoch = 0;
   std::optional<double> cost_ci95_low, cost_ci95_high;
   std::string currency;
+  // The step's shape, read from the recorded result: T_batch is one step of the whole job.
+  std::int64_t batch_size = 0; // per device
+  std::int64_t devices = 0;    // billed, training in data parallel
+
+  // Runs of one series have step times that compare: one workload on one GPU, at one batch per
+  // device and device count. The regression check and the trend are per series.
+  using Series = std::tuple<std::string, std::string, std::int64_t, std::int64_t>;
+  [[nodiscard]] Series series() const { return {workload, gpu, batch_size, devices}; }
+  // "mlp, fp32, adam on AMD EPYC, batch 32 × 1"
+  [[nodiscard]] std::string series_name() const;
 };
 
 // A result as the history records it: its row, and the result itself with its hash.
@@ -72,6 +83,8 @@ private:
 struct Finding {
   std::string workload_description;
   std::string gpu;
+  std::int64_t batch_size = 0; // per device
+  std::int64_t devices = 0;
   std::string metric; // "t_batch_s" or "cost_per_epoch"
   double latest = 0;
   double baseline_median = 0;

@@ -83,11 +83,11 @@ plot::Figure trend_figure(const std::vector<history::Entry>& entries) {
   plot::Panel steps{"T_batch (" + unit.name + ")", {}};
   std::vector<std::string> currencies; // in order of first appearance, one cost panel each
   std::vector<plot::Panel> costs;
-  std::map<std::pair<std::string, std::string>, std::size_t> series_of; // workload, GPU → index
+  std::map<history::Entry::Series, std::size_t> series_of; // → index in names
   std::vector<std::string> names;
   for (const auto& e : entries) {
-    const auto [it, added] = series_of.emplace(std::pair(e.workload, e.gpu), names.size());
-    if (added) names.push_back(e.workload_description + " on " + e.gpu);
+    const auto [it, added] = series_of.emplace(e.series(), names.size());
+    if (added) names.push_back(e.series_name());
     const std::string& name = names[it->second];
     const auto series_in = [&](plot::Panel& panel) -> plot::Series& {
       for (auto& series : panel.series) {
