@@ -123,7 +123,8 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
 
   const auto add_config = [&](CLI::App& command) {
     command.add_option("config", a.config_path, "YAML config")->required()->check(non_empty);
-    command.add_option("--set", a.overrides, "override or add a key: key.path=value (repeatable)");
+    command.add_option("--set", a.overrides, "override or add a key: key.path=value (repeatable)")
+        ->allow_extra_args(false);
   };
 
   CLI::App* run = app.add_subcommand("run", "measure T_batch on the device and price the epoch");
@@ -174,8 +175,10 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
       ->check(non_empty);
   compare->add_option("--currency", a.currency, "compare in this currency (needs --rate)")
       ->check(non_empty);
-  compare->add_option("--rate", a.rate_options,
-                      "FROM=X: 1 FROM is X of --currency (repeatable; no rates are fetched)");
+  compare
+      ->add_option("--rate", a.rate_options,
+                   "FROM=X: 1 FROM is X of --currency (repeatable; no rates are fetched)")
+      ->allow_extra_args(false);
   compare->add_option("--baseline", a.baseline, "the row ratios are taken against (1-based)")
       ->check(number_from(1, false, true));
   add_output_options(*compare, a);
@@ -190,7 +193,8 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
       ->required();
   project->add_option("--to", a.target_gpus, "GPUs of the spec table, comma-separated (see gpus)")
       ->required()
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   project
       ->add_option("--pricing", a.pricing_file,
                    "also price each GPU: a catalog (its entry for that GPU) or a pricing file")

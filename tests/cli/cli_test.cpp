@@ -442,6 +442,10 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   EXPECT_EQ(usd["currency"], "USD");
   EXPECT_NEAR(usd["rows"][1]["cost_per_epoch"].get<double>(),
               0.14 * rows[1]["cost_per_epoch"].get<double>(), 1e-12);
+  // A repeatable flag takes one value each time: the files after it stay files.
+  const auto rate_first =
+      json_of(run_cli("compare --rate CNY=0.14" + files + " --currency USD --format json"));
+  EXPECT_EQ(rate_first["rows"].size(), 3u);
   const auto no_rate = run_cli("compare" + files + " --currency USD");
   EXPECT_EQ(no_rate.exit_code, 2);
   EXPECT_NE(no_rate.err.find("give --rate CNY="), std::string::npos) << no_rate.err;
