@@ -357,6 +357,24 @@ int run_main(int argc, char** argv) {
     throw InputError("--format gbench-json: --find-max-batch reports batch sizes, not a "
                      "measurement; use table, json, csv or md");
   }
+  if (gbench && a.budget) {
+    throw InputError("--budget: Google Benchmark's format has no place for it; use json, table, "
+                     "csv or md");
+  }
+  // The batch search measures no step to price, validate or record: a flag that would be
+  // dropped without a word is refused.
+  if (a.find_max_batch) {
+    for (const auto& [given, flag] : {std::pair{a.budget.has_value(), "--budget"},
+                                      std::pair{a.validate_epoch, "--validate-epoch"},
+                                      std::pair{!a.history_file.empty(), "--history"}}) {
+      if (given) {
+        throw InputError(std::string(flag) +
+                         ": --find-max-batch reports the largest batch that fits, not a "
+                         "measurement; run without it to use " +
+                         flag);
+      }
+    }
+  }
   const auto format = gbench ? report::Format::json : report::parse_format(a.format);
   check_outputs_are_not_inputs(a);
   if (a.budget) cost::check_budget(*a.budget);

@@ -1063,6 +1063,23 @@ TEST_F(RunTest, GoogleBenchmarkJsonForDashboards) {
   EXPECT_EQ(search.exit_code, 2);
   EXPECT_NE(search.err.find("--find-max-batch reports batch sizes"), std::string::npos)
       << search.err;
+  const auto budget = run_cli("run " + default_config + " --budget 5 --format gbench-json");
+  EXPECT_EQ(budget.exit_code, 2);
+  EXPECT_NE(budget.err.find("--budget: Google Benchmark's format has no place for it"),
+            std::string::npos)
+      << budget.err;
+}
+
+TEST(BadInput, FindMaxBatchRefusesTheFlagsOfAMeasurement) {
+  for (const std::string flag : {"--budget 5", "--validate-epoch", "--history /tmp/never.sqlite"}) {
+    const auto output = run_cli("run " + default_config + " --find-max-batch " + flag);
+    EXPECT_EQ(output.exit_code, 2) << flag;
+    const std::string name = flag.substr(0, flag.find(' '));
+    EXPECT_NE(output.err.find(name + ": --find-max-batch reports the largest batch that fits"),
+              std::string::npos)
+        << output.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never.sqlite"));
 }
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
