@@ -232,6 +232,20 @@ TEST_F(Catalogs, UnknownCatalogsAndEntriesAreNamed) {
       << gpu.err;
 }
 
+TEST_F(Catalogs, ACatalogPathIsTakenFromTheConfigsFolder) {
+  std::filesystem::create_directories(dir / "jobs" / "prices");
+  dir.write("jobs/prices/mine.yaml",
+            "provider: p\ncurrency: USD\nsource: s\ndate: 2026-11-29\ninstances:\n"
+            "  - {name: one, gpu: H200, gpus: 1, price: 3, unit: gpu_hour}\n");
+  dir.write("jobs/job.yaml", "data: {samples: 10, batch_size: 2}\n"
+                             "pricing: {catalog: prices/mine.yaml, instance: one}\n");
+  // From another working directory, the path still means the config's neighbour.
+  const auto output = run_cli("estimate jobs/job.yaml --t-batch 1 --format json",
+                              "cd " + dir.path().string() + " &&");
+  ASSERT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(json_of(output)["config"]["pricing"]["amount"], 3);
+}
+
 TEST_F(Catalogs, ACatalogMustListEachInstanceOnce) {
   const std::string head = "provider: p\ncurrency: USD\nsource: s\ndate: 2026-11-29\n";
   const std::string entry = "  - {name: one, gpu: H200, gpus: 1, price: 3, unit: gpu_hour}\n";

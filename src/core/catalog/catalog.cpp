@@ -77,10 +77,12 @@ std::vector<std::filesystem::path> search_path(const std::filesystem::path& conf
   return dirs;
 }
 
-Catalog load(const std::string& name_or_path, const std::vector<std::filesystem::path>& search) {
+Catalog load(const std::string& name_or_path, const std::vector<std::filesystem::path>& search,
+             const std::filesystem::path& relative_to) {
   std::filesystem::path path;
   if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".yaml")) {
     path = name_or_path;
+    if (path.is_relative()) path = relative_to / path;
   } else {
     for (const auto& dir : search) {
       std::error_code ec;

@@ -37,9 +37,11 @@ struct Catalog {
 [[nodiscard]] std::vector<std::filesystem::path>
 search_path(const std::filesystem::path& config_dir);
 
-// A catalog by stem (searched) or by path. InputError naming what is wrong, or which catalogs
-// exist when the name is unknown.
+// A catalog by stem (searched) or by path; a relative path is taken from `relative_to` (the
+// folder of the config that names it; the working directory when empty). InputError naming what
+// is wrong, or which catalogs exist when the name is unknown.
 [[nodiscard]] Catalog load(const std::string& name_or_path,
-                           const std::vector<std::filesystem::path>& search);
+                           const std::vector<std::filesystem::path>& search,
+                           const std::filesystem::path& relative_to = {});
 
 } // namespace epochcost::catalog

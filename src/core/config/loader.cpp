@@ -213,7 +213,7 @@ PricingSpec read_pricing(Section& s, const std::filesystem::path& config_dir) {
   catalog::Catalog prices;
   if (const auto name = s.text("catalog", false)) {
     try {
-      prices = catalog::load(*name, catalog::search_path(config_dir));
+      prices = catalog::load(*name, catalog::search_path(config_dir), config_dir);
     } catch (const InputError& e) {
       s.invalid("catalog", e.what());
     }
