@@ -106,6 +106,11 @@ TEST(DecoderConfig, ShapeErrors) {
   EXPECT_NE(error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2}")
                 .find("data.seq_len is required"),
             std::string::npos);
+  // A misspelt preset is one error, not also every shape key it would have given.
+  EXPECT_EQ(error_of("{name: decoder, preset: tinny}").find("required key is missing"),
+            std::string::npos);
+  EXPECT_NE(error_of("{name: decoder, preset: tinny}").find("(did you mean 'tiny'?)"),
+            std::string::npos);
   // A seq_len refused for its value is not also reported missing.
   const std::string too_short =
       error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2, seq_len: 1}");

@@ -151,6 +151,8 @@ DecoderSpec read_decoder(Section& s, const std::filesystem::path& config_dir) {
   if (const auto preset = s.choice("preset", false, preset_names())) {
     apply(d, presets[*preset]);
     based = true;
+  } else if (s.present("preset")) {
+    based = true; // a misspelt preset is reported; the shape it would give is not "missing"
   }
   if (const auto file = s.text("hf_config", false)) {
     const std::filesystem::path path = std::filesystem::path(*file).is_absolute()
