@@ -75,8 +75,10 @@ TEST(Projection, WhatCannotFitOrHasNoSuchPrecisionIsSaidSo) {
 TEST(Projection, PhaseSharesAreTakenOfTheirSum) {
   // Phases that cover only half the instrumented step still share the whole measured step.
   auto result = fixture();
-  for (auto& [name, phase] : result["timing"]["phases"].items())
-    phase["mean"] = phase["mean"].get<double>() / 2;
+  for (auto& [name, phase] : result["timing"]["phases"].items()) {
+    for (const char* figure : {"mean", "ci95_low", "ci95_high"})
+      phase[figure] = phase[figure].get<double>() / 2;
+  }
   const Projection p = project(result, "a100.json", {"A100-SXM4-80GB"});
   EXPECT_NEAR(p.split.compute_s + p.split.memory_s + p.split.host_s, 0.2, 1e-12);
   EXPECT_NEAR(p.split.host_s, data, 1e-12);

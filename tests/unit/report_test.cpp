@@ -297,6 +297,13 @@ TEST(ResultReader, FiguresOutOfRangeAreRefusedNamingTheFileAndTheKey) {
       {"command", "bogus", "r.json: command: must be run or estimate, got 'bogus'"},
       {"timing", nullptr, "r.json: a result of 'run' has no timing section"},
       {"command", "estimate", "r.json: a result of 'estimate' has a timing section"},
+      {"params.total", -1, "r.json: params.total: must be an integer >= 1, got -1"},
+      {"warnings", {1, 2}, "r.json: warnings is not a list of strings, got [1,2]"},
+      {"config.precision", "fp8",
+       "r.json: config.precision: must be one of fp32, tf32, bf16, fp16, bf16-pure, got \"fp8\""},
+      {"environment.device_name", nullptr, "r.json: the result has no environment.device_name"},
+      {"timing.t_batch_s.mean", 1e308,
+       "r.json: timing.t_batch_s: the mean (1e+308) lies outside its 95% interval"},
   };
   for (const auto& c : cases) {
     const auto result = with(result_fixture("a100-bf16-split.json"), c.path, c.value);
@@ -355,7 +362,7 @@ TEST(CompareResults, HandEditedFiguresAreBadInputNamingTheFileAndTheKey) {
   EXPECT_EQ(compared(with(a100, "epoch.devices_billed", "4")),
             "a.json: epoch.devices_billed is not an integer, got \"4\"");
   EXPECT_EQ(compared(with(a100, "epoch", nullptr)),
-            "a.json: the result has no epoch.devices_billed");
+            "a.json: the result has no epoch.devices_measured");
   auto no_config = a100;
   no_config.erase("config");
   EXPECT_EQ(compared(no_config), "a.json: the result has no config");

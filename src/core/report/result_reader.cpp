@@ -2,6 +2,7 @@
 
 #include "util/errors.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,13 +23,14 @@ enum class Kind {
   text,
   object,
   list,
+  texts,     // a list of strings
   timestamp, // RFC 3339
 };
 
 enum class Presence {
   optional, // absent or null: not known (a statistic of too few samples, an estimate's timing)
   not_null, // absent or a value: the config's readers default an absent key but fail on null
-  measured, // checked on measurements only: an estimate has no device and 0 devices measured
+  measured, // required of measurements only: an estimate has no device and 0 devices measured
 };
 
 enum class Shape {
@@ -41,6 +43,7 @@ struct Rule {
   Kind kind;
   Presence presence = Presence::optional;
   Shape shape = Shape::value;
+  std::vector<std::string> choices = {}; // a text's values, when they are few
 };
 
 // 2^53: the integers a double holds exactly, which is how the cost model computes with counts.
@@ -74,8 +77,16 @@ const std::vector<Rule>& rules() {
         // What names the workload and the GPU.
         {"config.model", Kind::object},
         {"config.optimizer", Kind::object},
-        {"config.optimizer.name", Kind::text},
-        {"config.precision", Kind::text},
+        {"config.optimizer.name",
+         Kind::text,
+         Presence::optional,
+         Shape::value,
+         {"sgd", "adam", "adamw"}},
+        {"config.precision",
+         Kind::text,
+         Presence::optional,
+         Shape::value,
+         {"fp32", "tf32", "bf16", "fp16", "bf16-pure"}},
         {"config.pricing", Kind::object},
         {"config.pricing.gpu", Kind::text},
         {"config.pricing.gpus", Kind::count},
@@ -106,9 +117,11 @@ const std::vector<Rule>& rules() {
         {"memory.peak_allocated_bytes", Kind::non_negative},
         {"memory.peak_reserved_bytes", Kind::non_negative},
         {"memory.estimate_bytes", Kind::non_negative},
+        {"params.total", Kind::count},
+        {"params.trainable", Kind::count},
         // Re-pricing appends to these.
-        {"warnings", Kind::list},
-        {"notes", Kind::list},
+        {"warnings", Kind::texts},
+        {"notes", Kind::texts},
     };
     for (const char* key :
          {"price_per_hour", "billed_units", "compute_per_epoch", "eval_checkpoint_per_epoch",
@@ -241,6 +254,11 @@ void check_value(const nlohmann::json& value, Kind kind, const std::string& path
   case Kind::list:
     if (!value.is_array()) wrong_type("a list");
     return;
+  case Kind::texts:
+    if (!value.is_array() ||
+        !std::all_of(value.begin(), value.end(), [](const auto& x) { return x.is_string(); }))
+      wrong_type("a list of strings");
+    return;
   case Kind::timestamp:
     if (!value.is_string()) wrong_type("a string");
     if (!utc_rfc3339(value.get<std::string>())) {
@@ -289,11 +307,30 @@ void ResultReader::check() const {
   for (const auto& rule : rules()) {
     if (rule.presence == Presence::measured && !is_measured) continue;
     const nlohmann::json* node = find(rule.path);
+    if (rule.presence == Presence::measured && (!node || node->is_null())) (void)at(rule.path);
     if (!node || (node->is_null() && rule.presence != Presence::not_null)) continue;
-    if (rule.shape == Shape::interval)
-      (void)interval(rule.path);
-    else
-      check_value(*node, rule.kind, rule.path, file_);
+    if (rule.shape == Shape::interval) {
+      const auto bounds = interval(rule.path);
+      // A statistic's mean lies inside its own interval.
+      if (bounds && node->is_object() && has(rule.path + ".mean")) {
+        const double mean = number(rule.path + ".mean");
+        if (mean < (*bounds)[0] || mean > (*bounds)[1]) {
+          throw InputError(file_ + ": " + rule.path + ": the mean (" +
+                           quoted(at(rule.path + ".mean")) + ") lies outside its 95% interval [" +
+                           quoted((*node)["ci95_low"]) + ", " + quoted((*node)["ci95_high"]) + "]");
+        }
+      }
+      continue;
+    }
+    check_value(*node, rule.kind, rule.path, file_);
+    if (!rule.choices.empty() && std::find(rule.choices.begin(), rule.choices.end(),
+                                           node->get<std::string>()) == rule.choices.end()) {
+      std::string names;
+      for (const auto& choice : rule.choices)
+        names += (names.empty() ? "" : ", ") + choice;
+      throw InputError(file_ + ": " + rule.path + ": must be one of " + names + ", got " +
+                       quoted(*node));
+    }
   }
 }
 
