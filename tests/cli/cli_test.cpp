@@ -1240,10 +1240,35 @@ TEST(Estimate, ACostBeyondADoubleIsBadInputAndWritesNothing) {
   const auto output =
       run_cli("estimate " + default_config + " --t-batch 1e308 --format json --output " + file);
   EXPECT_EQ(output.exit_code, 2);
-  EXPECT_NE(output.err.find("the cost of this job is beyond a double: T_batch 1e+308 s"),
+  EXPECT_NE(output.err.find("the cost of this job is beyond a double: the epoch's seconds"),
             std::string::npos)
       << output.err;
   EXPECT_FALSE(std::filesystem::exists(file));
+  // The figure that overflows names the inputs it comes from.
+  for (const auto& [set, named] : std::vector<std::pair<std::string, std::string>>{
+           {"'pricing.spot={interruptions_per_hour: 1e300, restart_s: 1e300, "
+            "checkpoint_interval_s: 0}'",
+            "cost.spot_overhead_per_epoch (pricing.spot)"},
+           {"extra_costs.ops=1e308 --set epochs=10", "cost.total (epochs × cost.per_epoch"}}) {
+    const auto overflow = run_cli("estimate " + default_config + " --t-batch 0.1 --set " + set);
+    EXPECT_EQ(overflow.exit_code, 2) << set;
+    EXPECT_NE(overflow.err.find(named), std::string::npos) << overflow.err;
+  }
+  // Re-priced after the fact, the result and the pricing file are named with it.
+  dir.write("spot.yaml", "pricing: {currency: USD, amount: 2, gpus: 1, spot: "
+                         "{interruptions_per_hour: 1e300, restart_s: 1e300, "
+                         "checkpoint_interval_s: 0}}\n");
+  const std::string fixture = source_path("tests/fixtures/results/a100-bf16-split.json");
+  for (const std::string& command :
+       {"compare " + fixture, "project " + fixture + " --to H100-SXM5-80GB"}) {
+    const auto repriced = run_cli(command + " --pricing " + (dir / "spot.yaml").string());
+    EXPECT_EQ(repriced.exit_code, 2) << command;
+    EXPECT_NE(repriced.err.find("priced with " + (dir / "spot.yaml").string() +
+                                ": the cost of this job is beyond a double: "
+                                "cost.spot_overhead_per_epoch (pricing.spot)"),
+              std::string::npos)
+        << repriced.err;
+  }
   // A tiny price buys more epochs than 64 bits count: reported as a number, never wrapped.
   const auto j =
       json_of(run_cli("estimate " + default_config + " --t-batch 0.1 --budget 1e18 --format json"));

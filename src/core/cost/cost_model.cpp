@@ -88,6 +88,36 @@ double run_cost(double epochs, double epoch_wall_s, const config::Config& config
          epochs * extras;
 }
 
+namespace {
+
+// Finite inputs can still overflow a double (a step of 1e308 s at any price, a spot restart of
+// 1e300 s): such a cost could not be read back, compared or recorded, so none is made. The first
+// figure that overflows is named with the inputs it comes from.
+void check_finite(const CostBreakdown& cost, const EpochTime& epoch) {
+  const std::pair<double, const char*> figures[] = {
+      {epoch.seconds, "the epoch's seconds (T_batch × steps; a T_batch scaled to more devices is "
+                      "divided by parallel.scaling_efficiency)"},
+      {cost.compute_per_epoch, "cost.compute_per_epoch (the epoch's hours × pricing.amount × "
+                               "GPUs or instances billed)"},
+      {cost.eval_checkpoint_per_epoch,
+       "cost.eval_checkpoint_per_epoch (job.eval_s_per_epoch, job.checkpoint_s_per_epoch)"},
+      {cost.spot_overhead_per_epoch, "cost.spot_overhead_per_epoch (pricing.spot)"},
+      {cost.epoch_wall_s, "cost.epoch_wall_s (the epoch with eval, checkpoints and pricing.spot)"},
+      {cost.per_epoch, "cost.per_epoch (its terms with extra_costs.storage_transfer and "
+                       "extra_costs.ops)"},
+      {cost.per_epoch_ci95 ? (*cost.per_epoch_ci95)[1] : 0.0,
+       "cost.per_epoch_ci95 (the high end of T_batch's interval)"},
+      {cost.job_billed_s, "cost.job_billed_s (epochs × the epoch's wall time, job.provisioning_s, "
+                          "job.minimum_billed_s)"},
+      {cost.total, "cost.total (epochs × cost.per_epoch and the fixed costs of a run)"}};
+  for (const auto& [value, what] : figures) {
+    if (!std::isfinite(value))
+      throw InputError(std::string("the cost of this job is beyond a double: ") + what);
+  }
+}
+
+} // namespace
+
 CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config) {
   const auto& pricing = config.pricing;
   CostBreakdown cost;
@@ -121,6 +151,7 @@ CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config) 
   if (std::abs(cost.fixed_per_run) <= 1e-9 * std::max(1.0, std::abs(cost.total))) {
     cost.fixed_per_run = 0;
   }
+  check_finite(cost, epoch);
   return cost;
 }
 

@@ -52,16 +52,6 @@ void fill_epoch(report::Result& result, const cost::EpochTime& epoch,
   result.epoch.scaled_by_assumption = step.scaled;
   result.epoch.scaling_efficiency = step.scaling_efficiency;
   result.cost = cost::price_epoch(epoch, result.config);
-  // Finite inputs can still overflow a double (a step of 1e308 s at any price): such a result
-  // could not be read back, compared or recorded, so none is written.
-  if (!std::isfinite(result.cost.total) || !std::isfinite(result.cost.job_billed_s)) {
-    std::ostringstream out;
-    out << "the cost of this job is beyond a double: T_batch " << step.t_batch_s << " s, "
-        << epoch.batches << " steps per epoch, " << result.config.epochs << " epochs at "
-        << result.config.pricing.amount << " " << result.config.pricing.currency
-        << " per hour; check the step time and pricing.amount";
-    throw InputError(out.str());
-  }
 }
 
 // Throughput, model FLOPs, MFU and memory, from the analytic model and the step time of one

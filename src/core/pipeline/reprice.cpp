@@ -160,6 +160,20 @@ Repricing load_repricing(const std::filesystem::path& file) {
   return config::load_pricing_document(file);
 }
 
+namespace {
+
+// The epoch priced anew; a cost beyond a double names what was priced and with what.
+cost::CostBreakdown priced_with(const cost::EpochTime& epoch, const config::Config& config,
+                                const std::string& what, const std::string& pricing_file) {
+  try {
+    return cost::price_epoch(epoch, config);
+  } catch (const InputError& e) {
+    throw InputError(what + " priced with " + pricing_file + ": " + e.what());
+  }
+}
+
+} // namespace
+
 nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
                        const Repricing& repricing, const std::string& pricing_file) {
   const report::ResultReader r(original, file);
@@ -178,7 +192,7 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
   const std::int64_t batches = steps_of(config, file);
   const auto step = cost::job_step_time(t_batch_s, ci95_s, devices_measured, config);
   const cost::EpochTime epoch_time = cost::epoch_time(batches, step);
-  const cost::CostBreakdown cost = cost::price_epoch(epoch_time, config);
+  const cost::CostBreakdown cost = priced_with(epoch_time, config, file, pricing_file);
 
   auto& config_json = result["config"];
   config_json["pricing"] = config::pricing_json(config.pricing);
@@ -265,7 +279,8 @@ void price_projection(project::Projection& projection, const nlohmann::json& res
     const auto step = cost::job_step_time(target.t_batch_s, target.t_batch_range_s,
                                           projection.devices_measured, config);
     const auto epoch = cost::epoch_time(batches, step);
-    const auto priced = cost::price_epoch(epoch, config);
+    const auto priced =
+        priced_with(epoch, config, projection.file + " on " + target.gpu, pricing_file);
     project::ProjectedCost cost;
     cost.priced_as = config.pricing.instance.empty()
                          ? pricing_file
