@@ -11,29 +11,51 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 suite=${1:-}
 [[ -n $suite && -f $suite ]] || { echo "usage: scripts/nightly.sh SUITE.yaml (no such file: '$suite')" >&2; exit 2; }
 
-value() { sed -n "s/^$1:[[:space:]]*//p" "$suite" | sed 's/[[:space:]]*#.*//' | head -n 1; }
+# The suite without CR line ends and without comments (a '#' that starts a word, as in YAML).
+text=$(tr -d '\r' <"$suite" | sed 's/\(^\|[[:space:]]\)#.*//')
+value() { sed -n "s/^$1:[[:space:]]*//p" <<<"$text" | sed 's/[[:space:]]*$//' | head -n 1; }
 history=$(value history)
 results=$(value results)
 threshold=$(value threshold_pct)
 window=$(value window)
 [[ -n $history && -n $results ]] || { echo "$suite: needs history: and results:" >&2; exit 2; }
-mapfile -t runs < <(sed -n 's/^[[:space:]]*-[[:space:]]\+//p' "$suite" | sed 's/[[:space:]]*#.*//')
+# Checked before anything runs: a bad threshold would otherwise surface after a night of runs.
+[[ -z $threshold || $threshold =~ ^([0-9]+([.][0-9]*)?|[.][0-9]+)$ ]] ||
+  { echo "$suite: threshold_pct: must be a number ≥ 0 (percent, without %), got '$threshold'" >&2; exit 2; }
+[[ -z $window || $window =~ ^[1-9][0-9]*$ ]] ||
+  { echo "$suite: window: must be a whole number ≥ 1, got '$window'" >&2; exit 2; }
+mapfile -t runs < <(sed -n 's/^[[:space:]]*-[[:space:]]\+//p' <<<"$text" | sed 's/[[:space:]]*$//')
 ((${#runs[@]})) || { echo "$suite: no runs (list items under runs:)" >&2; exit 2; }
+declare -a argv_of
+for i in "${!runs[@]}"; do
+  # Words as a shell splits them, quotes honoured ('model.hidden=[64, 64]'), nothing executed.
+  argv_of[i]=$(xargs printf '%s\n' <<<"${runs[i]}" 2>/dev/null) ||
+    { echo "$suite: run '${runs[i]}': its quotes do not pair up" >&2; exit 2; }
+done
 
 mkdir -p "$results" "$(dirname "$history")"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 first_failure=0
-for item in "${runs[@]}"; do
-  read -r -a words <<<"$item"
+declare -A taken
+for i in "${!runs[@]}"; do
+  mapfile -t words <<<"${argv_of[i]}"
   name=$(basename "${words[0]}" .yaml)
+  # The same config twice in a suite (with other --set values) gets a file of its own.
+  file=$name-$stamp.json
+  for ((n = 2; ${taken[$file]:-0}; n++)); do file=$name-$n-$stamp.json; done
+  taken[$file]=1
   "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json \
-    --output "$results/$name-$stamp.json" --history "$history"
+    --output "$results/$file" --history "$history"
   rc=$?
   if ((rc != 0)); then
-    echo "nightly: '$item' failed with exit status $rc" >&2
+    echo "nightly: '${runs[i]}' failed with exit status $rc" >&2
     ((first_failure == 0)) && first_failure=$rc
   fi
 done
+if [[ ! -s $history ]]; then
+  echo "nightly: no run was recorded in $history; nothing to check" >&2
+  exit "$first_failure"
+fi
 
 "$build_dir/epochcost" history check --history "$history" ${threshold:+--threshold "$threshold"} \
   ${window:+--window "$window"} | tee "$results/check-$stamp.md"
