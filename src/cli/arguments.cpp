@@ -26,9 +26,11 @@ CLI::Validator number_from(double min, bool exclusive, bool whole) {
       [=](std::string& text) -> std::string {
         char* end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
-        // A whole number is digits only: CLI11 converts it to an integer, which "3.0" is not.
-        const bool parsed = !text.empty() && end == text.c_str() + text.size() &&
-                            (!whole || text.find_first_not_of("0123456789") == std::string::npos);
+        // Decimal notation only (strtod also reads " 5", "0x10" and "inf"); a whole number is
+        // digits only: CLI11 converts it to an integer, which "3.0" is not.
+        const bool parsed =
+            !text.empty() && end == text.c_str() + text.size() &&
+            text.find_first_not_of(whole ? "0123456789" : "0123456789+-.eE") == std::string::npos;
         if (parsed && std::isfinite(value) && (exclusive ? value > min : value >= min) &&
             (!whole || (std::trunc(value) == value && value <= 1e15))) {
           return "";
@@ -269,6 +271,7 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
     return static_cast<int>(ExitCode::bad_input);
   }
 
+  a.threshold_pct += 0.0; // -0 is 0, and printed so
   a.command_name = app.get_subcommands().front()->get_name();
   const std::vector<std::pair<const CLI::App*, Command>> commands = {
       {run, Command::run},

@@ -169,7 +169,9 @@ std::map<std::string, double> parse_rates(const std::vector<std::string>& option
     double rate = 0;
     try {
       std::size_t used = 0;
-      rate = std::stod(number, &used);
+      // Decimal notation only: stod also reads " 0.14" and "0x1p-3".
+      if (number.find_first_not_of("0123456789+-.eE") == std::string::npos)
+        rate = std::stod(number, &used);
       if (used != number.size()) rate = 0;
     } catch (const std::exception&) {
       rate = 0;

@@ -456,6 +456,15 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   EXPECT_EQ(usd["currency"], "USD");
   EXPECT_NEAR(usd["rows"][1]["cost_per_epoch"].get<double>(),
               0.14 * rows[1]["cost_per_epoch"].get<double>(), 1e-12);
+  // Against a baseline that costs nothing there is no cost ratio, rather than inf or nan.
+  dir.write("free.yaml", "pricing: {currency: CNY, amount: 0, gpus: 4}\n");
+  const auto free = json_of(
+      run_cli("compare" + files + " --pricing " + (dir / "free.yaml").string() + " --format json"));
+  EXPECT_TRUE(free["rows"][1]["cost_ratio"].is_null()) << free.dump();
+  const auto free_table =
+      run_cli("compare" + files + " --pricing " + (dir / "free.yaml").string() + " --format md");
+  EXPECT_EQ(free_table.out.find("inf"), std::string::npos) << free_table.out;
+  EXPECT_NE(free_table.out.find("(costs in CNY)"), std::string::npos) << free_table.out;
   // A repeatable flag takes one value each time: the files after it stay files.
   const auto rate_first =
       json_of(run_cli("compare --rate CNY=0.14" + files + " --currency USD --format json"));
@@ -1212,7 +1221,8 @@ TEST(Cli, EmptyAndNonFiniteFlagValuesAreRefused) {
   for (const auto& [flags, message] : std::vector<std::pair<std::string, std::string>>{
            {" --output ''", "--output: must not be empty"},
            {" --budget ''", "--budget: must be a finite number > 0, got ''"},
-           {" --budget abc", "--budget: must be a finite number > 0, got 'abc'"}}) {
+           {" --budget abc", "--budget: must be a finite number > 0, got 'abc'"},
+           {" --budget 0x10", "--budget: must be a finite number > 0, got '0x10'"}}) {
     const auto output = run_cli(estimate + flags);
     EXPECT_EQ(output.exit_code, 2) << flags;
     EXPECT_NE(output.err.find(message), std::string::npos) << output.err;

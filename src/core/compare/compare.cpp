@@ -166,7 +166,7 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
   auto cheapest = comparison.rows.begin(), fastest = comparison.rows.begin();
   for (auto it = comparison.rows.begin(); it != comparison.rows.end(); ++it) {
     it->speedup = base_epoch / it->epoch_s;
-    it->cost_ratio = it->cost_per_epoch / base_cost;
+    it->cost_ratio = base_cost > 0 ? std::optional(it->cost_per_epoch / base_cost) : std::nullopt;
     if (it->cost_per_epoch < cheapest->cost_per_epoch) cheapest = it;
     if (it->epoch_s < fastest->epoch_s) fastest = it;
   }

@@ -33,8 +33,9 @@ struct Row {
   std::optional<double> cost_per_million_tokens;
   double samples_per_s_per_device = 0;
   double samples_per_s_job = 0;
-  double speedup = 1;    // baseline epoch time / this epoch time
-  double cost_ratio = 1; // this cost per epoch / the baseline's
+  double speedup = 1; // baseline epoch time / this epoch time
+  // This cost per epoch / the baseline's; none against a baseline that costs nothing.
+  std::optional<double> cost_ratio = 1.0;
   bool cheapest = false;
   bool fastest = false;
   std::vector<std::string> warnings;

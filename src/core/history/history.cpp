@@ -419,7 +419,7 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
       std::ostringstream reason;
       reason.precision(3);
       reason << (f.change_pct >= 0 ? "+" : "") << f.change_pct << "% against the median of "
-             << previous.size() << " earlier runs";
+             << previous.size() << (previous.size() == 1 ? " earlier run" : " earlier runs");
       if (beyond_threshold && !separated) reason << "; confidence intervals overlap";
       f.reason = reason.str() + aside;
       report.findings.push_back(f);

@@ -32,7 +32,7 @@ nlohmann::json comparison_json(const compare::Comparison& c) {
                     {"samples_per_s_per_device", r.samples_per_s_per_device},
                     {"samples_per_s_job", r.samples_per_s_job},
                     {"speedup", r.speedup},
-                    {"cost_ratio", r.cost_ratio},
+                    {"cost_ratio", optional_json(r.cost_ratio)},
                     {"cheapest", r.cheapest},
                     {"fastest", r.fastest},
                     {"warnings", r.warnings},
@@ -70,7 +70,8 @@ Grid comparison_grid(const compare::Comparison& c) {
          duration(r.epoch_s), money(r.cost_per_epoch, c.currency), money(r.total, c.currency),
          money(tokens ? *r.cost_per_million_tokens : r.cost_per_million_samples, c.currency),
          significant(r.samples_per_s_per_device, 4), significant(r.samples_per_s_job, 4),
-         significant(r.speedup, 3) + "×", significant(r.cost_ratio, 3) + "×", mark});
+         significant(r.speedup, 3) + "×", r.cost_ratio ? significant(*r.cost_ratio, 3) + "×" : "—",
+         mark});
   }
   return grid;
 }
@@ -109,7 +110,8 @@ std::string render_comparison(const compare::Comparison& c, Format format) {
   case Format::md: {
     const std::string warnings = row_texts(c, &compare::Row::warnings, "- **run ");
     const std::string notes = row_texts(c, &compare::Row::notes, "- run ");
-    return "## epochcost compare — " + c.workload + "\n\n" + grid_markdown(comparison_grid(c)) +
+    return "## epochcost compare — " + c.workload + " (costs in " + c.currency + ")\n\n" +
+           grid_markdown(comparison_grid(c)) +
            (warnings.empty() ? "" : "\n### Warnings\n\n" + warnings) +
            (notes.empty() ? "" : "\n### Notes\n\n" + notes);
   }
