@@ -30,8 +30,11 @@ constexpr double tight_memory_share = 0.9;
 Projection measured_source(const ResultReader& r) {
   const std::string& file = r.file();
   if (!r.measured()) {
-    throw InputError(file + ": an estimate, not a measurement; project carries a measured step "
-                            "to other GPUs (epochcost run ... --format json)");
+    throw InputError(file + ": " +
+                     (r.has("command") ? "an estimate, not a measurement"
+                                       : "no timing section, so not a measurement") +
+                     "; project carries a measured step "
+                     "to other GPUs (epochcost run ... --format json)");
   }
   Projection p;
   p.file = file;
