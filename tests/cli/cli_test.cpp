@@ -689,6 +689,25 @@ TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("not an epochcost history"), std::string::npos) << refused.err;
   EXPECT_EQ(slurp(foreign), before);
+  // A foreign database in WAL mode whose WAL is not checkpointed yet (its writer crashed): a
+  // read-write connection would fold the WAL into the file on closing.
+  const std::string wal_db = (dir / "wal.sqlite").string();
+  ASSERT_EQ(
+      std::system(("python3 -c \"import sqlite3, shutil, os; f = '" + wal_db +
+                   "'; c = sqlite3.connect(f); c.execute('pragma journal_mode=wal'); "
+                   "c.execute('pragma wal_autocheckpoint=0'); c.execute('create table t(a)'); "
+                   "c.commit(); shutil.copy(f, f + '.0'); shutil.copy(f + '-wal', f + '.1'); "
+                   "c.close(); os.replace(f + '.0', f); os.replace(f + '.1', f + '-wal')\"")
+                      .c_str()),
+      0);
+  const std::string wal_before = slurp(wal_db), log_before = slurp(wal_db + "-wal");
+  ASSERT_FALSE(log_before.empty());
+  for (const std::string& command :
+       {std::string("history list"), "history import " + result("w", 0.1)}) {
+    EXPECT_EQ(run_cli(command + " --history " + wal_db).exit_code, 2) << command;
+    EXPECT_EQ(slurp(wal_db), wal_before) << command;
+    EXPECT_EQ(slurp(wal_db + "-wal"), log_before) << command;
+  }
   const auto directory =
       run_cli("history import " + result("b", 0.1) + " --history " + dir.path().string());
   EXPECT_EQ(directory.exit_code, 2);

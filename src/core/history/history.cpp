@@ -146,45 +146,38 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
     throw InputError("--history: no such history file: " + file.string());
   }
   const auto open = [&](int flags) {
-    if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) == SQLITE_OK) return std::string();
+    if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) == SQLITE_OK) {
+      sqlite3_busy_timeout(db_, 30000);
+      return std::string();
+    }
     std::string reason = db_ ? sqlite3_errmsg(db_) : "cannot open";
     sqlite3_close(db_);
     db_ = nullptr;
     return reason;
   };
-  // Readers too open the file for writing where they may (and write nothing): a WAL database's
-  // last connection then removes the -wal and -shm files, which a read-only one leaves behind.
-  std::string failure =
-      open(SQLITE_OPEN_READWRITE | (existed || read_only ? 0 : SQLITE_OPEN_CREATE));
-  if (!failure.empty() && read_only) failure = open(SQLITE_OPEN_READONLY);
-  if (!failure.empty()) {
-    throw InputError("--history: cannot open '" + file.string() + "': " + failure);
-  }
-  sqlite3_busy_timeout(db_, 30000);
-  try {
-    // Read before writing anything: a foreign or corrupt file must stay as it is.
-    Statement id(db_, "PRAGMA application_id");
-    id.step();
-    const int found_id = static_cast<int>(id.column_integer(0));
-    Statement tables(db_, "SELECT count(*) FROM sqlite_master");
-    tables.step();
-    const bool empty = tables.column_integer(0) == 0;
-    // An empty database becomes a history only when something is recorded in it.
-    if (found_id != application_id && !(empty && found_id == 0 && !read_only)) {
-      throw InputError("--history: '" + file.string() +
-                       "' is an SQLite database but not an epochcost history; left untouched");
+  const auto cannot_open = [&](const std::string& reason) {
+    throw InputError("--history: cannot open '" + file.string() + "': " + reason);
+  };
+  if (existed) {
+    // Checked on a read-only connection: a foreign or damaged file must stay as it is, byte for
+    // byte, and a read-write one would checkpoint its WAL or roll back its journal on closing.
+    if (const std::string failure = open(SQLITE_OPEN_READONLY); !failure.empty())
+      cannot_open(failure);
+    try {
+      check_identity(read_only);
+    } catch (...) {
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw;
     }
-    if (found_id == application_id) check_layout(file);
-  } catch (const RuntimeFailure& e) {
     sqlite3_close(db_);
     db_ = nullptr;
-    throw InputError("--history: '" + file.string() + "' is not a readable SQLite database (" +
-                     std::string(e.what()).substr(9) + "); left untouched");
-  } catch (...) {
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw;
   }
+  // Readers too open an epochcost history for writing where they may (and write nothing): the
+  // WAL's last connection then removes the -wal and -shm files, which a read-only one leaves.
+  std::string failure = open(SQLITE_OPEN_READWRITE | (existed ? 0 : SQLITE_OPEN_CREATE));
+  if (!failure.empty() && read_only) failure = open(SQLITE_OPEN_READONLY);
+  if (!failure.empty()) cannot_open(failure);
   if (read_only) return;
   try {
     exec("PRAGMA journal_mode=WAL");
@@ -205,6 +198,27 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
+  }
+}
+
+// An epochcost history (or, to be recorded in, an empty database) of this schema, whole.
+void Store::check_identity(bool read_only) const {
+  try {
+    Statement id(db_, "PRAGMA application_id");
+    id.step();
+    const int found_id = static_cast<int>(id.column_integer(0));
+    Statement tables(db_, "SELECT count(*) FROM sqlite_master");
+    tables.step();
+    const bool empty = tables.column_integer(0) == 0;
+    // An empty database becomes a history only when something is recorded in it.
+    if (found_id != application_id && !(empty && found_id == 0 && !read_only)) {
+      throw InputError("--history: '" + file_.string() +
+                       "' is an SQLite database but not an epochcost history; left untouched");
+    }
+    if (found_id == application_id) check_layout(file_);
+  } catch (const RuntimeFailure& e) {
+    throw InputError("--history: '" + file_.string() + "' is not a readable SQLite database (" +
+                     std::string(e.what()).substr(9) + "); left untouched");
   }
 }
 

@@ -75,6 +75,7 @@ public:
 
 private:
   void exec(const std::string& sql) const;
+  void check_identity(bool read_only) const;
   void check_layout(const std::filesystem::path& file) const;
   std::filesystem::path file_;
   ::sqlite3* db_ = nullptr;
