@@ -11,7 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 suite=${1:-}
 [[ -n $suite && -f $suite ]] || { echo "usage: scripts/nightly.sh SUITE.yaml (no such file: '$suite')" >&2; exit 2; }
 
-# The suite without CR line ends and without comments (a '#' that starts a word, as in YAML).
+# The suite without CR line ends and without comments: a '#' that starts a word, as in YAML, even
+# inside quotes (write --set 'name=run#2', not 'name=run #2').
 text=$(tr -d '\r' <"$suite" | sed 's/\(^\|[[:space:]]\)#.*//')
 value() { sed -n "s/^$1:[[:space:]]*//p" <<<"$text" | sed 's/[[:space:]]*$//' | head -n 1; }
 history=$(value history)
@@ -36,6 +37,7 @@ done
 mkdir -p "$results" "$(dirname "$history")"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 first_failure=0
+recorded=0
 declare -A taken
 for i in "${!runs[@]}"; do
   mapfile -t words <<<"${argv_of[i]}"
@@ -47,20 +49,23 @@ for i in "${!runs[@]}"; do
   "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json \
     --output "$results/$file" --history "$history"
   rc=$?
-  if ((rc != 0)); then
+  if ((rc == 0)); then
+    ((recorded += 1))
+  else
     echo "nightly: '${runs[i]}' failed with exit status $rc" >&2
     ((first_failure == 0)) && first_failure=$rc
   fi
 done
-if [[ ! -s $history ]]; then
-  echo "nightly: no run was recorded in $history; nothing to check" >&2
+# Yesterday's runs are no check of tonight's.
+if ((recorded == 0)); then
+  echo "nightly: no run was recorded tonight; nothing to check" >&2
   exit "$first_failure"
 fi
 
 "$build_dir/epochcost" history check --history "$history" ${threshold:+--threshold "$threshold"} \
   ${window:+--window "$window"} | tee "$results/check-$stamp.md"
 check=${PIPESTATUS[0]}
-# The trend of every workload × GPU so far, as data and (with gnuplot) an SVG next to the results.
+# The trend of every series so far, as data and (with gnuplot) an SVG next to the results.
 "$build_dir/epochcost" --log-level warn history trend --history "$history" --format csv \
   --output "$results/trend-$stamp.csv" --plot "$results/trend-$stamp.svg" ||
   echo "nightly: the trend plot failed (the check above stands)" >&2
