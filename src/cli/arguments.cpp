@@ -1,13 +1,17 @@
 #include "arguments.hpp"
 
+#include "config/config.hpp"
 #include "util/build_info.hpp"
 #include "util/errors.hpp"
 #include "util/utf8.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 namespace epochcost::cli {
@@ -19,20 +23,26 @@ const CLI::Validator non_empty(
     [](std::string& value) { return value.empty() ? std::string("must not be empty") : ""; }, "",
     "non-empty");
 
+// A number in decimal notation, all of `text`: strtod alone also reads " 5", "0x10" and "inf".
+std::optional<double> decimal_number(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos)
+    return std::nullopt;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return value;
+}
+
 // A number ≥ min (> min when `exclusive`), checked before CLI11 converts it, whose own failure
 // says only "Could not convert".
 CLI::Validator number_from(double min, bool exclusive, bool whole) {
   return CLI::Validator(
       [=](std::string& text) -> std::string {
-        char* end = nullptr;
-        const double value = std::strtod(text.c_str(), &end);
-        // Decimal notation only (strtod also reads " 5", "0x10" and "inf"); a whole number is
-        // digits only: CLI11 converts it to an integer, which "3.0" is not.
-        const bool parsed =
-            !text.empty() && end == text.c_str() + text.size() &&
-            text.find_first_not_of(whole ? "0123456789" : "0123456789+-.eE") == std::string::npos;
-        if (parsed && std::isfinite(value) && (exclusive ? value > min : value >= min) &&
-            (!whole || (std::trunc(value) == value && value <= 1e15))) {
+        const auto value = decimal_number(text);
+        // A whole number is digits only: CLI11 converts it to an integer, which "3.0" is not.
+        const bool digits = text.find_first_not_of("0123456789") == std::string::npos;
+        if (value && std::isfinite(*value) && (exclusive ? *value > min : *value >= min) &&
+            (!whole || (digits && *value <= 1e15))) {
           return "";
         }
         std::ostringstream out;
@@ -109,6 +119,37 @@ std::optional<std::string> missing_command(const CLI::App& app) {
            "'; the commands are " + command_names(*level);
   }
   return path + "a command is required: " + command_names(*level);
+}
+
+// --rate FROM=X pairs for --currency; InputError naming the bad one.
+std::map<std::string, double> parse_rates(const std::vector<std::string>& options,
+                                          const std::string& currency) {
+  using config::is_currency_code;
+  if (!currency.empty() && !is_currency_code(currency)) {
+    throw InputError("--currency: '" + currency + "' is not a 3-letter upper-case code");
+  }
+  if (currency.empty() && !options.empty()) throw InputError("--rate: needs --currency");
+  std::map<std::string, double> rates;
+  for (const auto& option : options) {
+    const auto equals = option.find('=');
+    const std::string from = option.substr(0, equals);
+    const std::string number = equals == std::string::npos ? "" : option.substr(equals + 1);
+    const auto rate = decimal_number(number).value_or(0);
+    if (!is_currency_code(from) || !(std::isfinite(rate) && rate > 0)) {
+      throw InputError("--rate: expected FROM=X with a currency code and a rate > 0, e.g. "
+                       "--rate CNY=0.14; got '" +
+                       option + "'");
+    }
+    if (from == currency && rate != 1) {
+      throw InputError("--rate: " + from + " is the --currency itself, its rate is 1; got '" +
+                       option + "'");
+    }
+    if (const auto known = rates.find(from); known != rates.end() && known->second != rate) {
+      throw InputError("--rate: " + from + " is given twice with different rates");
+    }
+    rates[from] = rate;
+  }
+  return rates;
 }
 
 } // namespace
@@ -219,7 +260,7 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
   add_history(*history_list);
   add_output_options(*history_list, a);
   CLI::App* history_trend = history->add_subcommand(
-      "trend", "T_batch and cost per epoch over time, per workload × GPU (and a plot)");
+      "trend", "T_batch and cost per epoch over time, per series (and a plot)");
   add_history(*history_trend);
   add_output_options(*history_trend, a);
   history_trend
@@ -262,6 +303,15 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);
     auto message = unknown_command(app, argc, argv);
     if (!message && dynamic_cast<const CLI::RequiredError*>(&e)) message = missing_command(app);
+    // --set a=1 b=2: the second value is an extra argument to CLI11.
+    const std::vector<std::string> words(argv + 1, argv + argc);
+    const bool one_value_flag = std::any_of(words.begin(), words.end(), [](const auto& word) {
+      return word == "--set" || word == "--rate" || word == "--to";
+    });
+    if (!message && dynamic_cast<const CLI::ExtrasError*>(&e) && one_value_flag) {
+      message = std::string(e.what()) +
+                " (--set, --rate and --to take one value each: repeat the flag for the next)";
+    }
     // The help of the command that was being read: 'epochcost history check --help'.
     std::string command = "epochcost";
     for (const CLI::App* level : command_path(app))
@@ -271,6 +321,7 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
     return static_cast<int>(ExitCode::bad_input);
   }
 
+  a.rates = parse_rates(a.rate_options, a.currency);
   a.threshold_pct += 0.0; // -0 is 0, and printed so
   a.command_name = app.get_subcommands().front()->get_name();
   const std::vector<std::pair<const CLI::App*, Command>> commands = {

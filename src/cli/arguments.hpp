@@ -3,6 +3,7 @@
 // be without reading a file. CLI11 stays behind this header.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -53,6 +54,7 @@ struct Arguments {
   std::string pricing_file;
   std::string currency;
   std::vector<std::string> rate_options; // FROM=X
+  std::map<std::string, double> rates;   // the options read: 1 FROM is X of `currency`
   std::size_t baseline = 1;              // 1-based row
   std::string plot_file;
 
@@ -66,7 +68,8 @@ struct Arguments {
 };
 
 // The arguments, or the exit status when there is nothing to run: 0 after --help or --version
-// (printed), 2 after a usage error (explained on standard error).
+// (printed), 2 after a usage error (explained on standard error). InputError for a bad --rate or
+// --currency.
 std::variant<Arguments, int> parse_arguments(int argc, char** argv);
 
 } // namespace epochcost::cli

@@ -3,7 +3,6 @@
 #include "arguments.hpp"
 #include "compare/compare.hpp"
 #include "config/loader.hpp"
-#include "cost/cost_model.hpp"
 #include "hardware/gpu_specs.hpp"
 #include "history/commands.hpp"
 #include "log/log.hpp"
@@ -27,11 +26,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <unistd.h>
 
@@ -138,6 +135,12 @@ void emit(const std::string& text, const Arguments& a) {
 }
 
 nlohmann::json read_result_file(const std::string& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec) && file.size() > 4 && file[3] == '=' &&
+      config::is_currency_code(file.substr(0, 3))) {
+    throw InputError("'" + file + "' is no result file but looks like a rate: give --rate once " +
+                     "per rate, e.g. --rate USD=0.9 --rate CNY=0.14");
+  }
   try {
     return nlohmann::json::parse(read_text_file(file, "result"));
   } catch (const nlohmann::json::exception& e) {
@@ -151,46 +154,6 @@ void report_plot(const plot::Outcome& outcome) {
     log::info(outcome.message);
   else
     log::warn(outcome.message);
-}
-
-// --rate FROM=X pairs for --currency; InputError naming the bad one.
-std::map<std::string, double> parse_rates(const std::vector<std::string>& options,
-                                          const std::string& currency) {
-  using config::is_currency_code;
-  if (!currency.empty() && !is_currency_code(currency)) {
-    throw InputError("--currency: '" + currency + "' is not a 3-letter upper-case code");
-  }
-  if (currency.empty() && !options.empty()) throw InputError("--rate: needs --currency");
-  std::map<std::string, double> rates;
-  for (const auto& option : options) {
-    const auto equals = option.find('=');
-    const std::string from = option.substr(0, equals);
-    const std::string number = equals == std::string::npos ? "" : option.substr(equals + 1);
-    double rate = 0;
-    try {
-      std::size_t used = 0;
-      // Decimal notation only: stod also reads " 0.14" and "0x1p-3".
-      if (number.find_first_not_of("0123456789+-.eE") == std::string::npos)
-        rate = std::stod(number, &used);
-      if (used != number.size()) rate = 0;
-    } catch (const std::exception&) {
-      rate = 0;
-    }
-    if (!is_currency_code(from) || !(std::isfinite(rate) && rate > 0)) {
-      throw InputError("--rate: expected FROM=X with a currency code and a rate > 0, e.g. "
-                       "--rate CNY=0.14; got '" +
-                       option + "'");
-    }
-    if (from == currency && rate != 1) {
-      throw InputError("--rate: " + from + " is the --currency itself, its rate is 1; got '" +
-                       option + "'");
-    }
-    if (const auto known = rates.find(from); known != rates.end() && known->second != rate) {
-      throw InputError("--rate: " + from + " is given twice with different rates");
-    }
-    rates[from] = rate;
-  }
-  return rates;
 }
 
 // A single progress line on a terminal's stderr, redrawn at most ten times a second.
@@ -260,19 +223,19 @@ int history_command(const Arguments& a, report::Format format) {
 }
 
 int compare_command(const Arguments& a, report::Format format) {
-  const auto rates = parse_rates(a.rate_options, a.currency);
   std::optional<pipeline::Repricing> repricing;
   if (!a.pricing_file.empty()) {
     repricing = pipeline::load_repricing(a.pricing_file);
     log::info("re-pricing " + std::to_string(a.result_files.size()) + " result(s) with " +
               a.pricing_file);
   }
+  // Every file is read before any is priced: a file that cannot be read is named first.
   std::vector<compare::Run> runs;
-  for (const auto& file : a.result_files) {
-    nlohmann::json result = read_result_file(file);
+  for (const auto& file : a.result_files)
+    runs.push_back({file, read_result_file(file)});
+  for (auto& [file, result] : runs) {
     if (repricing) result = pipeline::reprice(result, file, *repricing, a.pricing_file);
-    if (!a.currency.empty()) result = pipeline::convert_currency(result, file, a.currency, rates);
-    runs.push_back({file, std::move(result)});
+    if (!a.currency.empty()) result = pipeline::convert_currency(result, file, a.currency, a.rates);
   }
   const auto comparison = compare::compare(runs, a.baseline - 1);
   check_output_target(a.output);
@@ -379,7 +342,6 @@ int run_main(int argc, char** argv) {
   }
   const auto format = gbench ? report::Format::json : report::parse_format(a.format);
   check_outputs_are_not_inputs(a);
-  if (a.budget) cost::check_budget(*a.budget);
   switch (a.command) {
   case Command::gpus:
     check_output_target(a.output);

@@ -469,6 +469,12 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   const auto rate_first =
       json_of(run_cli("compare --rate CNY=0.14" + files + " --currency USD --format json"));
   EXPECT_EQ(rate_first["rows"].size(), 3u);
+  // Two rates after one flag: the second is taken for a file, and said to look like a rate.
+  const auto two = run_cli("compare" + files + " --currency EUR --rate USD=0.9 CNY=0.14");
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.err.find("'CNY=0.14' is no result file but looks like a rate: give --rate once"),
+            std::string::npos)
+      << two.err;
   const auto no_rate = run_cli("compare" + files + " --currency USD");
   EXPECT_EQ(no_rate.exit_code, 2);
   EXPECT_NE(no_rate.err.find("give --rate CNY="), std::string::npos) << no_rate.err;
@@ -1221,6 +1227,8 @@ TEST(Cli, AnUnknownCommandIsNamed) {
             std::string::npos)
       << output.err;
   for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"estimate " + default_config + " --t-batch 1 --set epochs=2 seed=3",
+            "not expected: seed=3 (--set, --rate and --to take one value each"},
            {"", "a command is required: run, estimate"},
            {"--bogus", "unknown option '--bogus'; the commands are run, estimate"},
            {"history", "history: a command is required: import, list"},

@@ -24,7 +24,7 @@ void check_target(const std::string& history_file);
 std::string record(const std::string& history_file, const nlohmann::json& result);
 [[nodiscard]] std::string list(const std::string& history_file, const std::string& workload,
                                const std::string& gpu, report::Format format);
-// The runs as series over time: grouped by workload × GPU (groups in the order of their first
+// The runs grouped by series (Entry::series; in the order of their first
 // record), each group oldest first. Read once, so that the report and the plot show the same runs
 // while a nightly job keeps recording.
 [[nodiscard]] std::vector<Entry> trend_series(const std::string& history_file,

@@ -95,16 +95,16 @@ struct Finding {
 };
 
 struct CheckReport {
-  std::vector<Finding> findings; // one per workload × GPU × metric with enough history
+  std::vector<Finding> findings; // one per series × metric with enough history
   // Groups with fewer than 3 earlier runs, and costs with fewer than 3 earlier runs in the latest
   // run's currency.
   std::vector<std::string> skipped;
   [[nodiscard]] bool regressed() const;
 };
 
-// For the latest run of each workload × GPU against the median of its previous `window` runs (at
-// least 3): a regression when the slowdown (or cost rise) exceeds threshold_pct and the 95%
-// confidence intervals do not overlap. Costs are compared only with earlier runs priced in the
+// For the latest run of each series (Entry::series) against the median of its previous `window`
+// runs (at least 3): a regression when the slowdown (or cost rise) exceeds threshold_pct and the
+// 95% confidence intervals do not overlap. Costs are compared only with earlier runs priced in the
 // latest run's currency (T_batch with all); the finding says how many others it left out.
 [[nodiscard]] CheckReport check(const std::vector<Entry>& entries, double threshold_pct,
                                 std::size_t window);

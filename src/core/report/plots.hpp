@@ -17,9 +17,9 @@ namespace epochcost::report {
 // Two panels, one bar per row: cost per epoch (with its 95% interval) and epoch time.
 [[nodiscard]] plot::Figure comparison_figure(const compare::Comparison& comparison);
 
-// T_batch and cost per epoch over time, one line per workload × GPU, in the order of `entries`
-// (each group's runs oldest first). Costs in different currencies go to separate panels, one per
-// currency, rather than onto one axis.
+// T_batch and cost per epoch over time, one line per series (Entry::series), in the order of
+// `entries` (each group's runs oldest first). Costs in different currencies go to separate panels,
+// one per currency, rather than onto one axis.
 [[nodiscard]] plot::Figure trend_figure(const std::vector<history::Entry>& entries);
 
 } // namespace epochcost::report
