@@ -90,13 +90,17 @@ void check_plot_target(const std::string& plot_file, const std::string& output) 
 // What a command writes must not be what it reads: --output c.yaml would replace the config the
 // report comes from, --output h.sqlite the history.
 void check_outputs_are_not_inputs(const Arguments& a) {
-  std::vector<std::pair<std::string, std::string>> inputs = {
-      {a.config_path, "the config"},
-      {a.result_file, "the result file"},
-      {a.pricing_file, "the --pricing file"},
-      {a.history_file, "the --history file"}};
+  struct Input {
+    std::string path;
+    std::string what;
+    bool may_be_created = false; // a history is created by the first run recorded in it
+  };
+  std::vector<Input> inputs = {{a.config_path, "the config"},
+                               {a.result_file, "the result file"},
+                               {a.pricing_file, "the --pricing file"},
+                               {a.history_file, "the --history file", true}};
   for (const auto& file : a.result_files)
-    inputs.emplace_back(file, "a result file");
+    inputs.push_back({file, "a result file"});
   std::vector<std::pair<std::string, std::string>> outputs = {{a.output, "--output"}};
   if (!a.plot_file.empty()) {
     const plot::Files files = plot::files_for(a.plot_file);
@@ -104,14 +108,14 @@ void check_outputs_are_not_inputs(const Arguments& a) {
       outputs.emplace_back(written.string(), "--plot");
   }
   for (const auto& [output, flag] : outputs) {
-    for (const auto& [input, what] : inputs) {
-      if (output.empty() || input.empty()) continue;
-      // A history may be created by the command; other inputs are files that exist (a catalog
-      // named without a path, --pricing ciuic, is not one in this directory).
+    for (const auto& input : inputs) {
+      if (output.empty() || input.path.empty()) continue;
+      // Other inputs are files that exist: a catalog named without a path (--pricing ciuic) is
+      // no file of this directory.
       std::error_code ec;
-      if (what != "the --history file" && !std::filesystem::is_regular_file(input, ec)) continue;
-      if (same_file(output, input)) {
-        throw InputError(flag + ": '" + output + "' is " + what + " (" + input +
+      if (!input.may_be_created && !std::filesystem::is_regular_file(input.path, ec)) continue;
+      if (same_file(output, input.path)) {
+        throw InputError(flag + ": '" + output + "' is " + input.what + " (" + input.path +
                          "), which this command reads; choose another name");
       }
     }

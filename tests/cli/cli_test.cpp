@@ -1119,7 +1119,10 @@ TEST_F(RunTest, GoogleBenchmarkJsonForDashboards) {
 }
 
 TEST(BadInput, FindMaxBatchRefusesTheFlagsOfAMeasurement) {
-  for (const std::string flag : {"--budget 5", "--validate-epoch", "--history /tmp/never.sqlite"}) {
+  const ScratchDir dir;
+  const std::string history = (dir / "never.sqlite").string();
+  for (const std::string& flag :
+       {std::string("--budget 5"), std::string("--validate-epoch"), "--history " + history}) {
     const auto output = run_cli("run " + default_config + " --find-max-batch " + flag);
     EXPECT_EQ(output.exit_code, 2) << flag;
     const std::string name = flag.substr(0, flag.find(' '));
@@ -1127,7 +1130,7 @@ TEST(BadInput, FindMaxBatchRefusesTheFlagsOfAMeasurement) {
               std::string::npos)
         << output.err;
   }
-  EXPECT_FALSE(std::filesystem::exists("/tmp/never.sqlite"));
+  EXPECT_FALSE(std::filesystem::exists(history));
 }
 
 TEST_F(RunTest, InterruptExits130WithoutAReport) {
@@ -1356,6 +1359,8 @@ TEST(Cli, NoOutputReplacesAFileTheCommandReads) {
            {"estimate c.yaml --t-batch 0.1 --output ./c.yaml", "is the config (c.yaml)"},
            {"compare r.json --output r.json", "is a result file (r.json)"},
            {"compare r.json --output linked.json", "is a result file (r.json)"},
+           {"compare r.json --plot ./r.json", "--plot: './r.json' is a result file (r.json)"},
+           {"compare r.json --pricing c.yaml --output c.yaml", "is the --pricing file (c.yaml)"},
            {"compare r.json --output x.md", ""},
            {"run c.yaml --history out.json --output out.json", "is the --history file"}}) {
     const auto output = run_cli(command, "cd " + dir.path().string() + " &&");

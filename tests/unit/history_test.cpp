@@ -41,15 +41,26 @@ TEST(HistoryCheck, SlowerBeyondTheThresholdWithSeparatedIntervalsIsARegression) 
 }
 
 TEST(HistoryCheck, OnlyRunsOfOneBatchAndDeviceCountAreCompared) {
-  std::vector<Entry> runs = {run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.40, 0.01)};
-  runs.back().batch_size = 64; // twice the samples per step: a slower step, not a slower GPU
+  std::vector<Entry> runs = {run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01),
+                             run(1.00, 0.01), run(1.40, 0.01), run(1.40, 0.01)};
+  for (auto& e : runs) {
+    e.batch_size = 32;
+    e.devices = 1;
+  }
+  runs[4].batch_size = 64; // twice the samples per step: a slower step, not a slower GPU
+  runs[5].devices = 4;     // the same batch on four devices: a step of the whole job
   const auto report = check(runs, 5, 5);
   EXPECT_FALSE(report.regressed());
+  EXPECT_EQ(step_finding(report).batch_size, 32); // the four runs at 32 × 1 are checked
   ASSERT_EQ(report.skipped.size(), 2u);
-  EXPECT_NE(report.skipped[0].find("batch 0 × 0: 2 earlier run(s), 3 needed"), std::string::npos)
+  EXPECT_NE(report.skipped[0].find("batch 64 × 1: 0 earlier run(s)"), std::string::npos)
       << report.skipped[0];
-  EXPECT_NE(report.skipped[1].find("batch 64 × 0: 0 earlier run(s)"), std::string::npos)
+  EXPECT_NE(report.skipped[1].find("batch 32 × 4: 0 earlier run(s)"), std::string::npos)
       << report.skipped[1];
+  // The same slow runs at the shape of the others are a regression.
+  runs[4].batch_size = 32;
+  runs[5].devices = 1;
+  EXPECT_TRUE(check(runs, 5, 5).regressed());
 }
 
 TEST(HistoryCheck, TheLatestRunIsTheLatestMeasuredNotTheLastRecorded) {
