@@ -505,7 +505,8 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   const auto broken =
       run_cli("compare " + (dir / "damaged.json").string() + " --currency USD --rate CNY=0.14");
   EXPECT_EQ(broken.exit_code, 2);
-  EXPECT_NE(broken.err.find("damaged.json: the result has no cost.currency"), std::string::npos)
+  EXPECT_NE(broken.err.find("damaged.json: the result has no cost (so no cost.currency)"),
+            std::string::npos)
       << broken.err;
   const auto runpod = run_cli("compare" + files + " --pricing runpod");
   EXPECT_EQ(runpod.exit_code, 2);

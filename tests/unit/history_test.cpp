@@ -167,10 +167,10 @@ TEST_F(HistoryStore, ImportRefusesDamagedResultsNamingTheFileAndTheKey) {
   EXPECT_EQ(recorded(damaged), "r.json: config.precision is not a string, got false");
   damaged = result(0.05);
   damaged["environment"] = nullptr;
-  EXPECT_EQ(recorded(damaged), "r.json: the result has no environment.device");
+  EXPECT_EQ(recorded(damaged), "r.json: the result has no environment (so no environment.device)");
   damaged = result(0.05);
   damaged.erase("epoch");
-  EXPECT_EQ(recorded(damaged), "r.json: the result has no epoch.devices_measured");
+  EXPECT_EQ(recorded(damaged), "r.json: the result has no epoch (so no epoch.devices_measured)");
   damaged = result(0.05);
   damaged["environment"]["timestamp"] = "yesterday";
   EXPECT_NE(recorded(damaged).find("r.json: environment.timestamp: must be an RFC 3339"),

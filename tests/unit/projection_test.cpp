@@ -120,7 +120,9 @@ TEST(Projection, RefusesWhatItCannotProjectNamingWhy) {
   expect_refused(unknown, {"H200"}, "'NVIDIA Voodoo 5' is not in the GPU spec table");
   auto partial = fixture();
   partial["timing"]["phases"].erase("optimizer");
-  expect_refused(partial, {"H200"}, "r.json: the result has no timing.phases.optimizer.mean");
+  expect_refused(
+      partial, {"H200"},
+      "r.json: the result has no timing.phases.optimizer (so no timing.phases.optimizer.mean)");
   auto zero = fixture();
   zero["timing"]["t_batch_s"]["mean"] = 0;
   expect_refused(zero, {"H200"},

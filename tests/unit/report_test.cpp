@@ -323,7 +323,7 @@ TEST(ResultReader, ReadsNameWhatIsMissingAndApplyTheRanges) {
   const auto no_epoch = with(fixture, "epoch", nullptr);
   EXPECT_EQ(
       refusal([&] { (void)report::ResultReader(no_epoch, "r.json").number("epoch.seconds"); }),
-      "r.json: the result has no epoch.seconds");
+      "r.json: the result has no epoch (so no epoch.seconds)");
   const auto negative = with(fixture, "cost.per_epoch", -3);
   EXPECT_EQ(
       refusal([&] { (void)report::ResultReader(negative, "r.json").number("cost.per_epoch"); }),
@@ -362,7 +362,7 @@ TEST(CompareResults, HandEditedFiguresAreBadInputNamingTheFileAndTheKey) {
   EXPECT_EQ(compared(with(a100, "epoch.devices_billed", "4")),
             "a.json: epoch.devices_billed is not an integer, got \"4\"");
   EXPECT_EQ(compared(with(a100, "epoch", nullptr)),
-            "a.json: the result has no epoch.devices_measured");
+            "a.json: the result has no epoch (so no epoch.devices_measured)");
   auto no_config = a100;
   no_config.erase("config");
   EXPECT_EQ(compared(no_config), "a.json: the result has no config");

@@ -214,10 +214,17 @@ const nlohmann::json* ResultReader::find(const std::string& path) const {
 }
 
 const nlohmann::json& ResultReader::at(const std::string& path) const {
-  // A null on the way (a null epoch) is "no epoch.seconds" as much as a missing key is.
   const nlohmann::json* node = find(path);
-  if (!node || node->is_null()) throw InputError(file_ + ": the result has no " + path);
-  return *node;
+  if (node && !node->is_null()) return *node;
+  // The first section missing (or null) on the way is what is missing: "no epoch", not only
+  // "no epoch.seconds".
+  for (auto dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
+    if (!has(path.substr(0, dot))) {
+      throw InputError(file_ + ": the result has no " + path.substr(0, dot) + " (so no " + path +
+                       ")");
+    }
+  }
+  throw InputError(file_ + ": the result has no " + path);
 }
 
 bool ResultReader::has(const std::string& path) const {
