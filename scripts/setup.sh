@@ -54,8 +54,9 @@ probe libsqlite3-dev '/usr/include/sqlite3.h'
 probe nlohmann-json3-dev '/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake' /usr/include/nlohmann/json.hpp
 probe_optional gnuplot-nox gnuplot  # the images of --plot; without it, the data and the script only
 
-# --- torch: an explicit Python, then the project's virtual env, then the system Python; install
-# into the virtual env only when none of them has it.
+# --- torch: an explicit Python, then the project's virtual env, then the system Python (unless a
+# package index is named: that asks for a torch from it); install into the virtual env only when
+# none of them has it.
 has_torch() { "$1" -c 'import torch' >/dev/null 2>&1; }
 torch_python=""
 if [[ -n ${EPOCHCOST_TORCH_PYTHON:-} ]]; then
@@ -63,7 +64,8 @@ if [[ -n ${EPOCHCOST_TORCH_PYTHON:-} ]]; then
   torch_python=$EPOCHCOST_TORCH_PYTHON
 elif [[ -x $venv/bin/python ]] && has_torch "$venv/bin/python"; then
   torch_python=$venv/bin/python
-elif command -v python3 >/dev/null 2>&1 && has_torch "$(command -v python3)"; then
+elif [[ -z ${EPOCHCOST_TORCH_INDEX_URL:-} ]] && command -v python3 >/dev/null 2>&1 &&
+  has_torch "$(command -v python3)"; then
   torch_python=$(command -v python3)
 elif command -v python3 >/dev/null 2>&1 && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need_packages+=(python3-venv)  # Debian's python3 makes virtual envs only with this
