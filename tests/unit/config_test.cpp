@@ -311,6 +311,14 @@ TEST(Config, ARequiredSectionSetToNullIsReadAsEmpty) {
   EXPECT_FALSE(parse(valid_config, {"model=null"}, Purpose::estimate).model.has_value());
 }
 
+TEST(Config, TextWithControlCharactersIsRefused) {
+  EXPECT_EQ(error_of(valid_config, {"device=\"cpu\\r\""}),
+            "--set device=\"cpu\\r\": device: must not hold control characters; holds U+000D at 4");
+  EXPECT_NE(error_of(valid_config, {"name=\"a\\e[31mred\""}).find("holds U+001B at 2"),
+            std::string::npos);
+  EXPECT_EQ(parse(valid_config, {"name=\"tab\\tok\""}).name, "tab\tok");
+}
+
 TEST(Config, EditDistance) {
   EXPECT_EQ(edit_distance("batch_sise", "batch_size"), 1u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);

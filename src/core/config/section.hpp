@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <optional>
@@ -340,7 +341,20 @@ public:
       invalid(key, "must be a non-empty string, got " + describe(*node));
       return std::nullopt;
     }
-    return node->Scalar();
+    // A carriage return or an escape sequence in a name is a pasting accident, and one that
+    // would reach the terminal through every report.
+    const std::string& value = node->Scalar();
+    const auto control = std::find_if(value.begin(), value.end(), [](char c) {
+      return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+    });
+    if (control != value.end()) {
+      char code[8];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned char>(*control));
+      invalid(key, std::string("must not hold control characters; holds ") + code + " at " +
+                       std::to_string(control - value.begin() + 1));
+      return std::nullopt;
+    }
+    return value;
   }
 
   // A currency as ISO 4217 writes it; anything else is named as wrong.
