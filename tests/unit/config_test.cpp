@@ -319,6 +319,32 @@ TEST(Config, TextWithControlCharactersIsRefused) {
   EXPECT_EQ(parse(valid_config, {"name=\"tab\\tok\""}).name, "tab\tok");
 }
 
+TEST(Config, AResNetMicroBatchOfOneAtOneByOneIsRefused) {
+  const auto resnet = [](const std::string& data) {
+    return error_of(replace(replace(valid_config,
+                                    "model: {name: mlp, input_dim: 100, hidden: [], output_dim: 1, "
+                                    "loss: mse}",
+                                    "model: {name: resnet, depth: 18, image_size: 32}"),
+                            "data: {samples: 10000, batch_size: 32, drop_last: false}", data));
+  };
+  EXPECT_NE(resnet("data: {samples: 100, batch_size: 1}").find("data.batch_size 1 with model"),
+            std::string::npos);
+  // 5 samples in batches of 4: the last step holds one.
+  EXPECT_NE(resnet("data: {samples: 5, batch_size: 4}")
+                .find("the epoch's last step trains a micro-batch of 1 sample"),
+            std::string::npos);
+  EXPECT_EQ(resnet("data: {samples: 5, batch_size: 4, drop_last: true}"), "");
+  EXPECT_EQ(resnet("data: {samples: 6, batch_size: 4}"), "");
+  // Larger images end above 1×1.
+  EXPECT_EQ(error_of(replace(replace(valid_config,
+                                     "model: {name: mlp, input_dim: 100, hidden: [], output_dim: "
+                                     "1, loss: mse}",
+                                     "model: {name: resnet, depth: 18, image_size: 33}"),
+                             "data: {samples: 10000, batch_size: 32, drop_last: false}",
+                             "data: {samples: 5, batch_size: 1}")),
+            "");
+}
+
 TEST(Config, EditDistance) {
   EXPECT_EQ(edit_distance("batch_sise", "batch_size"), 1u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);

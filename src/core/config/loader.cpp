@@ -372,6 +372,36 @@ void check_model_data(Section& root, Config& config, const std::optional<LoraSpe
   }
 }
 
+// A ResNet at 32×32 pixels ends at 1×1, where BatchNorm in training needs two samples per
+// channel: a micro-batch of one sample (batch_size 1, or the epoch's partial last step) would fail
+// after the measurement in LibTorch, as it would in the user's own training.
+void check_batch_norm(Section& root, const Config& config, std::int64_t per_step) {
+  const auto* resnet = config.model ? std::get_if<ResNetSpec>(&*config.model) : nullptr;
+  constexpr std::int64_t reduction = 32; // five stride-2 stages
+  if (!resnet || resnet->image_size > reduction || per_step <= 0) return;
+  const auto& data = config.data;
+  if (data.batch_size == 1) {
+    root.invalid("data", "data.batch_size 1 with model.image_size " +
+                             std::to_string(resnet->image_size) +
+                             ": BatchNorm at the last stage's 1×1 needs 2 samples or more in "
+                             "training; use a batch of 2 or more, or an image_size above 32");
+    return;
+  }
+  if (data.drop_last || data.samples <= 0) return;
+  // The last step of the epoch, shared by the devices, in micro-batches of batch_size.
+  const std::int64_t devices = config.pricing.gpus;
+  const std::int64_t remaining = (data.samples - 1) % (per_step * devices) + 1;
+  const std::int64_t last_share = (remaining + devices - 1) / devices;
+  if (last_share % data.batch_size == 1) {
+    root.invalid("data", "the epoch's last step trains a micro-batch of 1 sample (data.samples " +
+                             std::to_string(data.samples) +
+                             "), and BatchNorm at the last stage's 1×1 (model.image_size " +
+                             std::to_string(resnet->image_size) +
+                             ") needs 2 or more in training; set data.drop_last: true, "
+                             "another data.samples, or an image_size above 32");
+  }
+}
+
 Config validate(const YAML::Node& document, const std::string& source,
                 std::map<std::string, std::string> origins, Purpose purpose) {
   Diagnostics diagnostics(source, std::move(origins));
@@ -433,6 +463,7 @@ Config validate(const YAML::Node& document, const std::string& source,
                              std::to_string(config.train.accumulation_steps) +
                              "): the epoch would have no step");
   }
+  check_batch_norm(root, config, per_step);
   if (!diagnostics.empty()) diagnostics.raise();
   return config;
 }
