@@ -10,9 +10,19 @@
 #   EPOCHCOST_VENV             where the virtual env lives (default ~/.local/share/epochcost/venv,
 #                              outside the clone so a fresh clone does not download torch again)
 #   EPOCHCOST_BUILD_DIR        build directory (default <repo>/build)
-#   EPOCHCOST_SKIP_APT         never install system packages (offline machines); CMAKE_PREFIX_PATH
+#   EPOCHCOST_SKIP_APT=1       never install system packages (offline machines); CMAKE_PREFIX_PATH
 #                              in the environment can point the build at libraries elsewhere
+#
+#   scripts/setup.sh [--help]  (no other arguments: the settings above are the environment's)
 set -euo pipefail
+
+case ${1:-} in
+  "") ;;
+  -h | --help) sed -n '2,/^set -euo/{/^set -euo/d; s/^# \{0,1\}//; p}' "${BASH_SOURCE[0]}"; exit 0 ;;
+  *) echo "[setup] error: unknown argument '$1'; scripts/setup.sh takes none (see --help)" >&2; exit 2 ;;
+esac
+skip_apt=${EPOCHCOST_SKIP_APT:-0}
+[[ $skip_apt == 0 ]] && skip_apt=""
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 torch_version=${EPOCHCOST_TORCH_VERSION:-2.11.0}
@@ -71,7 +81,7 @@ elif command -v python3 >/dev/null 2>&1 && ! python3 -c 'import venv, ensurepip'
   need_packages+=(python3-venv)  # Debian's python3 makes virtual envs only with this
 fi
 
-if ((${#need_packages[@]})) && [[ -n ${EPOCHCOST_SKIP_APT:-} ]]; then
+if ((${#need_packages[@]})) && [[ -n $skip_apt ]]; then
   say "not installing (EPOCHCOST_SKIP_APT): ${need_packages[*]}; the build says what it lacks"
 elif ((${#need_packages[@]})); then
   say "installing ${need_packages[*]}"
@@ -89,7 +99,7 @@ elif ((${#need_packages[@]})); then
 fi
 if ((${#optional_packages[@]})); then
   without="--plot then writes the data and a gnuplot script, but no image"
-  if [[ -n ${EPOCHCOST_SKIP_APT:-} ]] || ! command -v apt-get >/dev/null 2>&1 ||
+  if [[ -n $skip_apt ]] || ! command -v apt-get >/dev/null 2>&1 ||
     { [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; }; then
     say "optional, not installed: ${optional_packages[*]} ($without)"
   else
