@@ -1009,6 +1009,15 @@ TEST_F(RunTest, MoreBilledGpusThanMeasuredIsFlaggedAsAnAssumption) {
               j["timing"]["t_batch_s"]["mean"].get<double>() / 0.9, 1e-15);
 }
 
+TEST_F(RunTest, Tf32OnTheCpuSaysItRanInFp32) {
+  const auto j = json_of(run_cli("run " + default_config + quick +
+                                 " --set device=cpu --set precision=tf32 --format json"));
+  const auto& notes = j["notes"];
+  EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const nlohmann::json& note) {
+    return note.get<std::string>().find("on cpu the step ran in fp32") != std::string::npos;
+  })) << notes.dump();
+}
+
 TEST_F(RunTest, OutOfMemoryExitsThreeNamingTheSettings) {
   const ScratchDir dir;
   // 10^6 × 10^6 fp32 weights: 4 TB, refused by the allocator at once.

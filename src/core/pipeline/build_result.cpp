@@ -213,10 +213,19 @@ report::Result build_run_result(const config::Config& config,
                              "the measured step, not the scaling assumption");
     }
   }
-  if (std::abs(result.timing->instrumentation_overhead_pct) > 5) {
-    result.notes.push_back("per-phase timing slowed the step by " +
-                           percent(result.timing->instrumentation_overhead_pct) +
+  const double overhead_pct = result.timing->instrumentation_overhead_pct;
+  if (overhead_pct > 5) {
+    result.notes.push_back("per-phase timing slowed the step by " + percent(overhead_pct) +
                            "; T_batch comes from the uninstrumented pass");
+  } else if (overhead_pct < -5) {
+    result.notes.push_back("the instrumented pass ran " + percent(-overhead_pct) +
+                           " faster than the uninstrumented one: the machine's speed changed "
+                           "between them; T_batch comes from the uninstrumented pass");
+  }
+  if (config.precision == config::Precision::tf32 && !device.device.starts_with("cuda")) {
+    result.notes.push_back(
+        "precision tf32 sets the TF32 mode of CUDA matmuls and convolutions; on " + device.device +
+        " the step ran in fp32");
   }
   if (measurement.skipped_steps > 0) {
     result.notes.push_back("fp16: the loss scaler skipped " +
