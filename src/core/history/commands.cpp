@@ -18,6 +18,11 @@ namespace epochcost::history {
 
 namespace {
 
+// [low, high], or null where there is none (an estimate), as the result files write intervals.
+nlohmann::json interval_json(const std::optional<double>& low, const std::optional<double>& high) {
+  return low && high ? nlohmann::json::array({*low, *high}) : nlohmann::json(nullptr);
+}
+
 // One recorded run, as `list --format json` prints it.
 nlohmann::json entry_json(const Entry& e) {
   return {{"id", e.id},
@@ -27,11 +32,9 @@ nlohmann::json entry_json(const Entry& e) {
           {"gpu", e.gpu},
           {"config_hash", e.config_hash},
           {"t_batch_s", e.t_batch_s},
-          {"t_batch_ci95",
-           {report::optional_json(e.t_batch_ci95_low), report::optional_json(e.t_batch_ci95_high)}},
+          {"t_batch_ci95", interval_json(e.t_batch_ci95_low, e.t_batch_ci95_high)},
           {"cost_per_epoch", e.cost_per_epoch},
-          {"cost_per_epoch_ci95",
-           {report::optional_json(e.cost_ci95_low), report::optional_json(e.cost_ci95_high)}},
+          {"cost_per_epoch_ci95", interval_json(e.cost_ci95_low, e.cost_ci95_high)},
           {"currency", e.currency},
           {"batch_size", e.batch_size},
           {"devices", e.devices}};
