@@ -233,6 +233,17 @@ int compare_command(const Arguments& a, report::Format format) {
     log::info("re-pricing " + std::to_string(a.result_files.size()) + " result(s) with " +
               a.pricing_file);
   }
+  // A file twice (a glob and a name for it) would be two rows of one run.
+  for (std::size_t i = 0; i < a.result_files.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (std::filesystem::exists(a.result_files[i], ec) &&
+          same_file(a.result_files[i], a.result_files[j])) {
+        throw InputError("compare: '" + a.result_files[i] + "' is given twice (files " +
+                         std::to_string(j + 1) + " and " + std::to_string(i + 1) + ")");
+      }
+    }
+  }
   // Every file is read before any is priced: a file that cannot be read is named first.
   std::vector<compare::Run> runs;
   for (const auto& file : a.result_files)

@@ -469,6 +469,9 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   const auto rate_first =
       json_of(run_cli("compare --rate CNY=0.14" + files + " --currency USD --format json"));
   EXPECT_EQ(rate_first["rows"].size(), 3u);
+  const auto twice = run_cli("compare" + files + fixtures({"v100x4"}));
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("is given twice (files 2 and 4)"), std::string::npos) << twice.err;
   // Two rates after one flag: the second is taken for a file, and said to look like a rate.
   const auto two = run_cli("compare" + files + " --currency EUR --rate USD=0.9 CNY=0.14");
   EXPECT_EQ(two.exit_code, 2);
