@@ -162,7 +162,8 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
   app.fallthrough();
   app.set_version_flag("--version", std::string(build_info::version()) + " (" +
                                         build_info::git_revision() + ")");
-  app.add_option("--log-level", a.log_level, "trace | debug | info | warn | error | off");
+  app.add_option("--log-level", a.log_level,
+                 "trace | debug | info | warn (or warning) | error | off");
 
   const auto add_config = [&](CLI::App& command) {
     command.add_option("config", a.config_path, "YAML config")->required()->check(non_empty);

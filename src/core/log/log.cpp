@@ -29,8 +29,9 @@ Level parse_level(std::string_view name) {
   if (name == "warn" || name == "warning") return Level::warn;
   if (name == "error") return Level::error;
   if (name == "off") return Level::off;
-  throw InputError("--log-level: must be one of trace, debug, info, warn, error, off; got '" +
-                   std::string(name) + "'");
+  throw InputError(
+      "--log-level: must be one of trace, debug, info, warn (or warning), error, off; got '" +
+      std::string(name) + "'");
 }
 
 void set_level(Level level) {
