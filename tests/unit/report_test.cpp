@@ -153,6 +153,13 @@ TEST(CsvReport, OneHeaderOneRowSameWidth) {
     return n;
   };
   EXPECT_EQ(commas(header), commas(row));
+  // A list is one cell, whatever its length: the columns of one job do not depend on it.
+  report::Result longer = run_result();
+  longer.argv = {"epochcost", "run", "job.yaml", "--set", "seed=1"};
+  longer.notes.push_back("another note");
+  const std::string longer_csv = report::render_csv(longer);
+  EXPECT_EQ(longer_csv.substr(0, longer_csv.find('\n')), header);
+  EXPECT_NE(longer_csv.find("\"[\"\"epochcost\"\",\"\"run\"\""), std::string::npos) << longer_csv;
 }
 
 TEST(TextReports, ShowTheHeadlineFigures) {

@@ -7,16 +7,19 @@
 namespace epochcost::report {
 namespace {
 
-// Column names are the JSON paths (timing.t_batch_s.mean), so CSV and JSON never disagree.
+// Column names are the JSON paths (timing.t_batch_s.mean), so CSV and JSON never disagree. A
+// list is one cell of JSON text (as compare writes them): its length (argv, notes) must not change
+// the columns of results of one job.
 void flatten(const nlohmann::json& node, const std::string& path,
              std::vector<std::pair<std::string, std::string>>& columns) {
-  if (node.is_object() || node.is_array()) {
+  if (node.is_object()) {
     if (node.empty()) columns.emplace_back(path, "");
-    std::size_t index = 0;
-    for (auto it = node.begin(); it != node.end(); ++it, ++index) {
-      const std::string key = node.is_object() ? it.key() : std::to_string(index);
-      flatten(*it, path.empty() ? key : path + "." + key, columns);
-    }
+    for (auto it = node.begin(); it != node.end(); ++it)
+      flatten(*it, path.empty() ? it.key() : path + "." + it.key(), columns);
+    return;
+  }
+  if (node.is_array()) {
+    columns.emplace_back(path, node.dump());
     return;
   }
   // A statistic that does not exist is a NaN double in the document (JSON writes it as null).
