@@ -7,11 +7,9 @@
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <unistd.h>
 
 namespace epochcost::history {
@@ -227,13 +225,7 @@ std::vector<Entry> trend_series(const std::string& history_file, const std::stri
                                 const std::string& gpu) {
   const Store store(history_file, Store::Access::read_only);
   auto entries = matching(store, history_file, workload, gpu);
-  std::map<Entry::Series, std::size_t> group_rank;
-  for (const auto& e : entries)
-    group_rank.emplace(e.series(), group_rank.size());
-  std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
-    const auto ra = group_rank.at(a.series()), rb = group_rank.at(b.series());
-    return ra != rb ? ra < rb : a.timestamp < b.timestamp;
-  });
+  sort_by_series(entries);
   return entries;
 }
 

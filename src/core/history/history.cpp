@@ -104,6 +104,16 @@ std::string Entry::series_name() const {
          std::to_string(devices);
 }
 
+void sort_by_series(std::vector<Entry>& entries) {
+  std::map<Entry::Series, std::size_t> rank;
+  for (const auto& e : entries)
+    rank.emplace(e.series(), rank.size());
+  std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    const auto ra = rank.at(a.series()), rb = rank.at(b.series());
+    return ra != rb ? ra < rb : a.timestamp < b.timestamp;
+  });
+}
+
 Record record_of(const report::ResultFile& file) {
   const report::ResultReader r(file);
   r.check();
@@ -378,20 +388,14 @@ bool CheckReport::regressed() const {
 
 CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::size_t window) {
   constexpr std::size_t min_earlier = 3;
-  // Latest is the latest measured, whatever the order the results were recorded in; series in
-  // the order they were first recorded.
-  std::vector<const Entry*> by_time;
-  for (const auto& e : entries)
-    by_time.push_back(&e);
-  std::stable_sort(by_time.begin(), by_time.end(),
-                   [](const Entry* a, const Entry* b) { return a->timestamp < b->timestamp; });
+  // Latest is the latest measured, whatever the order the results were recorded in.
+  std::vector<Entry> sorted = entries;
+  sort_by_series(sorted);
   std::vector<std::vector<const Entry*>> groups;
-  std::map<Entry::Series, std::size_t> group_of;
-  for (const auto& e : entries) {
-    if (group_of.emplace(e.series(), groups.size()).second) groups.emplace_back();
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i == 0 || sorted[i].series() != sorted[i - 1].series()) groups.emplace_back();
+    groups.back().push_back(&sorted[i]);
   }
-  for (const Entry* e : by_time)
-    groups[group_of.at(e->series())].push_back(e);
   CheckReport report;
   for (const auto& runs : groups) {
     const Entry& latest = *runs.back();

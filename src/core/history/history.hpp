@@ -38,6 +38,11 @@ struct Entry {
   [[nodiscard]] std::string series_name() const;
 };
 
+// The runs grouped by series, the series in the order of their first record (entries come in id
+// order), each oldest first by the results' timestamps: how the trend lists them and the check
+// finds each series' latest run.
+void sort_by_series(std::vector<Entry>& entries);
+
 // A result as the history records it: its row, and the result itself with its hash.
 struct Record {
   Entry entry; // id 0 until recorded
