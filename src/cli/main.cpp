@@ -73,23 +73,10 @@ bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
   return !ec_a && !ec_b && canonical_a == canonical_b;
 }
 
-// The plot writes three files next to its image; the report must not be one of them, or the two
-// would overwrite each other.
-void check_plot_target(const std::string& plot_file, const std::string& output) {
-  plot::check_target(plot_file);
-  if (output.empty()) return;
-  const plot::Files files = plot::files_for(plot_file);
-  for (const auto& written : {files.image, files.data, files.script}) {
-    if (same_file(output, written)) {
-      throw InputError("--output: '" + output + "' is also written by --plot " + plot_file +
-                       " (its image, .dat and .gp files); choose another name");
-    }
-  }
-}
-
 // What a command writes must not be what it reads: --output c.yaml would replace the config the
-// report comes from, --output h.sqlite the history.
-void check_outputs_are_not_inputs(const Arguments& a) {
+// report comes from, --output h.sqlite the history. Nor may the report be one of the three files
+// the plot writes next to its image, or the two would overwrite each other.
+void check_outputs(const Arguments& a) {
   struct Input {
     std::string path;
     std::string what;
@@ -104,8 +91,13 @@ void check_outputs_are_not_inputs(const Arguments& a) {
   std::vector<std::pair<std::string, std::string>> outputs = {{a.output, "--output"}};
   if (!a.plot_file.empty()) {
     const plot::Files files = plot::files_for(a.plot_file);
-    for (const auto& written : {files.image, files.data, files.script})
+    for (const auto& written : {files.image, files.data, files.script}) {
+      if (!a.output.empty() && same_file(a.output, written)) {
+        throw InputError("--output: '" + a.output + "' is also written by --plot " + a.plot_file +
+                         " (its image, .dat and .gp files); choose another name");
+      }
       outputs.emplace_back(written.string(), "--plot");
+    }
   }
   for (const auto& [output, flag] : outputs) {
     for (const auto& input : inputs) {
@@ -209,7 +201,7 @@ int history_command(const Arguments& a, report::Format format) {
     return 0;
   case Command::history_trend: {
     check_output_target(a.output);
-    if (!a.plot_file.empty()) check_plot_target(a.plot_file, a.output);
+    if (!a.plot_file.empty()) plot::check_target(a.plot_file);
     // The report goes out first: a plot that fails does not take it along.
     const auto series = history::trend_series(a.history_file, a.workload_filter, a.gpu_filter);
     emit(history::trend(series, format), a);
@@ -254,7 +246,7 @@ int compare_command(const Arguments& a, report::Format format) {
   }
   const auto comparison = compare::compare(runs, a.baseline - 1);
   check_output_target(a.output);
-  if (!a.plot_file.empty()) check_plot_target(a.plot_file, a.output);
+  if (!a.plot_file.empty()) plot::check_target(a.plot_file);
   emit(report::render_comparison(comparison, format), a);
   if (!a.plot_file.empty())
     report_plot(plot::draw(report::comparison_figure(comparison), a.plot_file));
@@ -356,7 +348,7 @@ int run_main(int argc, char** argv) {
     }
   }
   const auto format = gbench ? report::Format::json : report::parse_format(a.format);
-  check_outputs_are_not_inputs(a);
+  check_outputs(a);
   switch (a.command) {
   case Command::gpus:
     check_output_target(a.output);
