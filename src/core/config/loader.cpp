@@ -85,8 +85,8 @@ DataSpec read_data(Section& s) {
 
 OptimizerSpec read_optimizer(Section& s) {
   OptimizerSpec opt;
-  opt.name = enum_choice<OptimizerKind>(s, "name", true, {"sgd", "adam", "adamw"})
-                 .value_or(OptimizerKind::adam);
+  opt.name =
+      enum_choice<OptimizerKind>(s, "name", true, optimizer_names()).value_or(OptimizerKind::adam);
   opt.lr = s.positive_float("lr").value_or(opt.name == OptimizerKind::sgd ? 0.01 : 1e-3);
   const bool sgd = opt.name == OptimizerKind::sgd;
   if (sgd) {
@@ -423,9 +423,8 @@ Config validate(const YAML::Node& document, const std::string& source,
   const auto lora = read_section(root, "lora", false, read_lora);
   config.data = read_section(root, "data", true, read_data).value_or(DataSpec{});
   config.optimizer = read_section(root, "optimizer", run, read_optimizer);
-  config.precision = enum_choice<Precision>(root, "precision", false,
-                                            {"fp32", "tf32", "bf16", "fp16", "bf16-pure"})
-                         .value_or(Precision::fp32);
+  config.precision =
+      enum_choice<Precision>(root, "precision", false, precision_names()).value_or(Precision::fp32);
   config.device = read_device(root);
   config.timing = read_section(root, "timing", false, read_timing).value_or(TimingSpec{});
   config.pricing = read_section(root, "pricing", true, [&](Section& s) {
@@ -496,6 +495,16 @@ PricingDocument load_pricing_document(const std::filesystem::path& path) {
 
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> names = {"mlp", "decoder", "resnet"};
+  return names;
+}
+
+const std::vector<std::string>& precision_names() {
+  static const std::vector<std::string> names = {"fp32", "tf32", "bf16", "fp16", "bf16-pure"};
+  return names;
+}
+
+const std::vector<std::string>& optimizer_names() {
+  static const std::vector<std::string> names = {"sgd", "adam", "adamw"};
   return names;
 }
 

@@ -37,6 +37,10 @@ struct PricingDocument {
 
 // Names of the registered model families, for validation and "did you mean".
 [[nodiscard]] const std::vector<std::string>& model_names();
+// The names config files (and the results that carry them) give precisions and optimizers, in the
+// order of Precision and OptimizerKind.
+[[nodiscard]] const std::vector<std::string>& precision_names();
+[[nodiscard]] const std::vector<std::string>& optimizer_names();
 
 // Edit distance, for "did you mean" suggestions.
 [[nodiscard]] std::size_t edit_distance(const std::string& a, const std::string& b);

@@ -1,5 +1,6 @@
 #include "report/result_reader.hpp"
 
+#include "config/loader.hpp"
 #include "util/errors.hpp"
 
 #include <algorithm>
@@ -43,7 +44,7 @@ struct Rule {
   Kind kind;
   Presence presence = Presence::optional;
   Shape shape = Shape::value;
-  std::vector<std::string> choices = {}; // a text's values, when they are few
+  const std::vector<std::string>* choices = nullptr; // a text's values, when they are few
 };
 
 // 2^53: the integers a double holds exactly, which is how the cost model computes with counts.
@@ -77,16 +78,10 @@ const std::vector<Rule>& rules() {
         // What names the workload and the GPU.
         {"config.model", Kind::object},
         {"config.optimizer", Kind::object},
-        {"config.optimizer.name",
-         Kind::text,
-         Presence::optional,
-         Shape::value,
-         {"sgd", "adam", "adamw"}},
-        {"config.precision",
-         Kind::text,
-         Presence::optional,
-         Shape::value,
-         {"fp32", "tf32", "bf16", "fp16", "bf16-pure"}},
+        {"config.optimizer.name", Kind::text, Presence::optional, Shape::value,
+         &config::optimizer_names()},
+        {"config.precision", Kind::text, Presence::optional, Shape::value,
+         &config::precision_names()},
         {"config.pricing", Kind::object},
         {"config.pricing.gpu", Kind::text},
         {"config.pricing.gpus", Kind::count},
@@ -330,10 +325,10 @@ void ResultReader::check() const {
       continue;
     }
     check_value(*node, rule.kind, rule.path, file_);
-    if (!rule.choices.empty() && std::find(rule.choices.begin(), rule.choices.end(),
-                                           node->get<std::string>()) == rule.choices.end()) {
+    if (rule.choices && std::find(rule.choices->begin(), rule.choices->end(),
+                                  node->get<std::string>()) == rule.choices->end()) {
       std::string names;
-      for (const auto& choice : rule.choices)
+      for (const auto& choice : *rule.choices)
         names += (names.empty() ? "" : ", ") + choice;
       throw InputError(file_ + ": " + rule.path + ": must be one of " + names + ", got " +
                        quoted(*node));
