@@ -193,20 +193,12 @@ void run_windows(Session& s, bool instrumented, NextSize next_size, Take take) {
 // One real epoch through the whole shuffled dataset, timed by the wall clock between two
 // synchronisations: a figure the prediction is checked against. Returns its seconds.
 double run_epoch(Session& s, std::int64_t steps) {
-  const auto& data = s.config.data;
-  const std::int64_t devices = s.config.pricing.gpus;
-  const std::int64_t accumulation = s.config.train.accumulation_steps;
-  const std::int64_t per_step = data.batch_size * accumulation;
   s.synchronize();
   const auto start = Clock::now();
   auto last_report = start;
   for (std::int64_t k = 0; k < steps; ++k) {
-    // This device's share of step k: the last step of an epoch without drop_last is partial.
-    const std::int64_t remaining = data.samples - k * per_step * devices;
-    const std::int64_t samples =
-        data.drop_last ? per_step : std::min(per_step, (remaining + devices - 1) / devices);
     s.check_interrupt();
-    s.step->run(*s.data, k, samples, nullptr);
+    s.step->run(*s.data, k, config::device_step_samples(s.config, k), nullptr);
     if (Clock::now() - last_report > std::chrono::milliseconds(200)) {
       last_report = Clock::now();
       s.progress("epoch", k + 1, steps, 0, 0, seconds_since(start));

@@ -320,12 +320,13 @@ TEST(Config, TextWithControlCharactersIsRefused) {
 }
 
 TEST(Config, AResNetMicroBatchOfOneAtOneByOneIsRefused) {
-  const auto resnet = [](const std::string& data) {
-    return error_of(replace(replace(valid_config,
-                                    "model: {name: mlp, input_dim: 100, hidden: [], output_dim: 1, "
-                                    "loss: mse}",
-                                    "model: {name: resnet, depth: 18, image_size: 32}"),
-                            "data: {samples: 10000, batch_size: 32, drop_last: false}", data));
+  const auto resnet = [](const std::string& data, int gpus = 1) {
+    const std::string model = replace(
+        valid_config, "model: {name: mlp, input_dim: 100, hidden: [], output_dim: 1, loss: mse}",
+        "model: {name: resnet, depth: 18, image_size: 32}");
+    return error_of(
+        replace(replace(model, "data: {samples: 10000, batch_size: 32, drop_last: false}", data),
+                "gpus: 1}", "gpus: " + std::to_string(gpus) + "}"));
   };
   EXPECT_NE(resnet("data: {samples: 100, batch_size: 1}").find("data.batch_size 1 with model"),
             std::string::npos);
@@ -335,6 +336,12 @@ TEST(Config, AResNetMicroBatchOfOneAtOneByOneIsRefused) {
             std::string::npos);
   EXPECT_EQ(resnet("data: {samples: 5, batch_size: 4, drop_last: true}"), "");
   EXPECT_EQ(resnet("data: {samples: 6, batch_size: 4}"), "");
+  // On two devices the last step is shared: 10 samples in steps of 2 × 4 leave 2, one for each
+  // device; on one device they leave 2 for it. 11 on two devices leave 3, two for this device.
+  EXPECT_NE(resnet("data: {samples: 10, batch_size: 4}", 2).find("micro-batch of 1 sample"),
+            std::string::npos);
+  EXPECT_EQ(resnet("data: {samples: 10, batch_size: 4}", 1), "");
+  EXPECT_EQ(resnet("data: {samples: 11, batch_size: 4}", 2), "");
   // Larger images end above 1×1.
   EXPECT_EQ(error_of(replace(replace(valid_config,
                                      "model: {name: mlp, input_dim: 100, hidden: [], output_dim: "

@@ -70,4 +70,13 @@ const char* model_name(const ModelSpec& model) {
   return std::holds_alternative<DecoderSpec>(model) ? "decoder" : "resnet";
 }
 
+std::int64_t device_step_samples(const Config& config, std::int64_t step) {
+  const auto& data = config.data;
+  const std::int64_t devices = config.pricing.gpus;
+  const std::int64_t per_step = data.batch_size * config.train.accumulation_steps;
+  if (data.drop_last) return per_step;
+  const std::int64_t remaining = data.samples - step * per_step * devices;
+  return std::min(per_step, (remaining + devices - 1) / devices);
+}
+
 } // namespace epochcost::config

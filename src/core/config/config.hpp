@@ -182,4 +182,8 @@ struct Config {
 [[nodiscard]] bool is_currency_code(std::string_view code);
 [[nodiscard]] const char* model_name(const ModelSpec& model);
 
+// Samples one of the pricing.gpus devices trains in step `step` of an epoch: batch_size ×
+// accumulation_steps, less in the partial last step of an epoch without drop_last.
+[[nodiscard]] std::int64_t device_step_samples(const Config& config, std::int64_t step);
+
 } // namespace epochcost::config

@@ -375,6 +375,7 @@ void check_model_data(Section& root, Config& config, const std::optional<LoraSpe
 // A ResNet at 32×32 pixels ends at 1×1, where BatchNorm in training needs two samples per
 // channel: a micro-batch of one sample (batch_size 1, or the epoch's partial last step) would fail
 // after the measurement in LibTorch, as it would in the user's own training.
+// `per_step`: the samples of one step of the whole job (0 when too many to count).
 void check_batch_norm(Section& root, const Config& config, std::int64_t per_step) {
   const auto* resnet = config.model ? std::get_if<ResNetSpec>(&*config.model) : nullptr;
   constexpr std::int64_t reduction = 32; // five stride-2 stages
@@ -388,11 +389,9 @@ void check_batch_norm(Section& root, const Config& config, std::int64_t per_step
     return;
   }
   if (data.drop_last || data.samples <= 0) return;
-  // The last step of the epoch, shared by the devices, in micro-batches of batch_size.
-  const std::int64_t devices = config.pricing.gpus;
-  const std::int64_t remaining = (data.samples - 1) % (per_step * devices) + 1;
-  const std::int64_t last_share = (remaining + devices - 1) / devices;
-  if (last_share % data.batch_size == 1) {
+  // The last step of the epoch, in micro-batches of batch_size.
+  const std::int64_t last_step = (data.samples - 1) / per_step;
+  if (device_step_samples(config, last_step) % data.batch_size == 1) {
     root.invalid("data", "the epoch's last step trains a micro-batch of 1 sample (data.samples " +
                              std::to_string(data.samples) +
                              "), and BatchNorm at the last stage's 1×1 (model.image_size " +
