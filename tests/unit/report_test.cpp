@@ -162,6 +162,27 @@ TEST(CsvReport, OneHeaderOneRowSameWidth) {
   EXPECT_NE(longer_csv.find("\"[\"\"epochcost\"\",\"\"run\"\""), std::string::npos) << longer_csv;
 }
 
+TEST(CsvReport, ASectionARunLacksKeepsItsColumnsEmpty) {
+  const auto header = [](const report::Result& r) {
+    const std::string csv = report::render_csv(r);
+    return csv.substr(0, csv.find('\n'));
+  };
+  measure::Measurement unvalidated = measurement();
+  unvalidated.epochs_actual_s.clear();
+  const report::Result plain = pipeline::build_run_result(job(), unvalidated, {"run", {}});
+  ASSERT_FALSE(plain.epoch.validated.has_value());
+  report::Result everything = run_result();
+  pipeline::add_budget(everything, 10.0);
+  ASSERT_TRUE(everything.epoch.validated && everything.budget);
+  // A nightly job's CSV files stack under one header, flags or not, run or estimate.
+  EXPECT_EQ(header(plain), header(everything));
+  EXPECT_EQ(header(pipeline::build_estimate_result(job(), {0.1, std::nullopt}, {"estimate", {}})),
+            header(everything));
+  const std::string csv = report::render_csv(plain);
+  EXPECT_NE(csv.find("epoch.validated.error_pct"), std::string::npos);
+  EXPECT_NE(csv.find("budget.full_epochs"), std::string::npos);
+}
+
 TEST(TextReports, ShowTheHeadlineFigures) {
   const report::Result r = run_result();
   const std::string table = report::render_table(r);

@@ -28,10 +28,10 @@ report::TimingResult summarise_timing(const measure::Measurement& m) {
   timing.instrumented_step_s = stats::summarize(m.phases.step_s);
   timing.instrumentation_overhead_pct =
       (timing.instrumented_step_s.mean - timing.t_batch_s.mean) / timing.t_batch_s.mean * 100.0;
-  timing.phases = {{"data", stats::summarize(m.phases.data_s)},
-                   {"forward", stats::summarize(m.phases.forward_s)},
-                   {"backward", stats::summarize(m.phases.backward_s)},
-                   {"optimizer", stats::summarize(m.phases.optimizer_s)}};
+  const std::array<const std::vector<double>*, report::phase_names.size()> series{
+      &m.phases.data_s, &m.phases.forward_s, &m.phases.backward_s, &m.phases.optimizer_s};
+  for (std::size_t i = 0; i < series.size(); ++i)
+    timing.phases.emplace_back(report::phase_names[i], stats::summarize(*series[i]));
   return timing;
 }
 

@@ -16,6 +16,9 @@ namespace epochcost::report {
 
 inline constexpr const char* result_schema = "epochcost.result/1";
 
+// The phases of a step, in the order a step runs them and every report lists them.
+inline constexpr std::array<const char*, 4> phase_names{"data", "forward", "backward", "optimizer"};
+
 struct Environment {
   std::optional<std::string> device;
   std::optional<std::string> device_name;

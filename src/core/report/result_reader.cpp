@@ -1,6 +1,7 @@
 #include "report/result_reader.hpp"
 
 #include "config/loader.hpp"
+#include "report/result.hpp"
 #include "util/errors.hpp"
 
 #include <algorithm>
@@ -133,12 +134,13 @@ const std::vector<Rule>& rules() {
          {"samples_per_s", "samples_per_s_per_device", "tokens_per_s", "tokens_per_s_per_device"})
       t.push_back({std::string("throughput.") + key, Kind::positive});
     // Every phase is timed work, so a mean of 0 is a damaged file, not a fast phase.
-    for (const char* statistic :
-         {"timing.t_batch_s", "timing.instrumented_step_s", "timing.phases.data",
-          "timing.phases.forward", "timing.phases.backward", "timing.phases.optimizer"}) {
-      t.push_back({std::string(statistic) + ".mean", Kind::positive});
+    std::vector<std::string> statistics{"timing.t_batch_s", "timing.instrumented_step_s"};
+    for (const char* phase : phase_names)
+      statistics.push_back(std::string("timing.phases.") + phase);
+    for (const auto& statistic : statistics) {
+      t.push_back({statistic + ".mean", Kind::positive});
       t.push_back({statistic, Kind::positive, Presence::optional, Shape::interval});
-      t.push_back({std::string(statistic) + ".ci95_half_width_pct", Kind::non_negative});
+      t.push_back({statistic + ".ci95_half_width_pct", Kind::non_negative});
     }
     return t;
   }();
