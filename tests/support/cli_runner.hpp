@@ -3,6 +3,7 @@
 #include "scratch_dir.hpp"
 
 #include <cstdlib>
+#include <gtest/gtest.h>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,16 @@ inline CliOutput run_cli(const std::string& arguments, const std::string& enviro
   result.out = slurp(capture / "out");
   result.err = slurp(capture / "err");
   return result;
+}
+
+// A refusal of bad input: exit status 2 and a message that holds `message`. As an assertion
+// result, a failure names the caller's line, the status and all that was printed.
+inline ::testing::AssertionResult refused(const CliOutput& output, const std::string& message) {
+  if (output.exit_code == 2 && output.err.find(message) != std::string::npos)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "exit status " << output.exit_code
+                                       << " (2 expected); stderr should hold '" << message << "':\n"
+                                       << output.err;
 }
 
 inline std::string source_path(const std::string& relative) {
