@@ -11,10 +11,18 @@ namespace epochcost::cli {
 
 namespace {
 
+// A file that cannot serve as the runner is bad input when the user named it (EPOCHCOST_RUNNER),
+// and a broken installation otherwise.
+[[noreturn]] void unusable_runner(bool named, const std::string& message) {
+  if (named) throw InputError("EPOCHCOST_RUNNER: " + message);
+  throw RuntimeFailure(message);
+}
+
 void* runner_symbol(const char* name) {
   std::filesystem::path path;
-  if (const char* explicit_path = std::getenv("EPOCHCOST_RUNNER");
-      explicit_path && *explicit_path) {
+  const char* explicit_path = std::getenv("EPOCHCOST_RUNNER");
+  const bool named = explicit_path && *explicit_path;
+  if (named) {
     path = explicit_path;
     if (!std::filesystem::is_regular_file(path)) {
       throw InputError("EPOCHCOST_RUNNER names '" + path.string() +
@@ -35,13 +43,14 @@ void* runner_symbol(const char* name) {
   log::debug("loading " + path.string());
   // Kept loaded for the life of the process: LibTorch does not support being unloaded.
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    throw RuntimeFailure("cannot load the LibTorch runner '" + path.string() + "': " + ::dlerror());
-  }
+  if (!handle)
+    unusable_runner(named,
+                    "cannot load the LibTorch runner '" + path.string() + "': " + ::dlerror());
   void* entry = ::dlsym(handle, name);
   if (!entry) {
-    throw RuntimeFailure("'" + path.string() + "' has no " + name +
-                         ": it belongs to another epochcost version; rebuild");
+    unusable_runner(named, "'" + path.string() + "' has no " + name +
+                               ": it is not an epochcost runner of this version" +
+                               (named ? "" : "; rebuild"));
   }
   return entry;
 }

@@ -1,6 +1,8 @@
 // The executable end to end: reports, exit statuses and messages for bad input.
 #include "../support/cli_runner.hpp"
 
+#include <cstdio>
+#include <dlfcn.h>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -56,6 +58,14 @@ TEST(Estimate, NeverLoadsLibTorch) {
   // run does open it, and says which setting points at nothing.
   const auto run = run_cli("run " + default_config, "EPOCHCOST_RUNNER=/nonexistent");
   EXPECT_TRUE(refused(run, "EPOCHCOST_RUNNER names '/nonexistent', which is not a file"));
+  // A file that is no library, and a library that is no runner, are the setting's fault too.
+  const auto text = run_cli("run " + default_config, "EPOCHCOST_RUNNER=" + default_config);
+  EXPECT_TRUE(refused(text, "EPOCHCOST_RUNNER: cannot load the LibTorch runner"));
+  Dl_info libc{};
+  ASSERT_NE(::dladdr(reinterpret_cast<void*>(&::puts), &libc), 0);
+  const auto other =
+      run_cli("run " + default_config, std::string("EPOCHCOST_RUNNER=") + libc.dli_fname);
+  EXPECT_TRUE(refused(other, "is not an epochcost runner of this version"));
 }
 
 TEST(Estimate, FormatsAndOutputFile) {
