@@ -92,6 +92,19 @@ TEST(DecoderConfig, KeysOverrideThePreset) {
   EXPECT_EQ(d.preset, "deepseek-llm-7b");
 }
 
+TEST(DecoderConfig, LoraRankIsBoundByTheNarrowestTargetedWeight) {
+  const std::string tiny = "{name: decoder, preset: tiny}"; // hidden 64, 4 heads, 2 kv heads
+  const std::string data = "{samples: 1000, batch_size: 2, seq_len: 128}";
+  // q is 64 × 64; v is 64 × 32 (2 kv heads of 16).
+  EXPECT_NO_THROW((void)decoder(tiny, data, "lora: {rank: 64, targets: [q]}\n"));
+  EXPECT_NO_THROW((void)decoder(tiny, data, "lora: {rank: 32, targets: [q, v]}\n"));
+  const std::string over = error_of(tiny, data, "lora: {rank: 33, targets: [q, v]}\n");
+  EXPECT_NE(over.find("lora.rank: must be ≤ 32 for target v (a 64 × 32 weight"), std::string::npos)
+      << over;
+  // Full fine-tuning (rank 0) has no adapter to bound.
+  EXPECT_NO_THROW((void)decoder(tiny, data, "lora: {rank: 0, targets: [v]}\n"));
+}
+
 TEST(DecoderConfig, ShapeErrors) {
   EXPECT_NE(error_of("{name: decoder, preset: deepseek-7b}").find("model.preset: must be one of"),
             std::string::npos);

@@ -4,6 +4,17 @@
 
 namespace epochcost::config {
 
+std::array<DecoderSpec::Projection, 7> DecoderSpec::projections() const {
+  const std::int64_t q_dim = heads * head_dim(), kv_dim = kv_heads * head_dim();
+  return {{{"q", hidden, q_dim},
+           {"k", hidden, kv_dim},
+           {"v", hidden, kv_dim},
+           {"o", q_dim, hidden},
+           {"gate", hidden, intermediate},
+           {"up", hidden, intermediate},
+           {"down", intermediate, hidden}}};
+}
+
 std::string DeviceSpec::to_string() const {
   switch (kind) {
   case Kind::automatic: return "auto";

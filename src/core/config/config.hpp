@@ -1,6 +1,7 @@
 #pragma once
 // The resolved, validated job description. Everything downstream (model, runner, cost, reports)
 // reads this struct; nothing reads YAML again.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,6 +52,14 @@ struct DecoderSpec {
   std::int64_t sliding_window = 0;
   LoraSpec lora;
   [[nodiscard]] std::int64_t head_dim() const { return hidden / heads; }
+
+  // One weight matrix of a layer, named as a LoRA target names it.
+  struct Projection {
+    const char* name;
+    std::int64_t in, out;
+  };
+  // q, k, v, o, gate, up, down.
+  [[nodiscard]] std::array<Projection, 7> projections() const;
 };
 
 // ResNet-18 / ResNet-50 (torchvision's layout, stride on the 3×3 of the bottleneck) on synthetic

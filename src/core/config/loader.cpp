@@ -344,11 +344,32 @@ void apply_override(YAML::Node& root, const std::string& assignment,
   origins[path] = origin;
 }
 
+// An update B·A of a d_in × d_out weight has rank min(d_in, d_out) at most: a higher LoRA rank
+// trains more parameters for no more capacity, which no one means to pay for.
+void check_lora_rank(Section& root, const DecoderSpec& decoder) {
+  const auto& lora = decoder.lora;
+  const bool shaped = decoder.hidden > 0 && decoder.heads > 0 && decoder.kv_heads > 0 &&
+                      decoder.intermediate > 0 && decoder.hidden % decoder.heads == 0;
+  if (lora.rank <= 0 || !shaped) return;
+  for (const auto& projection : decoder.projections()) {
+    const std::int64_t limit = std::min(projection.in, projection.out);
+    const bool targeted = std::ranges::find(lora.targets, projection.name) != lora.targets.end();
+    if (!targeted || lora.rank <= limit) continue;
+    root.invalid("lora.rank", "must be ≤ " + std::to_string(limit) + " for target " +
+                                  projection.name + " (a " + std::to_string(projection.in) + " × " +
+                                  std::to_string(projection.out) +
+                                  " weight, whose update cannot have a higher rank); got " +
+                                  std::to_string(lora.rank));
+    return;
+  }
+}
+
 // Keys that depend on the model family: seq_len and lora belong to the decoder.
 void check_model_data(Section& root, Config& config, const std::optional<LoraSpec>& lora) {
   auto* decoder = config.model ? std::get_if<DecoderSpec>(&*config.model) : nullptr;
   if (decoder) {
     if (lora) decoder->lora = *lora;
+    check_lora_rank(root, *decoder);
     const YAML::Node& data = root.node()["data"];
     // A seq_len that was given but refused is reported already, as the value it is.
     const bool seq_len_given = data.IsMap() && data["seq_len"].IsDefined();

@@ -32,19 +32,6 @@ double activations_mlp(const config::MlpSpec& mlp, std::int64_t batch, double by
   return elements * static_cast<double>(batch) * bytes;
 }
 
-struct Linear {
-  const char* name; // the LoRA target name
-  double in, out;
-};
-
-// The projections of one decoder layer.
-std::vector<Linear> layer_linears(const config::DecoderSpec& d) {
-  const double h = double(d.hidden), i = double(d.intermediate);
-  const double q_dim = double(d.heads * d.head_dim()), kv_dim = double(d.kv_heads * d.head_dim());
-  return {{"q", h, q_dim}, {"k", h, kv_dim}, {"v", h, kv_dim}, {"o", q_dim, h},
-          {"gate", h, i},  {"up", h, i},     {"down", i, h}};
-}
-
 bool is_target(const config::LoraSpec& lora, const char* name) {
   return lora.rank > 0 &&
          std::find(lora.targets.begin(), lora.targets.end(), name) != lora.targets.end();
@@ -54,9 +41,10 @@ Analysis analyze_decoder(const config::DecoderSpec& d, std::int64_t seq_len) {
   const double h = double(d.hidden), layers = double(d.layers), vocab = double(d.vocab);
   const double r = double(d.lora.rank);
   double layer_matmul = 0, layer_lora = 0;
-  for (const auto& linear : layer_linears(d)) {
-    layer_matmul += linear.in * linear.out;
-    if (is_target(d.lora, linear.name)) layer_lora += r * (linear.in + linear.out);
+  for (const auto& projection : d.projections()) {
+    const double in = double(projection.in), out = double(projection.out);
+    layer_matmul += in * out;
+    if (is_target(d.lora, projection.name)) layer_lora += r * (in + out);
   }
   const double bias = d.attention_bias ? double((d.heads + 2 * d.kv_heads) * d.head_dim()) : 0;
   const double head = vocab * h; // the LM head is a matmul even when tied to the embedding
