@@ -60,19 +60,6 @@ void check_output_target(const std::string& output) {
   if (!output.empty()) epochcost::check_output_target(output, "--output");
 }
 
-// Whether two names, either of which may not exist yet, are one file (hard links included).
-bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
-  std::error_code ec;
-  if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec))
-    return std::filesystem::equivalent(a, b, ec);
-  std::error_code ec_a, ec_b;
-  // Absolute first: weakly_canonical leaves a relative name of a file yet to be written as it
-  // is, so "out.svg" and "./out.svg" would differ.
-  const auto canonical_a = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec_a);
-  const auto canonical_b = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec_b);
-  return !ec_a && !ec_b && canonical_a == canonical_b;
-}
-
 // What a command writes must not be what it reads: --output c.yaml would replace the config the
 // report comes from, --output h.sqlite the history. Nor may the report be one of the three files
 // the plot writes next to its image, or the two would overwrite each other.

@@ -1279,8 +1279,26 @@ TEST(Cli, NoOutputReplacesAFileTheCommandReads) {
       0);
   const std::string config_text = slurp(dir / "c.yaml"), result_text = slurp(result);
   std::filesystem::create_hard_link(result, dir / "linked.json");
+  // Files a config reads without the command line naming them: its price catalog, its model's
+  // Hugging Face config.json, and the catalog a --pricing file names.
+  dir.write("prices.yaml", slurp(source_path("configs/pricing/ciuic.yaml")));
+  dir.write("cataloged.yaml", "name: c\ndata: {samples: 100, batch_size: 10}\n"
+                              "pricing: {catalog: prices.yaml, instance: A100x4}\n");
+  dir.write("llama.json", R"({"model_type": "llama", "hidden_size": 64, "intermediate_size": 176,
+      "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "vocab_size": 512, "max_position_embeddings": 256})");
+  dir.write("hf.yaml", "name: hf\nmodel: {name: decoder, hf_config: llama.json}\n"
+                       "data: {samples: 100, batch_size: 2, seq_len: 64}\n"
+                       "optimizer: {name: adamw}\npricing: {currency: USD, amount: 1}\n");
+  dir.write("repricing.yaml", "pricing: {catalog: prices.yaml, instance: A100x4}\n");
+  const std::string read_files_before = slurp(dir / "prices.yaml") + slurp(dir / "llama.json");
   for (const auto& [command, message] : std::vector<std::pair<std::string, std::string>>{
            {"estimate c.yaml --t-batch 0.1 --output ./c.yaml", "is the config (c.yaml)"},
+           {"estimate cataloged.yaml --t-batch 0.1 --output prices.yaml",
+            "--output: 'prices.yaml' is the price catalog"},
+           {"info hf.yaml --output ./llama.json", "is the hf_config file"},
+           {"compare r.json --pricing repricing.yaml --output prices.yaml",
+            "'prices.yaml' is the price catalog"},
            {"compare r.json --output r.json", "is a result file (r.json)"},
            {"compare r.json --output linked.json", "is a result file (r.json)"},
            {"compare r.json --plot ./r.json", "--plot: './r.json' is a result file (r.json)"},
@@ -1296,6 +1314,7 @@ TEST(Cli, NoOutputReplacesAFileTheCommandReads) {
   }
   EXPECT_EQ(slurp(dir / "c.yaml"), config_text);
   EXPECT_EQ(slurp(result), result_text);
+  EXPECT_EQ(slurp(dir / "prices.yaml") + slurp(dir / "llama.json"), read_files_before);
   EXPECT_FALSE(std::filesystem::exists(dir / "out.json"));
 }
 

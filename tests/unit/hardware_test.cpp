@@ -51,6 +51,13 @@ TEST(GpuSpecs, MostSpecificNameWins) {
   EXPECT_EQ(name_of("NVIDIA A10G"), "A10G");
   EXPECT_EQ(name_of("NVIDIA GeForce RTX 4090"), "RTX-4090");
   EXPECT_EQ(name_of("AMD Instinct MI300X"), "none"); // unknown: no guessed peak
+  // A variant the table lacks is no row's card: its memory or peaks differ.
+  EXPECT_EQ(name_of("Tesla V100-SXM2-16GB"), "V100-SXM2-16GB"); // not the 32 GB row
+  EXPECT_EQ(name_of("Tesla V100-PCIE-32GB"), "none");           // not the 16 GB PCIe row
+  EXPECT_EQ(name_of("NVIDIA H100 NVL"), "none");                // 94 GB, other peaks
+  EXPECT_EQ(name_of("NVIDIA H200 NVL"), "none");
+  EXPECT_EQ(name_of("NVIDIA GeForce RTX 3090 Ti"), "none");
+  EXPECT_EQ(name_of("NVIDIA A100"), "none"); // 40 or 80 GB, SXM or PCIe
 }
 
 TEST(GpuSpecs, ANamePeopleTypeMustPickOneRow) {
@@ -62,6 +69,8 @@ TEST(GpuSpecs, ANamePeopleTypeMustPickOneRow) {
   EXPECT_EQ(h100.gpu, nullptr);
   EXPECT_EQ(h100.problem, "'H100' could be H100-SXM5-80GB, H100-PCIe-80GB; name one");
   EXPECT_EQ(gpu_named("A100").gpu, nullptr);
+  EXPECT_EQ(gpu_named("NVIDIA A100").gpu, nullptr);
+  EXPECT_EQ(gpu_named("Tesla V100-SXM2-16GB").gpu->name, "V100-SXM2-16GB");
   EXPECT_EQ(gpu_named("").problem, "'' names no GPU (epochcost gpus lists them)");
   EXPECT_EQ(gpu_named("  ").gpu, nullptr);
   EXPECT_EQ(gpu_named("Voodoo 3").problem,

@@ -1,6 +1,7 @@
 #include "config/decoder_config.hpp"
 
 #include "util/errors.hpp"
+#include "util/files.hpp"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -51,6 +52,7 @@ void apply_hf_config(DecoderSpec& d, Section& s, const std::filesystem::path& pa
     s.invalid("hf_config", "'" + path.string() + "' is a directory; name its config.json");
     return;
   }
+  note_input_file(path, "hf_config file");
   std::ifstream in(path);
   if (!in) {
     s.invalid("hf_config", "cannot open '" + path.string() + "'");

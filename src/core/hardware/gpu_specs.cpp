@@ -60,23 +60,21 @@ const std::vector<GpuSpec>& gpu_specs() {
 
 namespace {
 
-// `word` occurs in `text` with no letter or digit right before or after it.
-bool contains_word(const std::string& text, const std::string& word) {
-  const auto is_word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-    const auto end = at + word.size();
-    if ((at == 0 || !is_word_char(text[at - 1])) &&
-        (end == text.size() || !is_word_char(text[end]))) {
-      return true;
-    }
-  }
-  return false;
+// `text` ends with `ending`, which starts it or follows a character that is no letter or digit:
+// "nvidia l4" ends with the word "l4", "nvidia l40s" and "nvidia h200 nvl" do not end with "l4"
+// or "h200". A variant after the model (NVL, Ti, a memory size) is another card.
+bool ends_with_word(const std::string& text, const std::string& ending) {
+  if (!text.ends_with(ending)) return false;
+  const std::size_t at = text.size() - ending.size();
+  return at == 0 || std::isalnum(static_cast<unsigned char>(text[at - 1])) == 0;
 }
 
 } // namespace
 
 const GpuSpec* find_gpu(std::string_view device_name) {
-  const std::string name = lower(device_name);
+  std::string name = lower(device_name);
+  name.erase(0, name.find_first_not_of(' '));
+  name.erase(name.find_last_not_of(' ') + 1);
   for (const auto& gpu : gpu_specs()) {
     if (lower(gpu.name) == name) return &gpu; // a row's own name
   }
@@ -84,7 +82,7 @@ const GpuSpec* find_gpu(std::string_view device_name) {
   std::size_t best_length = 0;
   for (const auto& gpu : gpu_specs()) {
     for (const auto& m : gpu.match) {
-      if (m.size() > best_length && contains_word(name, m)) {
+      if (m.size() > best_length && ends_with_word(name, m)) {
         best = &gpu;
         best_length = m.size();
       }

@@ -32,8 +32,8 @@ struct GpuSpec {
 // The table, parsed once; a malformed embedded table is a build defect and throws std::logic_error.
 [[nodiscard]] const std::vector<GpuSpec>& gpu_specs();
 
-// The row named `device_name`, else the row whose longest match occurs in it as whole words
-// (case-insensitive), if any.
+// The row named `device_name`, else the row whose longest match ends it as whole words
+// (case-insensitive; "NVIDIA H200" but not "NVIDIA H200 NVL"), if any.
 [[nodiscard]] const GpuSpec* find_gpu(std::string_view device_name);
 
 // A GPU a person names (a config's pricing.gpu, --gpu, --to): a row by its name, or by a part of a

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <vector>
 
 namespace epochcost {
 namespace {
@@ -74,7 +75,47 @@ void write_in_place(const OutputTarget& target, std::string_view content, const 
 
 } // namespace
 
+namespace {
+
+struct InputFile {
+  fs::path path;
+  std::string what;
+};
+
+std::vector<InputFile>& input_files() {
+  static std::vector<InputFile> files;
+  return files;
+}
+
+void check_not_an_input(const fs::path& path, std::string_view flag) {
+  for (const auto& input : input_files()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(input.path, ec) || !same_file(path, input.path)) continue;
+    throw InputError((flag.empty() ? "" : std::string(flag) + ": ") + "'" + path.string() +
+                     "' is the " + input.what + " '" + input.path.string() +
+                     "', which this command reads; choose another name");
+  }
+}
+
+} // namespace
+
+void note_input_file(const fs::path& path, std::string_view what) {
+  input_files().push_back({path, std::string(what)});
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+  std::error_code ec_a, ec_b;
+  // Absolute first: weakly_canonical leaves a relative name of a file yet to be written as it
+  // is, so "out.svg" and "./out.svg" would differ.
+  const auto canonical_a = fs::weakly_canonical(fs::absolute(a), ec_a);
+  const auto canonical_b = fs::weakly_canonical(fs::absolute(b), ec_b);
+  return !ec_a && !ec_b && canonical_a == canonical_b;
+}
+
 std::string read_text_file(const std::filesystem::path& path, std::string_view what) {
+  note_input_file(path, what);
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw InputError(std::string(what) + " '" + path.string() + "' is a directory, not a file");
@@ -126,6 +167,7 @@ void check_output_target(const fs::path& path, std::string_view flag) {
   if (fs::is_directory(path, ec)) {
     throw InputError(prefix + "'" + path.string() + "' is a directory");
   }
+  check_not_an_input(path, flag);
   OutputTarget target;
   try {
     target = resolve_output_target(path);
@@ -195,6 +237,7 @@ void install_temporary(const std::string& temporary, const OutputTarget& target,
 }
 
 void write_file_atomically(const fs::path& path, std::string_view content) {
+  check_not_an_input(path, "");
   const OutputTarget target = resolve_output_target(path);
   if (target.in_place) {
     write_in_place(target, content, path);

@@ -6,8 +6,16 @@
 namespace epochcost {
 
 // Reads a whole text file; a missing or unreadable file is an InputError naming `what` and the
-// path.
+// path. The file is noted as an input (note_input_file).
 [[nodiscard]] std::string read_text_file(const std::filesystem::path& path, std::string_view what);
+
+// Every file this process reads as an input, with what it is ("price catalog"), so that no output
+// replaces one: a config names a catalog or an hf_config the user may not think of as read.
+// check_output_target and write_file_atomically refuse them.
+void note_input_file(const std::filesystem::path& path, std::string_view what);
+
+// Whether two names, either of which may not exist yet, are one file (hard links included).
+[[nodiscard]] bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 // Where a write of `path` lands; every writer of a user-named file goes through it. A symbolic
 // link is followed, so the link stays a link and its target is replaced. An existing file that is
@@ -23,8 +31,8 @@ struct OutputTarget {
 [[nodiscard]] OutputTarget resolve_output_target(const std::filesystem::path& path);
 
 // InputError naming `flag` when `path` could not be written later: it is a directory, the
-// directory its replacement goes to is missing or not writable, or an in-place target is not
-// writable. Call it before any expensive work.
+// directory its replacement goes to is missing or not writable, an in-place target is not
+// writable, or it is a file read as an input so far. Call it before any expensive work.
 void check_output_target(const std::filesystem::path& path, std::string_view flag);
 
 // Creates an empty hidden sibling of `path` (".NAME.tmp-XXXXXX", mode 0600) to be renamed over
