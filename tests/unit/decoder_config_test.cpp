@@ -119,6 +119,9 @@ TEST(DecoderConfig, ShapeErrors) {
   EXPECT_NE(error_of("{name: decoder, preset: tiny}", "{samples: 10, batch_size: 2}")
                 .find("data.seq_len is required"),
             std::string::npos);
+  EXPECT_NE(error_of("{name: decoder, preset: tiny, hf_config: config.json}")
+                .find("model.hf_config: give model.preset or model.hf_config, not both"),
+            std::string::npos);
   // A misspelt preset is one error, not also every shape key it would have given.
   EXPECT_EQ(error_of("{name: decoder, preset: tinny}").find("required key is missing"),
             std::string::npos);

@@ -156,7 +156,10 @@ DecoderSpec read_decoder(Section& s, const std::filesystem::path& config_dir) {
   } else if (s.present("preset")) {
     based = true; // a misspelt preset is reported; the shape it would give is not "missing"
   }
-  if (const auto file = s.text("hf_config", false)) {
+  // Both would mix two shapes, and the result would name a preset it did not train.
+  if (s.present("preset") && s.present("hf_config")) {
+    s.invalid("hf_config", "give model.preset or model.hf_config, not both");
+  } else if (const auto file = s.text("hf_config", false)) {
     const std::filesystem::path path = std::filesystem::path(*file).is_absolute()
                                            ? std::filesystem::path(*file)
                                            : config_dir / *file;
