@@ -805,6 +805,16 @@ TEST(Info, ParamsFlopsAndMemoryWithoutRunning) {
               " --set model.input_dim=100000 --set model.hidden=[100000] --gpu L4 --format json");
   EXPECT_EQ(huge.exit_code, 0) << huge.err;
   EXPECT_FALSE(nlohmann::json::parse(huge.out)["memory"]["fits"].get<bool>());
+  EXPECT_EQ(nlohmann::json::parse(huge.out)["memory"]["fit"], "does not fit");
+  EXPECT_TRUE(on_gpu["precision_supported"].get<bool>());
+  // A GPU without the config's precision is said so, as project says it.
+  const auto bf16_on_v100 = run_cli("info " + source_path("configs/decoder-1b-full-bf16.yaml") +
+                                    " --gpu V100-SXM2-32GB --format json");
+  ASSERT_EQ(bf16_on_v100.exit_code, 0) << bf16_on_v100.err;
+  const auto v100 = nlohmann::json::parse(bf16_on_v100.out);
+  EXPECT_FALSE(v100["precision_supported"].get<bool>());
+  EXPECT_NE(v100["notes"].dump().find("V100-SXM2-32GB has no bf16-pure mode"), std::string::npos)
+      << v100["notes"];
   const auto unknown = run_cli("info " + default_config + " --gpu 'Voodoo 3'");
   EXPECT_TRUE(refused(unknown, "--gpu: 'Voodoo 3' is not in the GPU spec table"));
 }

@@ -60,6 +60,15 @@ TEST(GpuSpecs, MostSpecificNameWins) {
   EXPECT_EQ(name_of("NVIDIA A100"), "none"); // 40 or 80 GB, SXM or PCIe
 }
 
+TEST(GpuSpecs, MemoryFitIsTightAboveNinetyPercent) {
+  const GpuSpec& l4 = *gpu_named("L4").gpu; // 24 GB
+  EXPECT_EQ(memory_fit(0.90 * 24e9, l4), Fit::fits);
+  EXPECT_EQ(memory_fit(0.91 * 24e9, l4), Fit::tight);
+  EXPECT_EQ(memory_fit(24e9, l4), Fit::tight);
+  EXPECT_EQ(memory_fit(24.1e9, l4), Fit::does_not_fit);
+  EXPECT_STREQ(to_string(Fit::does_not_fit), "does not fit");
+}
+
 TEST(GpuSpecs, ANamePeopleTypeMustPickOneRow) {
   EXPECT_EQ(gpu_named("H200").gpu->name, "H200-SXM-141GB");
   EXPECT_EQ(gpu_named("rtx 3090").gpu->name, "RTX-3090");

@@ -131,4 +131,24 @@ std::optional<double> peak_tflops(const GpuSpec& gpu, config::Precision precisio
   return std::nullopt;
 }
 
+double memory_capacity_bytes(const GpuSpec& gpu) {
+  return gpu.memory_gb * 1e9;
+}
+
+Fit memory_fit(double needed_bytes, const GpuSpec& gpu) {
+  constexpr double tight_share = 0.9;
+  const double capacity = memory_capacity_bytes(gpu);
+  if (needed_bytes > capacity) return Fit::does_not_fit;
+  return needed_bytes > tight_share * capacity ? Fit::tight : Fit::fits;
+}
+
+const char* to_string(Fit fit) {
+  switch (fit) {
+  case Fit::fits: return "fits";
+  case Fit::tight: return "tight";
+  case Fit::does_not_fit: return "does not fit";
+  }
+  return "fits";
+}
+
 } // namespace epochcost::hardware

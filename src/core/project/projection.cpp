@@ -23,10 +23,6 @@ std::optional<config::Precision> parse_precision(const std::string& name) {
   return std::nullopt;
 }
 
-// Measured peaks above this share of the target's memory leave no room for fragmentation or a
-// longer sequence in the real data.
-constexpr double tight_memory_share = 0.9;
-
 Projection measured_source(const ResultReader& r) {
   const std::string& file = r.file();
   if (!r.measured()) {
@@ -107,14 +103,8 @@ Target project_to(const hardware::GpuSpec& gpu, const Projection& p, config::Pre
   Target t;
   t.gpu = gpu.name;
   t.bandwidth_gbs = gpu.bandwidth_gbs;
-  // Decimal gigabytes: below the usable memory of every listed board, so "fits" errs on the safe
-  // side by the few percent the CUDA context takes.
-  t.memory_capacity_bytes = gpu.memory_gb * 1e9;
-  if (p.memory_needed_bytes > t.memory_capacity_bytes) {
-    t.fit = Fit::does_not_fit;
-  } else if (p.memory_needed_bytes > tight_memory_share * t.memory_capacity_bytes) {
-    t.fit = Fit::tight;
-  }
+  t.memory_capacity_bytes = hardware::memory_capacity_bytes(gpu);
+  t.fit = hardware::memory_fit(p.memory_needed_bytes, gpu);
   const auto peak = hardware::peak_tflops(gpu, precision);
   if (!peak) {
     t.unsupported = gpu.name + " has no " + p.precision + " mode";

@@ -3,6 +3,8 @@
 // measured phases are split into a compute-bound part (scaled by the dense-peak ratio at the run's
 // precision) and a memory-bound part (scaled by the bandwidth ratio); host-side time is kept.
 // Every figure here is a projection, never a measurement, and the reporters label it so.
+#include "hardware/gpu_specs.hpp"
+
 #include <array>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,7 +23,7 @@ struct Split {
   double compute_share = 0; // of forward + backward: t_flops / (t_flops + t_bytes) at peak
 };
 
-enum class Fit { fits, tight, does_not_fit };
+using hardware::Fit;
 
 // The projected step priced as a job on an instance with the target GPU (project --pricing).
 struct ProjectedCost {

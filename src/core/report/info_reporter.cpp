@@ -10,41 +10,41 @@
 namespace epochcost::report {
 namespace {
 
-constexpr double bytes_per_gb = 1e9; // GPU memory is sold in decimal GB
-
-std::optional<bool> fits(const Info& info) {
-  if (!info.gpu) return std::nullopt;
-  return info.memory.total_bytes() <= info.gpu->memory_gb * bytes_per_gb;
+// The precision the config trains in, as a note when --gpu lacks it.
+std::string unsupported_note(const Info& info) {
+  return info.gpu->name + " has no " + config::to_string(info.config.precision) +
+         " mode: this config cannot run on it as it stands";
 }
 
 nlohmann::json info_json(const Info& info) {
   const auto& a = info.analysis;
-  const auto batch =
-      static_cast<double>(info.config.data.batch_size * info.config.train.accumulation_steps);
-  nlohmann::json per_token = nullptr;
-  if (a.tokens_per_sample)
-    per_token = a.flops_per_sample / static_cast<double>(*a.tokens_per_sample);
-  const auto fit = fits(info);
   const auto& m = info.memory;
-  return {{"schema", "epochcost.info/1"},
-          {"config", config::to_json(info.config)},
-          {"params", {{"total", a.params_total}, {"trainable", a.params_trainable}}},
-          {"flops",
-           {{"per_step", a.flops_per_sample * batch},
-            {"per_sample", a.flops_per_sample},
-            {"per_token", per_token}}},
-          {"memory",
-           {{"estimate_bytes", m.total_bytes()},
-            {"estimate",
-             {{"weights_bytes", m.weights_bytes},
-              {"gradients_bytes", m.gradients_bytes},
-              {"optimizer_bytes", m.optimizer_bytes},
-              {"activations_bytes", m.activations_bytes}}},
-            {"gpu", info.gpu ? nlohmann::json(info.gpu->name) : nlohmann::json(nullptr)},
-            {"gpu_memory_bytes", info.gpu ? nlohmann::json(info.gpu->memory_gb * bytes_per_gb)
-                                          : nlohmann::json(nullptr)},
-            {"fits", fit ? nlohmann::json(*fit) : nlohmann::json(nullptr)}}},
-          {"notes", a.notes}};
+  nlohmann::json notes = a.notes;
+  if (info.precision_supported == false) notes.push_back(unsupported_note(info));
+  return {
+      {"schema", "epochcost.info/1"},
+      {"config", config::to_json(info.config)},
+      {"params", {{"total", a.params_total}, {"trainable", a.params_trainable}}},
+      {"flops",
+       {{"per_step", info.flops_per_step},
+        {"per_sample", a.flops_per_sample},
+        {"per_token", optional_json(info.flops_per_token)}}},
+      {"memory",
+       {{"estimate_bytes", m.total_bytes()},
+        {"estimate",
+         {{"weights_bytes", m.weights_bytes},
+          {"gradients_bytes", m.gradients_bytes},
+          {"optimizer_bytes", m.optimizer_bytes},
+          {"activations_bytes", m.activations_bytes}}},
+        {"gpu", info.gpu ? nlohmann::json(info.gpu->name) : nlohmann::json(nullptr)},
+        {"gpu_memory_bytes", info.gpu ? nlohmann::json(hardware::memory_capacity_bytes(*info.gpu))
+                                      : nlohmann::json(nullptr)},
+        {"fits", info.fit ? nlohmann::json(*info.fit != hardware::Fit::does_not_fit)
+                          : nlohmann::json(nullptr)},
+        {"fit",
+         info.fit ? nlohmann::json(hardware::to_string(*info.fit)) : nlohmann::json(nullptr)}}},
+      {"precision_supported", optional_json(info.precision_supported)},
+      {"notes", notes}};
 }
 
 Grid info_grid(const Info& info) {
@@ -55,19 +55,24 @@ Grid info_grid(const Info& info) {
       {"parameters",
        std::to_string(a.params_total) + " (" + std::to_string(a.params_trainable) + " trainable)"},
       {"model FLOPs per step",
-       significant(a.flops_per_sample * static_cast<double>(info.config.data.batch_size *
-                                                            info.config.train.accumulation_steps),
-                   4) +
-           " (" + significant(a.flops_per_sample, 4) + " per sample)"},
+       significant(info.flops_per_step, 4) + " (" + significant(a.flops_per_sample, 4) +
+           " per sample" +
+           (info.flops_per_token ? ", " + significant(*info.flops_per_token, 4) + " per token"
+                                 : std::string()) +
+           ")"},
       {"memory estimate", bytes(m.total_bytes()) + " = weights " + bytes(m.weights_bytes) +
                               " + gradients " + bytes(m.gradients_bytes) + " + optimizer " +
                               bytes(m.optimizer_bytes) + " + activations " +
                               bytes(m.activations_bytes)}};
-  if (info.gpu) {
-    grid.rows.push_back({"fits " + info.gpu->name, std::string(*fits(info) ? "yes" : "NO") + " (" +
-                                                       significant(info.gpu->memory_gb, 4) +
-                                                       " GB)"});
+  if (info.gpu && info.fit) {
+    const char* verdict = *info.fit == hardware::Fit::fits    ? "yes"
+                          : *info.fit == hardware::Fit::tight ? "tight (above 90%)"
+                                                              : "NO";
+    grid.rows.push_back(
+        {"fits " + info.gpu->name,
+         std::string(verdict) + " (" + significant(info.gpu->memory_gb, 4) + " GB)"});
   }
+  if (info.precision_supported == false) grid.rows.push_back({"note", unsupported_note(info)});
   for (const auto& note : a.notes)
     grid.rows.push_back({"note", note});
   return grid;
@@ -76,8 +81,21 @@ Grid info_grid(const Info& info) {
 } // namespace
 
 Info make_info(const config::Config& config, const hardware::GpuSpec* gpu) {
-  return {config, model::analyze(*config.model, config.data.seq_len),
-          model::estimate_memory(config), gpu};
+  Info info;
+  info.config = config;
+  info.analysis = model::analyze(*config.model, config.data.seq_len);
+  info.memory = model::estimate_memory(config);
+  const auto& a = info.analysis;
+  info.flops_per_step = a.flops_per_sample * static_cast<double>(config.data.batch_size *
+                                                                 config.train.accumulation_steps);
+  if (a.tokens_per_sample)
+    info.flops_per_token = a.flops_per_sample / static_cast<double>(*a.tokens_per_sample);
+  if (gpu) {
+    info.gpu = gpu;
+    info.fit = hardware::memory_fit(info.memory.total_bytes(), *gpu);
+    info.precision_supported = hardware::peak_tflops(*gpu, config.precision).has_value();
+  }
+  return info;
 }
 
 std::string render_info(const Info& info, Format format) {

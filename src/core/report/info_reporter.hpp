@@ -14,14 +14,20 @@ struct Info {
   config::Config config;
   model::Analysis analysis;
   model::MemoryEstimate memory;
-  const hardware::GpuSpec* gpu = nullptr; // --gpu: compare the estimate with its memory
+  double flops_per_step = 0; // per device: micro-batch × accumulation steps
+  std::optional<double> flops_per_token;
+  // --gpu: the estimate against its memory, and whether it has the config's precision.
+  const hardware::GpuSpec* gpu = nullptr;
+  std::optional<hardware::Fit> fit;
+  std::optional<bool> precision_supported;
 };
 
 [[nodiscard]] Info make_info(const config::Config& config, const hardware::GpuSpec* gpu);
 
 // JSON: {"schema": "epochcost.info/1", "config", "params": {"total","trainable"},
 // "flops": {"per_step","per_sample","per_token"}, "memory": {"estimate_bytes", "estimate": {...},
-// "gpu", "gpu_memory_bytes", "fits"}, "notes": [...]}.
+// "gpu", "gpu_memory_bytes", "fits", "fit"}, "precision_supported", "notes": [...]}; the --gpu
+// figures are null without --gpu.
 [[nodiscard]] std::string render_info(const Info& info, Format format);
 
 } // namespace epochcost::report

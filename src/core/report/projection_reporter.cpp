@@ -17,15 +17,6 @@ const char* assumption =
     "its peaks as the measured GPU. Range: forward + backward scaled as all compute or all memory, "
     "widened by the measurement's 95% CI.";
 
-const char* fit_name(project::Fit fit) {
-  switch (fit) {
-  case project::Fit::fits: return "fits";
-  case project::Fit::tight: return "tight";
-  case project::Fit::does_not_fit: return "does not fit";
-  }
-  return "fits";
-}
-
 bool priced(const project::Projection& p) {
   for (const auto& t : p.targets) {
     if (t.cost || !t.unpriced.empty()) return true;
@@ -41,7 +32,7 @@ nlohmann::json projection_json(const project::Projection& p) {
                                                                 : nlohmann::json(nullptr)},
                           {"bandwidth_gbs", t.bandwidth_gbs},
                           {"memory_capacity_bytes", t.memory_capacity_bytes},
-                          {"fit", fit_name(t.fit)},
+                          {"fit", hardware::to_string(t.fit)},
                           {"unsupported", t.unsupported.empty() ? nlohmann::json(nullptr)
                                                                 : nlohmann::json(t.unsupported)}};
     const bool has_figures = t.projected();
@@ -108,7 +99,7 @@ Grid projection_grid(const project::Projection& p) {
         significant(t.bandwidth_gbs, 4) + " GB/s",
         significant(p.memory_needed_bytes / 1e9, 3) + " of " +
             significant(t.memory_capacity_bytes / 1e9, 4) + " GB",
-        fit_name(t.fit)};
+        hardware::to_string(t.fit)};
     if (!t.projected()) {
       row.insert(row.end(), {t.unsupported.empty() ? "—" : t.unsupported, "—", "—", "—", "—"});
     } else {
@@ -163,8 +154,8 @@ std::string render_projection(const project::Projection& p, Format format) {
               {}};
     const auto raw = [](double x) { return nlohmann::json(x).dump(); };
     for (const auto& t : p.targets) {
-      std::vector<std::string> row{"true", p.source_gpu,    p.precision,
-                                   t.gpu,  fit_name(t.fit), t.unsupported};
+      std::vector<std::string> row{
+          "true", p.source_gpu, p.precision, t.gpu, hardware::to_string(t.fit), t.unsupported};
       if (t.projected()) {
         for (double x : {t.t_batch_s, t.t_batch_range_s[0], t.t_batch_range_s[1], t.speedup,
                          t.epoch_s, t.epoch_range_s[0], t.epoch_range_s[1]})
