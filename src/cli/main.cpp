@@ -101,11 +101,11 @@ void check_outputs(const Arguments& a) {
   }
 }
 
-// A report that cannot reach standard output (a full disk, say) fails the command, as a failed
-// --output does: exit 0 would tell a script the report is there.
+// A report that cannot reach standard output (a full disk, say) fails the command (exit 4), as a
+// failed --output does: exit 0 would tell a script the report is there.
 void print(const std::string& text) {
   std::cout << text << std::flush;
-  if (!std::cout) throw InputError("cannot write the report to standard output");
+  if (!std::cout) throw RuntimeFailure("cannot write the report to standard output");
 }
 
 void emit(const std::string& text, const Arguments& a) {
@@ -191,6 +191,11 @@ int history_command(const Arguments& a, report::Format format) {
     if (!a.plot_file.empty()) plot::check_target(a.plot_file);
     // The report goes out first: a plot that fails does not take it along.
     const auto series = history::trend_series(a.history_file, a.workload_filter, a.gpu_filter);
+    // A filter that matches nothing is refused already; an empty history has nothing to draw.
+    if (!a.plot_file.empty() && series.empty()) {
+      throw InputError("history trend --plot: " + a.history_file +
+                       " holds no recorded run, so there is nothing to plot");
+    }
     emit(history::trend(series, format), a);
     if (!a.plot_file.empty()) report_plot(history::plot_trend(series, a.plot_file));
     return 0;

@@ -835,11 +835,16 @@ TEST(Cli, AReportThatCannotReachStandardOutputFailsTheCommand) {
                                 (capture / "err").string();
     const int status = std::system(command.c_str());
     ASSERT_TRUE(WIFEXITED(status)) << command;
-    EXPECT_EQ(WEXITSTATUS(status), 2) << command;
+    EXPECT_EQ(WEXITSTATUS(status), 4) << command; // the machine's failure, not bad input
     EXPECT_NE(slurp(capture / "err").find("cannot write the report to standard output"),
               std::string::npos)
         << slurp(capture / "err");
   }
+  // --output to a full device: the same failure, named.
+  const auto full = run_cli("gpus --output /dev/full");
+  EXPECT_EQ(full.exit_code, 4) << full.err;
+  EXPECT_NE(full.err.find("cannot write '/dev/full': No space left on device"), std::string::npos)
+      << full.err;
 }
 
 TEST(Cli, ResultsCarryTheRevisionTheBinaryReports) {

@@ -96,6 +96,13 @@ TEST(HistoryCheck, NeedsThreeEarlierRunsAndUsesTheWindow) {
                               5, 3);
   EXPECT_DOUBLE_EQ(step_finding(windowed).baseline_median, 2.0);
   EXPECT_FALSE(step_finding(windowed).regression);
+  // A night that compared nothing does not read as "No regression".
+  const std::string too_early = markdown(early, 5, 5);
+  EXPECT_NE(too_early.find("Nothing checked"), std::string::npos) << too_early;
+  EXPECT_EQ(too_early.find("No regression"), std::string::npos) << too_early;
+  EXPECT_NE(markdown(check({}, 5, 5), 5, 5).find("The history holds no recorded run."),
+            std::string::npos);
+  EXPECT_NE(markdown(windowed, 5, 5).find("No regression"), std::string::npos);
 }
 
 TEST(HistoryCheck, CostsAreComparedOnlyWithinOneCurrency) {

@@ -485,9 +485,15 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
 std::string markdown(const CheckReport& report, double threshold_pct, std::size_t window) {
   std::ostringstream out;
   out.precision(4);
+  // A night that compared nothing must not read as a clean bill: say so.
+  const char* verdict = report.regressed()        ? "**REGRESSION**"
+                        : report.findings.empty() ? "Nothing checked"
+                                                  : "No regression";
   out << "## epochcost history check\n\n"
-      << (report.regressed() ? "**REGRESSION**" : "No regression") << " (threshold "
-      << threshold_pct << "%, window " << window << ", confidence intervals must not overlap)\n\n";
+      << verdict << " (threshold " << threshold_pct << "%, window " << window
+      << ", confidence intervals must not overlap)\n\n";
+  if (report.findings.empty() && report.skipped.empty())
+    out << "The history holds no recorded run.\n";
   if (!report.findings.empty()) {
     out << "| workload | gpu | batch × devices | metric | latest | median before | change | "
            "verdict |\n"

@@ -33,8 +33,27 @@ bool is_on_procfs(const fs::path& dir) {
   return ::statfs(dir.c_str(), &info) == 0 && info.f_type == PROC_SUPER_MAGIC;
 }
 
-[[noreturn]] void cannot_write(const fs::path& shown, const std::string& reason) {
-  throw InputError("cannot write '" + shown.string() + "': " + reason);
+// A name or permission the user chose is bad input (exit 2); a full disk or an I/O error is the
+// machine's failure (exit 4), which a rerun elsewhere may not share.
+[[noreturn]] void cannot_write(const fs::path& shown, const std::string& reason, int error = 0) {
+  const std::string message = "cannot write '" + shown.string() + "': " + reason;
+  switch (error) {
+  case 0:
+  case EACCES:
+  case EPERM:
+  case EROFS:
+  case ENOENT:
+  case ENOTDIR:
+  case EISDIR:
+  case ELOOP:
+  case ENAMETOOLONG:
+  case ETXTBSY: throw InputError(message);
+  default: throw RuntimeFailure(message);
+  }
+}
+
+[[noreturn]] void cannot_write(const fs::path& shown, int error) {
+  cannot_write(shown, std::strerror(error), error);
 }
 
 // Retries short and interrupted writes; false with errno set on failure.
@@ -58,7 +77,7 @@ void write_in_place(const OutputTarget& target, std::string_view content, const 
     // until it has a reader, as any writer would.
     fd = ::open(target.path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) cannot_write(shown, std::strerror(errno));
+  if (fd < 0) cannot_write(shown, errno);
   struct stat info {};
   // A regular file reached through /dev/stdout is a shell's redirection: append as a write to
   // the descriptor would (a fresh open starts at offset 0). Not for block devices, whose end is
@@ -66,11 +85,11 @@ void write_in_place(const OutputTarget& target, std::string_view content, const 
   const bool appends = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
   if ((appends && ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_APPEND) != 0) ||
       !write_all(fd, content)) {
-    const std::string reason = std::strerror(errno);
+    const int error = errno;
     ::close(fd);
-    cannot_write(shown, reason);
+    cannot_write(shown, error);
   }
-  if (::close(fd) != 0) cannot_write(shown, std::strerror(errno));
+  if (::close(fd) != 0) cannot_write(shown, errno);
 }
 
 } // namespace
@@ -197,7 +216,7 @@ TemporarySibling create_temporary_sibling(const fs::path& path) {
   temporary_name.append(path.filename().string()).append(".tmp-XXXXXX");
   TemporarySibling sibling{(directory_of(path) / temporary_name).string(), -1};
   sibling.fd = ::mkstemp(sibling.path.data());
-  if (sibling.fd < 0) cannot_write(path, std::strerror(errno));
+  if (sibling.fd < 0) cannot_write(path, errno);
   return sibling;
 }
 
@@ -213,7 +232,7 @@ void install_temporary(const std::string& temporary, const OutputTarget& target,
                        const fs::path& shown) {
   const auto fail = [&](const char* step, int error) {
     ::unlink(temporary.c_str());
-    cannot_write(shown, std::string(step) + ": " + std::strerror(error));
+    cannot_write(shown, std::string(step) + ": " + std::strerror(error), error);
   };
   if (target.in_place) {
     std::string content;
@@ -247,9 +266,9 @@ void write_file_atomically(const fs::path& path, std::string_view content) {
   const bool written = write_all(fd, content);
   const int write_error = errno;
   if (::close(fd) != 0 || !written) {
-    const std::string reason = std::strerror(written ? errno : write_error);
+    const int error = written ? errno : write_error;
     ::unlink(temporary.c_str());
-    cannot_write(path, reason);
+    cannot_write(path, error);
   }
   install_temporary(temporary, target, path);
 }
