@@ -731,6 +731,10 @@ TEST_F(History, TrendPrintsEachSeriesOldestFirstAndPlotsIt) {
   EXPECT_TRUE(runs[1]["t_batch_ci95"].is_null()); // an estimate has no interval
   const auto table = run_cli("history trend --workload mlp --history " + db());
   EXPECT_EQ(table.exit_code, 0) << table.err;
+  // Filters ignore case, as --gpu and --to do elsewhere.
+  const auto upper = run_cli("history trend --workload MLP --history " + db());
+  EXPECT_EQ(upper.exit_code, 0) << upper.err;
+  EXPECT_EQ(upper.out, table.out);
   EXPECT_LT(table.out.find("100 ms"), table.out.find("120 ms")) << table.out;
   EXPECT_NE(table.out.find("95% CI"), std::string::npos);
   const auto csv = run_cli("history trend --format csv --history " + db());

@@ -1,5 +1,7 @@
 #include "hardware/gpu_specs.hpp"
 
+#include "util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -10,13 +12,6 @@ namespace epochcost::hardware {
 extern const char* const gpu_table_yaml; // generated from configs/hardware/gpus.yaml
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::optional<double> optional_number(const YAML::Node& node) {
   if (!node || node.IsNull()) return std::nullopt;
@@ -33,7 +28,7 @@ std::vector<GpuSpec> parse_gpu_table(const std::string& yaml_text) {
       GpuSpec gpu;
       gpu.name = row["name"].as<std::string>();
       for (const auto& m : row["match"])
-        gpu.match.push_back(lower(m.as<std::string>()));
+        gpu.match.push_back(ascii_lower(m.as<std::string>()));
       gpu.memory_gb = row["memory_gb"].as<double>();
       gpu.bandwidth_gbs = row["bandwidth_gbs"].as<double>();
       const YAML::Node peaks = row["peak_tflops"];
@@ -72,11 +67,11 @@ bool ends_with_word(const std::string& text, const std::string& ending) {
 } // namespace
 
 const GpuSpec* find_gpu(std::string_view device_name) {
-  std::string name = lower(device_name);
+  std::string name = ascii_lower(device_name);
   name.erase(0, name.find_first_not_of(' '));
   name.erase(name.find_last_not_of(' ') + 1);
   for (const auto& gpu : gpu_specs()) {
-    if (lower(gpu.name) == name) return &gpu; // a row's own name
+    if (ascii_lower(gpu.name) == name) return &gpu; // a row's own name
   }
   const GpuSpec* best = nullptr;
   std::size_t best_length = 0;
@@ -93,7 +88,7 @@ const GpuSpec* find_gpu(std::string_view device_name) {
 
 NamedGpu gpu_named(std::string_view name) {
   const auto dashed = [](std::string_view text) {
-    std::string out = lower(text);
+    std::string out = ascii_lower(text);
     std::replace(out.begin(), out.end(), ' ', '-');
     return out;
   };

@@ -2,6 +2,7 @@
 
 #include "compare/compare.hpp"
 #include "util/errors.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -362,8 +363,8 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
     e.batch_size = select.column_integer(13);
     e.devices = select.column_integer(14);
     const bool workload_ok = workload_filter.empty() || e.workload == workload_filter ||
-                             e.workload_description.find(workload_filter) != std::string::npos;
-    const bool gpu_ok = gpu_filter.empty() || e.gpu.find(gpu_filter) != std::string::npos;
+                             contains_ignoring_case(e.workload_description, workload_filter);
+    const bool gpu_ok = gpu_filter.empty() || contains_ignoring_case(e.gpu, gpu_filter);
     if (workload_ok && gpu_ok) out.push_back(std::move(e));
   }
   return out;

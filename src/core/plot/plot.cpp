@@ -2,6 +2,7 @@
 
 #include "util/errors.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -119,12 +120,6 @@ std::string shell_quoted(const std::string& text) {
       out += ch;
   }
   return out + "'";
-}
-
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return text;
 }
 
 fs::path directory_of(const fs::path& path) {
@@ -286,7 +281,7 @@ void plot_panel(std::ostringstream& gp, const Figure& figure, const std::vector<
 } // namespace
 
 Terminal terminal_for(const fs::path& image) {
-  const std::string extension = lowercase(image.extension().string());
+  const std::string extension = ascii_lower(image.extension().string());
   if (extension == ".svg") return Terminal::svg;
   if (extension == ".png") return Terminal::png;
   throw InputError(
