@@ -2,6 +2,7 @@
 
 #include "compare/compare.hpp"
 #include "util/errors.hpp"
+#include "util/stable_hash.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -22,9 +23,10 @@ namespace {
 constexpr int application_id = 0x45504f43;
 constexpr int schema_version = 1;
 
+// Unpadded hexadecimal, as the histories of earlier builds hold it.
 std::string hex_hash(const std::string& text) {
   std::ostringstream out;
-  out << std::hex << std::hash<std::string>{}(text);
+  out << std::hex << stable_hash(text);
   return out.str();
 }
 
