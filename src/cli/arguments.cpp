@@ -121,6 +121,27 @@ std::optional<std::string> missing_command(const CLI::App& app) {
   return path + "a command is required: " + command_names(*level);
 }
 
+// --to A,B: the names with the blanks around them trimmed ("H200, RTX-3090" is two GPUs); an
+// empty one is a mistake to name, not to drop.
+std::vector<std::string> parse_targets(const std::string& list) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  for (std::size_t item = 1;; ++item) {
+    const std::size_t comma = list.find(',', start);
+    std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (name.empty()) {
+      throw InputError("--to: GPU " + std::to_string(item) + " of '" + list +
+                       "' is empty; name GPUs of the spec table, e.g. --to H100-SXM5-80GB,H200 "
+                       "(epochcost gpus)");
+    }
+    names.push_back(name);
+    if (comma == std::string::npos) return names;
+    start = comma + 1;
+  }
+}
+
 // --rate FROM=X pairs for --currency; InputError naming the bad one.
 std::map<std::string, double> parse_rates(const std::vector<std::string>& options,
                                           const std::string& currency) {
@@ -235,9 +256,8 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
       "project", "carry a step measured on one GPU to GPUs not measured (labelled projected)");
   project->add_option("result", a.result_file, "a result measured on a GPU (run --format json)")
       ->required();
-  project->add_option("--to", a.target_gpus, "GPUs of the spec table, comma-separated (see gpus)")
+  project->add_option("--to", a.target_list, "GPUs of the spec table, comma-separated (see gpus)")
       ->required()
-      ->delimiter(',')
       ->allow_extra_args(false);
   project
       ->add_option("--pricing", a.pricing_file,
@@ -323,6 +343,7 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
   }
 
   a.rates = parse_rates(a.rate_options, a.currency);
+  if (project->parsed()) a.target_gpus = parse_targets(a.target_list);
   a.threshold_pct += 0.0; // -0 is 0, and printed so
   a.command_name = app.get_subcommands().front()->get_name();
   const std::vector<std::pair<const CLI::App*, Command>> commands = {

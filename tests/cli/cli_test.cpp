@@ -549,6 +549,12 @@ TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
   EXPECT_EQ(unpriced["targets"][0]["unpriced"], "catalog ciuic has no H100-SXM5-80GB");
   const auto unknown = run_cli("project " + fixture + " --to H200,B300");
   EXPECT_TRUE(refused(unknown, "'B300' is not in the GPU spec table"));
+  // Blanks around a name are no part of it; an empty name is a mistake, not skipped.
+  const auto spaced = json_of(run_cli("project " + fixture + " --to 'H200, L40S' --format json"));
+  ASSERT_EQ(spaced["targets"].size(), 2u);
+  EXPECT_EQ(spaced["targets"][1]["gpu"], "L40S");
+  EXPECT_TRUE(refused(run_cli("project " + fixture + " --to H200,"), "--to: GPU 2 of 'H200,'"));
+  EXPECT_TRUE(refused(run_cli("project " + fixture + " --to ,"), "--to: GPU 1 of ',' is empty"));
   const auto estimate = run_cli("project " + default_config + " --to H200");
   EXPECT_TRUE(refused(estimate, "not valid JSON"));
 }
