@@ -58,10 +58,19 @@ CLI::Validator number_from(double min, bool exclusive, bool whole) {
 void add_output_options(CLI::App& command, Arguments& a, bool gbench = false) {
   std::vector<std::string> formats = {"table", "json", "csv", "md"};
   if (gbench) formats.emplace_back("gbench-json");
+  const auto known = [formats, gbench](const std::string& value) -> std::string {
+    if (std::find(formats.begin(), formats.end(), value) != formats.end()) return "";
+    if (value == "gbench-json" && !gbench)
+      return "gbench-json is for run only: Google Benchmark's format holds measured steps";
+    std::string names;
+    for (const auto& name : formats)
+      names += (names.empty() ? "" : ", ") + name;
+    return "'" + value + "' is not one of " + names;
+  };
   command
       .add_option("--format", a.format,
                   gbench ? "table | json | csv | md | gbench-json" : "table | json | csv | md")
-      ->check(CLI::IsMember(formats));
+      ->check(CLI::Validator(known, "FORMAT"));
   command
       .add_option("--output", a.output,
                   "write the report to FILE (atomically) instead of standard output")

@@ -174,6 +174,7 @@ private:
 int history_command(const Arguments& a, report::Format format) {
   switch (a.command) {
   case Command::history_import: {
+    history::check_target(a.history_file);
     std::vector<report::ResultFile> results;
     for (const auto& file : a.result_files)
       results.push_back({file, read_result_file(file)});

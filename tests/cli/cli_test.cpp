@@ -829,6 +829,24 @@ TEST(Info, ParamsFlopsAndMemoryWithoutRunning) {
   EXPECT_TRUE(refused(unknown, "--gpu: 'Voodoo 3' is not in the GPU spec table"));
 }
 
+TEST(BadInput, MessagesSayWhereTheMistakeIsAndWhatWouldWork) {
+  const std::string cost_only = source_path("configs/lora-7b-a100x4-cost.yaml");
+  for (const std::string command : {"validate ", "info "}) {
+    EXPECT_TRUE(refused(run_cli(command + cost_only),
+                        "a config without one is priced by estimate (validate --for estimate"))
+        << command;
+  }
+  EXPECT_EQ(run_cli("validate --for estimate " + cost_only).exit_code, 0);
+  const std::string result = source_path("tests/fixtures/results/tiny-lora-fp16-rtx3090.json");
+  EXPECT_TRUE(refused(run_cli("compare " + result + " --pricing bogus"),
+                      "--pricing: no catalog 'bogus'; known: "));
+  const ScratchDir dir;
+  const auto nowhere =
+      run_cli("history import " + result + " --history " + (dir / "no/h.sqlite").string());
+  EXPECT_TRUE(
+      refused(nowhere, "--history: directory '" + (dir / "no").string() + "' does not exist"));
+}
+
 TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(run_cli("--help").exit_code, 0);
   const auto version = run_cli("--version");
@@ -1086,7 +1104,7 @@ TEST_F(RunTest, GoogleBenchmarkJsonForDashboards) {
   EXPECT_EQ(j["benchmarks"].size(), 20u);
   const auto refusal =
       run_cli("estimate " + default_config + " --t-batch 0.1 --format gbench-json");
-  EXPECT_TRUE(refused(refusal, "--format: gbench-json not in {table,json,csv,md}"));
+  EXPECT_TRUE(refused(refusal, "--format: gbench-json is for run only"));
   const auto search = run_cli("run " + default_config + " --find-max-batch --format gbench-json");
   EXPECT_TRUE(refused(search, "--find-max-batch reports batch sizes"));
   const auto budget = run_cli("run " + default_config + " --budget 5 --format gbench-json");

@@ -437,7 +437,14 @@ Config validate(const YAML::Node& document, const std::string& source,
   config.source = source;
   config.name = root.text("name", false).value_or(std::filesystem::path(source).stem().string());
   const auto config_dir = std::filesystem::path(source).parent_path();
-  config.model = read_section(root, "model", run, [&](Section& s) {
+  // A cost-only config (no model) is for estimate: say so where a training command meets one.
+  const bool modelless = run && !root.present("model");
+  if (modelless) {
+    diagnostics.add(Rank::missing_key, "model", document,
+                    "required key is missing: run and info build the model; a config without one "
+                    "is priced by estimate (validate --for estimate checks it)");
+  }
+  config.model = read_section(root, "model", run && !modelless, [&](Section& s) {
                    return read_model(s, config_dir);
                  }).value_or(std::nullopt);
   const auto lora = read_section(root, "lora", false, read_lora);

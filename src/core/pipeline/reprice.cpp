@@ -152,7 +152,11 @@ Repricing load_repricing(const std::filesystem::path& file) {
   // A bare name that is no file is a catalog of the search path: --pricing ciuic.
   std::error_code ec;
   if (!std::filesystem::exists(file, ec) && !file.has_parent_path() && !file.has_extension()) {
-    return catalog::load(file.string(), catalog::search_path("."));
+    try {
+      return catalog::load(file.string(), catalog::search_path("."));
+    } catch (const InputError& e) {
+      throw InputError(std::string("--pricing: ") + e.what());
+    }
   }
   const YAML::Node document =
       config::detail::load_document(read_text_file(file, "pricing file"), file.string());
