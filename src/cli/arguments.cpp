@@ -286,7 +286,8 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
   CLI::App* history_import = history->add_subcommand("import", "record result files");
   add_history(*history_import);
   history_import->add_option("results", a.result_files, "result JSON files")->required();
-  CLI::App* history_list = history->add_subcommand("list", "the recorded runs, oldest first");
+  CLI::App* history_list =
+      history->add_subcommand("list", "the recorded runs, in the order recorded (run id)");
   add_history(*history_list);
   add_output_options(*history_list, a);
   CLI::App* history_trend = history->add_subcommand(
