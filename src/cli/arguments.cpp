@@ -130,10 +130,9 @@ std::optional<std::string> missing_command(const CLI::App& app) {
   return path + "a command is required: " + command_names(*level);
 }
 
-// --to A,B: the names with the blanks around them trimmed ("H200, RTX-3090" is two GPUs); an
-// empty one is a mistake to name, not to drop.
-std::vector<std::string> parse_targets(const std::string& list) {
-  std::vector<std::string> names;
+// --to A,B (the flag repeated or not): the names with the blanks around them trimmed
+// ("H200, RTX-3090" is two GPUs); an empty one is a mistake to name, not to drop.
+void parse_targets(const std::string& list, std::vector<std::string>& names) {
   std::size_t start = 0;
   for (std::size_t item = 1;; ++item) {
     const std::size_t comma = list.find(',', start);
@@ -146,7 +145,7 @@ std::vector<std::string> parse_targets(const std::string& list) {
                        "(epochcost gpus)");
     }
     names.push_back(name);
-    if (comma == std::string::npos) return names;
+    if (comma == std::string::npos) return;
     start = comma + 1;
   }
 }
@@ -265,7 +264,7 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
       "project", "carry a step measured on one GPU to GPUs not measured (labelled projected)");
   project->add_option("result", a.result_file, "a result measured on a GPU (run --format json)")
       ->required();
-  project->add_option("--to", a.target_list, "GPUs of the spec table, comma-separated (see gpus)")
+  project->add_option("--to", a.target_lists, "GPUs of the spec table, comma-separated (see gpus)")
       ->required()
       ->allow_extra_args(false);
   project
@@ -353,7 +352,8 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
   }
 
   a.rates = parse_rates(a.rate_options, a.currency);
-  if (project->parsed()) a.target_gpus = parse_targets(a.target_list);
+  for (const auto& list : a.target_lists)
+    parse_targets(list, a.target_gpus);
   a.threshold_pct += 0.0; // -0 is 0, and printed so
   a.command_name = app.get_subcommands().front()->get_name();
   const std::vector<std::pair<const CLI::App*, Command>> commands = {

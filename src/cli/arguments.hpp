@@ -49,9 +49,9 @@ struct Arguments {
 
   // compare, project, history import.
   std::vector<std::string> result_files;
-  std::string result_file;              // project
-  std::string target_list;              // --to A,B as given
-  std::vector<std::string> target_gpus; // its names, trimmed
+  std::string result_file;               // project
+  std::vector<std::string> target_lists; // each --to A,B as given
+  std::vector<std::string> target_gpus;  // their names, trimmed
   std::string pricing_file;
   std::string currency;
   std::vector<std::string> rate_options; // FROM=X

@@ -60,21 +60,11 @@ void check_output_target(const std::string& output) {
   if (!output.empty()) epochcost::check_output_target(output, "--output");
 }
 
-// What a command writes must not be what it reads: --output c.yaml would replace the config the
-// report comes from, --output h.sqlite the history. Nor may the report be one of the three files
-// the plot writes next to its image, or the two would overwrite each other.
+// What a command writes must not be what it reads. The files read as text (config, results,
+// pricing, catalogs) are refused by check_output_target once read; the history is opened by SQLite
+// instead, and may not exist yet: --output h.sqlite would replace it. Nor may the report be one of
+// the three files the plot writes next to its image, or the two would overwrite each other.
 void check_outputs(const Arguments& a) {
-  struct Input {
-    std::string path;
-    std::string what;
-    bool may_be_created = false; // a history is created by the first run recorded in it
-  };
-  std::vector<Input> inputs = {{a.config_path, "the config"},
-                               {a.result_file, "the result file"},
-                               {a.pricing_file, "the --pricing file"},
-                               {a.history_file, "the --history file", true}};
-  for (const auto& file : a.result_files)
-    inputs.push_back({file, "a result file"});
   std::vector<std::pair<std::string, std::string>> outputs = {{a.output, "--output"}};
   if (!a.plot_file.empty()) {
     const plot::Files files = plot::files_for(a.plot_file);
@@ -86,17 +76,11 @@ void check_outputs(const Arguments& a) {
       outputs.emplace_back(written.string(), "--plot");
     }
   }
+  if (a.history_file.empty()) return;
   for (const auto& [output, flag] : outputs) {
-    for (const auto& input : inputs) {
-      if (output.empty() || input.path.empty()) continue;
-      // Other inputs are files that exist: a catalog named without a path (--pricing ciuic) is
-      // no file of this directory.
-      std::error_code ec;
-      if (!input.may_be_created && !std::filesystem::is_regular_file(input.path, ec)) continue;
-      if (same_file(output, input.path)) {
-        throw InputError(flag + ": '" + output + "' is " + input.what + " (" + input.path +
-                         "), which this command reads; choose another name");
-      }
+    if (!output.empty() && same_file(output, a.history_file)) {
+      throw InputError(flag + ": '" + output + "' is the --history file (" + a.history_file +
+                       "), which this command reads; choose another name");
     }
   }
 }

@@ -6,16 +6,26 @@
 #include <cstdlib>
 #include <dlfcn.h>
 #include <filesystem>
+#include <fstream>
+#include <string_view>
 
 namespace epochcost::cli {
 
 namespace {
 
-// A file that cannot serve as the runner is bad input when the user named it (EPOCHCOST_RUNNER),
-// and a broken installation otherwise.
-[[noreturn]] void unusable_runner(bool named, const std::string& message) {
-  if (named) throw InputError("EPOCHCOST_RUNNER: " + message);
+// A file that cannot serve as the runner is bad input when the user named it (EPOCHCOST_RUNNER)
+// and it is no library at all, or a library of something else; a runner that fails to load (its
+// LibTorch gone with a deleted venv) is a broken installation however it was found.
+[[noreturn]] void unusable_runner(bool users_mistake, const std::string& message) {
+  if (users_mistake) throw InputError("EPOCHCOST_RUNNER: " + message);
   throw RuntimeFailure(message);
+}
+
+bool is_elf_file(const std::filesystem::path& path) {
+  char magic[4] = {};
+  std::ifstream(path, std::ios::binary).read(magic, sizeof magic);
+  return std::string_view(magic, sizeof magic) == "\x7f"
+                                                  "ELF";
 }
 
 void* runner_symbol(const char* name) {
@@ -43,9 +53,10 @@ void* runner_symbol(const char* name) {
   log::debug("loading " + path.string());
   // Kept loaded for the life of the process: LibTorch does not support being unloaded.
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    unusable_runner(named,
+  if (!handle) {
+    unusable_runner(named && !is_elf_file(path),
                     "cannot load the LibTorch runner '" + path.string() + "': " + ::dlerror());
+  }
   void* entry = ::dlsym(handle, name);
   if (!entry) {
     unusable_runner(named, "'" + path.string() + "' has no " + name +

@@ -554,6 +554,9 @@ TEST(Project, LabelsEveryFigureProjectedAndRefusesBadTargets) {
   ASSERT_EQ(spaced["targets"].size(), 2u);
   EXPECT_EQ(spaced["targets"][1]["gpu"], "L40S");
   EXPECT_TRUE(refused(run_cli("project " + fixture + " --to H200,"), "--to: GPU 2 of 'H200,'"));
+  const auto repeated =
+      json_of(run_cli("project " + fixture + " --to H200 --to 'L40S,RTX 3090' --format json"));
+  EXPECT_EQ(repeated["targets"].size(), 3u);
   EXPECT_TRUE(refused(run_cli("project " + fixture + " --to ,"), "--to: GPU 1 of ',' is empty"));
   const auto estimate = run_cli("project " + default_config + " --to H200");
   EXPECT_TRUE(refused(estimate, "not valid JSON"));
@@ -823,7 +826,8 @@ TEST(Info, ParamsFlopsAndMemoryWithoutRunning) {
   ASSERT_EQ(bf16_on_v100.exit_code, 0) << bf16_on_v100.err;
   const auto v100 = nlohmann::json::parse(bf16_on_v100.out);
   EXPECT_FALSE(v100["precision_supported"].get<bool>());
-  EXPECT_NE(v100["notes"].dump().find("V100-SXM2-32GB has no bf16-pure mode"), std::string::npos)
+  EXPECT_NE(v100["notes"].dump().find("V100-SXM2-32GB has no bf16-pure mode in the spec table"),
+            std::string::npos)
       << v100["notes"];
   const auto unknown = run_cli("info " + default_config + " --gpu 'Voodoo 3'");
   EXPECT_TRUE(refused(unknown, "--gpu: 'Voodoo 3' is not in the GPU spec table"));
@@ -1322,6 +1326,8 @@ TEST(Cli, NoOutputReplacesAFileTheCommandReads) {
       0);
   const std::string config_text = slurp(dir / "c.yaml"), result_text = slurp(result);
   std::filesystem::create_hard_link(result, dir / "linked.json");
+  std::filesystem::copy_file(result, dir / "plot.dat"); // the name of a plot's data file
+  dir.write("usd.yaml", "pricing: {currency: USD, amount: 1}\n");
   // Files a config reads without the command line naming them: its price catalog, its model's
   // Hugging Face config.json, and the catalog a --pricing file names.
   dir.write("prices.yaml", slurp(source_path("configs/pricing/ciuic.yaml")));
@@ -1336,16 +1342,17 @@ TEST(Cli, NoOutputReplacesAFileTheCommandReads) {
   dir.write("repricing.yaml", "pricing: {catalog: prices.yaml, instance: A100x4}\n");
   const std::string read_files_before = slurp(dir / "prices.yaml") + slurp(dir / "llama.json");
   for (const auto& [command, message] : std::vector<std::pair<std::string, std::string>>{
-           {"estimate c.yaml --t-batch 0.1 --output ./c.yaml", "is the config (c.yaml)"},
+           {"estimate c.yaml --t-batch 0.1 --output ./c.yaml",
+            "is the config 'c.yaml', which this command reads"},
            {"estimate cataloged.yaml --t-batch 0.1 --output prices.yaml",
             "--output: 'prices.yaml' is the price catalog"},
            {"info hf.yaml --output ./llama.json", "is the hf_config file"},
            {"compare r.json --pricing repricing.yaml --output prices.yaml",
             "'prices.yaml' is the price catalog"},
-           {"compare r.json --output r.json", "is a result file (r.json)"},
-           {"compare r.json --output linked.json", "is a result file (r.json)"},
-           {"compare r.json --plot ./r.json", "--plot: './r.json' is a result file (r.json)"},
-           {"compare r.json --pricing c.yaml --output c.yaml", "is the --pricing file (c.yaml)"},
+           {"compare r.json --output r.json", "is the result 'r.json'"},
+           {"compare r.json --output linked.json", "is the result 'r.json'"},
+           {"compare plot.dat --plot plot.svg", "--plot: 'plot.dat' is the result 'plot.dat'"},
+           {"compare r.json --pricing usd.yaml --output usd.yaml", "is the pricing file 'usd.yaml'"},
            {"compare r.json --output x.md", ""},
            {"run c.yaml --history out.json --output out.json", "is the --history file"}}) {
     const auto output = run_cli(command, "cd " + dir.path().string() + " &&");

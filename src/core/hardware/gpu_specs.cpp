@@ -131,10 +131,9 @@ double memory_capacity_bytes(const GpuSpec& gpu) {
 }
 
 Fit memory_fit(double needed_bytes, const GpuSpec& gpu) {
-  constexpr double tight_share = 0.9;
   const double capacity = memory_capacity_bytes(gpu);
   if (needed_bytes > capacity) return Fit::does_not_fit;
-  return needed_bytes > tight_share * capacity ? Fit::tight : Fit::fits;
+  return needed_bytes > tight_memory_share * capacity ? Fit::tight : Fit::fits;
 }
 
 const char* to_string(Fit fit) {

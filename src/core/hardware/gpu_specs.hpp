@@ -49,9 +49,11 @@ struct NamedGpu {
 // The dense peak the precision runs at, in TFLOP/s; nullopt when the GPU has no such mode.
 [[nodiscard]] std::optional<double> peak_tflops(const GpuSpec& gpu, config::Precision precision);
 
-// Whether a job needing `needed_bytes` of device memory fits the GPU: "tight" above 90% of it,
-// which leaves no room for fragmentation or a longer sequence in the real data.
+// Whether a job needing `needed_bytes` of device memory fits the GPU: "tight" above
+// tight_memory_share of it, which leaves no room for fragmentation or a longer sequence in the
+// real data.
 enum class Fit { fits, tight, does_not_fit };
+inline constexpr double tight_memory_share = 0.9;
 [[nodiscard]] Fit memory_fit(double needed_bytes, const GpuSpec& gpu);
 [[nodiscard]] const char* to_string(Fit fit); // "fits", "tight", "does not fit"
 // In decimal gigabytes: below the usable memory of every listed board, so "fits" errs on the safe

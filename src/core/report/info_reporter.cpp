@@ -10,10 +10,12 @@
 namespace epochcost::report {
 namespace {
 
-// The precision the config trains in, as a note when --gpu lacks it.
+// The precision the config trains in, as a note when --gpu has no rate for it.
 std::string unsupported_note(const Info& info) {
-  return info.gpu->name + " has no " + config::to_string(info.config.precision) +
-         " mode: this config cannot run on it as it stands";
+  const std::string precision = config::to_string(info.config.precision);
+  return info.gpu->name + " has no " + precision + " mode in the spec table: a step there would " +
+         "not train in " + precision + " as configured, and neither MFU nor project has a peak " +
+         "for it";
 }
 
 nlohmann::json info_json(const Info& info) {
@@ -65,12 +67,13 @@ Grid info_grid(const Info& info) {
                               bytes(m.optimizer_bytes) + " + activations " +
                               bytes(m.activations_bytes)}};
   if (info.gpu && info.fit) {
-    const char* verdict = *info.fit == hardware::Fit::fits    ? "yes"
-                          : *info.fit == hardware::Fit::tight ? "tight (above 90%)"
-                                                              : "NO";
+    const std::string verdict =
+        *info.fit == hardware::Fit::fits ? "yes"
+        : *info.fit == hardware::Fit::tight
+            ? "tight (above " + significant(100 * hardware::tight_memory_share, 3) + "% of it)"
+            : "NO";
     grid.rows.push_back(
-        {"fits " + info.gpu->name,
-         std::string(verdict) + " (" + significant(info.gpu->memory_gb, 4) + " GB)"});
+        {"fits " + info.gpu->name, verdict + " (" + significant(info.gpu->memory_gb, 4) + " GB)"});
   }
   if (info.precision_supported == false) grid.rows.push_back({"note", unsupported_note(info)});
   for (const auto& note : a.notes)

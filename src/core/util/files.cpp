@@ -133,8 +133,10 @@ bool same_file(const fs::path& a, const fs::path& b) {
   return !ec_a && !ec_b && canonical_a == canonical_b;
 }
 
-std::string read_text_file(const std::filesystem::path& path, std::string_view what) {
-  note_input_file(path, what);
+namespace {
+
+// A whole file of text, bounded; what read_text_file reads without noting it as an input.
+std::string read_bounded(const fs::path& path, std::string_view what) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw InputError(std::string(what) + " '" + path.string() + "' is a directory, not a file");
@@ -158,6 +160,13 @@ std::string read_text_file(const std::filesystem::path& path, std::string_view w
     }
   }
   return text;
+}
+
+} // namespace
+
+std::string read_text_file(const std::filesystem::path& path, std::string_view what) {
+  note_input_file(path, what);
+  return read_bounded(path, what);
 }
 
 OutputTarget resolve_output_target(const fs::path& path) {
@@ -237,10 +246,10 @@ void install_temporary(const std::string& temporary, const OutputTarget& target,
   if (target.in_place) {
     std::string content;
     try {
-      content = read_text_file(temporary, "temporary file");
-    } catch (const InputError&) {
+      content = read_bounded(temporary, "temporary file");
+    } catch (const InputError& e) {
       ::unlink(temporary.c_str());
-      throw;
+      cannot_write(shown, std::string("reading its staged copy: ") + e.what(), EIO);
     }
     ::unlink(temporary.c_str());
     write_in_place(target, content, shown);
