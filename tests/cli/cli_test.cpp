@@ -1352,7 +1352,8 @@ TEST(Cli, NoOutputReplacesAFileTheCommandReads) {
            {"compare r.json --output r.json", "is the result 'r.json'"},
            {"compare r.json --output linked.json", "is the result 'r.json'"},
            {"compare plot.dat --plot plot.svg", "--plot: 'plot.dat' is the result 'plot.dat'"},
-           {"compare r.json --pricing usd.yaml --output usd.yaml", "is the pricing file 'usd.yaml'"},
+           {"compare r.json --pricing usd.yaml --output usd.yaml",
+            "is the pricing file 'usd.yaml'"},
            {"compare r.json --output x.md", ""},
            {"run c.yaml --history out.json --output out.json", "is the --history file"}}) {
     const auto output = run_cli(command, "cd " + dir.path().string() + " &&");
