@@ -105,9 +105,8 @@ void refuse_what_cannot_fit(const config::Config& config, const measure::DeviceI
                          ", gradients " + gib(estimate.gradients_bytes) + ", optimizer " +
                          gib(estimate.optimizer_bytes) + ", activations " +
                          gib(estimate.activations_bytes) + ") but " + device.device + " (" +
-                         device.device_name + ") has " + gib(double(device.memory_bytes)) +
-                         "; lower data.batch_size, use lora, bf16-pure or "
-                         "train.accumulation_steps, or a larger device");
+                         device.device_name + ") has " + gib(double(device.memory_bytes)) + "; " +
+                         model::memory_advice(config));
 }
 
 void prepare(Session& s) {
@@ -336,7 +335,13 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
   try {
     prepare(s);
     run_warmup(s);
+    const std::int64_t skipped_before = s.step->skipped_steps();
     run_timed_steps(s);
+    s.result.skipped_timed_steps = s.step->skipped_steps() - skipped_before;
+    s.result.timed_pass_steps = static_cast<std::int64_t>(s.result.step_s.size()) +
+                                static_cast<std::int64_t>(s.result.epochs_actual_s.size()) *
+                                    cost::steps_per_epoch(s.config.data, s.config.pricing.gpus,
+                                                          s.config.train.accumulation_steps);
     run_phase_steps(s);
     s.result.skipped_steps = s.step->skipped_steps();
     s.result.optimizer_implementation = s.step->optimizer_implementation();

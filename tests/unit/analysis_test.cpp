@@ -49,5 +49,23 @@ TEST(Analysis, MemoryEstimateFollowsOptimizerAndPrecision) {
   EXPECT_DOUBLE_EQ(estimate_memory(config).activations_bytes, (1000 + 10 + 2 * 1000) * 50 * 2.0);
 }
 
+TEST(Analysis, MemoryAdviceNamesOnlyWhatTheConfigDoesNotUseYet) {
+  auto decoder = config::parse_config(
+      "model: {name: decoder, preset: tiny}\ndata: {samples: 100, batch_size: 4, seq_len: 64}\n"
+      "optimizer: {name: adamw}\npricing: {currency: USD, amount: 1}\n",
+      "d.yaml", {}, config::Purpose::run);
+  EXPECT_EQ(memory_advice(decoder),
+            "lower data.batch_size (raising train.accumulation_steps keeps the samples per "
+            "optimizer step), use lora, precision bf16-pure, train.checkpointing, or a larger "
+            "device");
+  // LoRA, bf16-pure, checkpointing and a batch of one are in use: only a larger device is left.
+  decoder = config::parse_config(
+      "model: {name: decoder, preset: tiny}\nlora: {rank: 8}\n"
+      "data: {samples: 100, batch_size: 1, seq_len: 64}\noptimizer: {name: adamw}\n"
+      "precision: bf16-pure\ntrain: {checkpointing: true}\npricing: {currency: USD, amount: 1}\n",
+      "d.yaml", {}, config::Purpose::run);
+  EXPECT_EQ(memory_advice(decoder), "a larger device");
+}
+
 } // namespace
 } // namespace epochcost::model

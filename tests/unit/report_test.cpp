@@ -94,6 +94,25 @@ TEST(RunResult, EachRealEpochIsCheckedAgainstTheIntervalOfOneEpoch) {
   EXPECT_NE(table.find("2 of 3 real epochs inside"), std::string::npos) << table;
 }
 
+TEST(RunResult, AMostlySkippedTimedPassIsAWarningNotANote) {
+  measure::Measurement m = measurement();
+  m.skipped_steps = 2;
+  m.skipped_timed_steps = 1;
+  m.timed_pass_steps = 30;
+  const auto few = pipeline::build_run_result(job(), m, {"run", {}});
+  EXPECT_TRUE(few.warnings.empty());
+  ASSERT_FALSE(few.notes.empty());
+  EXPECT_NE(few.notes.back().find("(1 of the 30 steps of the timed pass)"), std::string::npos)
+      << few.notes.back();
+  m.skipped_timed_steps = 25;
+  const auto most = pipeline::build_run_result(job(), m, {"run", {}});
+  ASSERT_EQ(most.warnings.size(), 1u);
+  EXPECT_NE(most.warnings[0].find("skipped 25 of the 30 steps of the timed pass"),
+            std::string::npos)
+      << most.warnings[0];
+  EXPECT_EQ(nlohmann::json::parse(report::render_json(most))["timing"]["skipped_timed_steps"], 25);
+}
+
 TEST(JsonReport, CarriesTheDocumentedFields) {
   const auto j = nlohmann::json::parse(report::render_json(run_result()));
   EXPECT_EQ(j["schema"], "epochcost.result/1");

@@ -192,4 +192,20 @@ MemoryEstimate estimate_memory(const config::Config& config) {
   return m;
 }
 
+std::string memory_advice(const config::Config& config) {
+  std::vector<std::string> ways;
+  if (config.data.batch_size > 1) {
+    ways.emplace_back("lower data.batch_size (raising train.accumulation_steps keeps the samples "
+                      "per optimizer step)");
+  }
+  const auto* decoder = config.model ? std::get_if<config::DecoderSpec>(&*config.model) : nullptr;
+  if (decoder && decoder->lora.rank == 0) ways.emplace_back("use lora");
+  if (config.precision != config::Precision::bf16_pure) ways.emplace_back("precision bf16-pure");
+  if (decoder && !config.train.checkpointing) ways.emplace_back("train.checkpointing");
+  std::string advice;
+  for (const auto& way : ways)
+    advice += way + ", ";
+  return advice + (ways.empty() ? "a larger device" : "or a larger device");
+}
+
 } // namespace epochcost::model

@@ -38,4 +38,9 @@ struct MemoryEstimate {
 // Per device, for the config's model, batch, precision and optimizer.
 [[nodiscard]] MemoryEstimate estimate_memory(const config::Config& config);
 
+// What would make the config need less device memory, of the settings it does not use yet:
+// "lower data.batch_size (…), use lora, precision bf16-pure, train.checkpointing, or a larger
+// device".
+[[nodiscard]] std::string memory_advice(const config::Config& config);
+
 } // namespace epochcost::model
