@@ -28,6 +28,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <optional>
 #include <unistd.h>
@@ -39,17 +40,34 @@ using cli::Arguments;
 using cli::Command;
 
 std::atomic<int> pending_signal{0};
+std::atomic<std::int64_t> first_signal_ns{0}; // CLOCK_MONOTONIC
 
-extern "C" void on_signal(int signal_number) {
-  pending_signal.store(signal_number);
+std::int64_t monotonic_ns() { // clock_gettime is async-signal-safe
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
-// The first SIGINT/SIGTERM asks the measurement to stop cleanly (no report, no file); a second
-// one ends the process at once.
+extern "C" void on_signal(int signal_number) {
+  if (pending_signal.load() == 0) {
+    first_signal_ns.store(monotonic_ns());
+    pending_signal.store(signal_number);
+    return;
+  }
+  // `timeout` and a terminal's Ctrl-C can deliver one interruption twice (to the process, then
+  // to its group): a repeat within a second is that one. A later one ends the process at once.
+  constexpr std::int64_t repeat_ns = 1'000'000'000;
+  if (monotonic_ns() - first_signal_ns.load() < repeat_ns) return;
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
+// The first SIGINT/SIGTERM asks the measurement to stop cleanly (no report, no file); another
+// one a second or more later ends the process at once.
 void install_signal_handlers() {
   struct sigaction action {};
   action.sa_handler = on_signal;
-  action.sa_flags = SA_RESETHAND;
+  action.sa_flags = 0;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);

@@ -1136,11 +1136,14 @@ TEST_F(RunTest, InterruptExits130WithoutAReport) {
       std::string("( ") + EPOCHCOST_BINARY + " run " + default_config +
       " --set device=cpu --set timing.max_seconds=60 --set timing.target_ci_pct=0.0001"
       " --output " +
-      (dir / "r.json").string() +
-      " 2>/dev/null & pid=$!; sleep 1.5; "
-      "kill -INT $pid; wait $pid; exit $? )";
+      (dir / "r.json").string() + " 2>" + (dir / "err").string() +
+      " & pid=$!; sleep 1.5; "
+      // Twice at once, as `timeout` signals the process and then its group: one interruption.
+      "kill -INT $pid; kill -INT $pid; wait $pid; exit $? )";
   const int status = std::system(command.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_NE(slurp(dir / "err").find("interrupted (SIGINT)"), std::string::npos)
+      << slurp(dir / "err");
   EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));
 }
 
