@@ -208,6 +208,8 @@ TEST(TextReports, ShowTheHeadlineFigures) {
   EXPECT_NE(table.find("T_batch (mean)"), std::string::npos) << table;
   EXPECT_NE(table.find("2 ms"), std::string::npos) << table;
   EXPECT_NE(table.find("0.50 EUR"), std::string::npos) << table;
+  // Two billed devices: the per-device and the job's throughput, each labelled.
+  EXPECT_NE(table.find("samples/s per device; job of 2: "), std::string::npos) << table;
   EXPECT_NE(table.find("2.25 EUR"), std::string::npos) << table;
   EXPECT_NE(table.find("assumption"), std::string::npos);
   const std::string md = report::render_markdown(r);

@@ -74,16 +74,22 @@ Block measurement_block(const Result& r) {
                                            " (" + t.optimizer_implementation + ")"});
   }
   if (r.throughput) {
-    std::string text =
-        significant(r.throughput->samples_per_s_per_device, 4) + " samples/s per device";
-    if (r.throughput->tokens_per_s_per_device) {
-      text += ", " + significant(*r.throughput->tokens_per_s_per_device, 4) + " tokens/s";
+    const auto& th = *r.throughput;
+    const bool one_device = r.epoch.devices_billed == 1;
+    std::string text = significant(th.samples_per_s_per_device, 4) + " samples/s";
+    if (th.tokens_per_s_per_device)
+      text += ", " + significant(*th.tokens_per_s_per_device, 4) + " tokens/s";
+    text += " per device";
+    if (!one_device) {
+      text += "; job of " + std::to_string(r.epoch.devices_billed) + ": " +
+              significant(th.samples_per_s, 4) + " samples/s";
+      if (th.tokens_per_s) text += ", " + significant(*th.tokens_per_s, 4) + " tokens/s";
     }
     block.rows.push_back({"throughput", text});
   }
   if (r.flops && r.flops->achieved_tflops) {
-    std::string text = significant(r.flops->per_step, 4) + " model FLOPs/step, " +
-                       significant(*r.flops->achieved_tflops, 4) + " TFLOP/s";
+    std::string text = significant(r.flops->per_step, 4) + " model FLOPs/step and " +
+                       significant(*r.flops->achieved_tflops, 4) + " TFLOP/s per device";
     text += r.flops->mfu
                 ? ", MFU " + significant(*r.flops->mfu * 100, 3) + "% of " +
                       significant(*r.flops->peak_tflops, 5) + " (" + *r.flops->gpu_spec + ")"
