@@ -197,6 +197,19 @@ TEST(Config, EnumsListTheirValues) {
             std::string::npos);
 }
 
+TEST(Config, AnotherOptimizersKeysAreExplained) {
+  const std::string sgd = replace(valid_config, "optimizer: {name: adam, lr: 1.0e-3}",
+                                  "optimizer: {name: sgd, lr: 0.1, momentum: 0.9}");
+  const std::string switched = error_of(sgd, {"optimizer.name=adamw"});
+  EXPECT_NE(switched.find("optimizer.momentum: applies to sgd, not adamw (optimizer.name)"),
+            std::string::npos)
+      << switched;
+  EXPECT_EQ(switched.find("unknown key"), std::string::npos) << switched;
+  const std::string back = error_of(valid_config, {"optimizer.name=sgd", "optimizer.beta1=0.8"});
+  EXPECT_NE(back.find("optimizer.beta1: applies to adam and adamw, not sgd"), std::string::npos)
+      << back;
+}
+
 TEST(Config, DeviceSyntax) {
   EXPECT_EQ(parse(replace(valid_config, "device: auto", "device: cuda:1")).device.index, 1);
   EXPECT_EQ(parse(replace(valid_config, "device: auto", "device: cpu")).device.kind,

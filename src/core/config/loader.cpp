@@ -106,6 +106,18 @@ OptimizerSpec read_optimizer(Section& s) {
   }
   const double default_decay = opt.name == OptimizerKind::adamw ? 0.01 : 0.0;
   opt.weight_decay = s.number("weight_decay", false, 0.0, false, max_float).value_or(default_decay);
+  // The other family's keys: left in a file when --set optimizer.name switches the family, they
+  // are a mistake to explain, not a misspelling to guess at.
+  const std::string name = to_string(opt.name);
+  const std::vector<const char*> others =
+      sgd ? std::vector<const char*>{"beta1", "beta2", "eps", "fused"}
+          : std::vector<const char*>{"momentum"};
+  for (const char* key : others) {
+    if (s.present(key)) {
+      s.invalid(key, std::string("applies to ") + (sgd ? "adam and adamw" : "sgd") + ", not " +
+                         name + " (optimizer.name); remove it or choose that optimizer");
+    }
+  }
   return opt;
 }
 
