@@ -25,9 +25,11 @@
 #include "util/files.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -106,8 +108,13 @@ void check_outputs(const Arguments& a) {
 // A report that cannot reach standard output (a full disk, say) fails the command (exit 4), as a
 // failed --output does: exit 0 would tell a script the report is there.
 void print(const std::string& text) {
+  errno = 0;
   std::cout << text << std::flush;
-  if (!std::cout) throw RuntimeFailure("cannot write the report to standard output");
+  if (std::cout) return;
+  // A closed standard output (`>&-`) is how the command was called; a full disk is the machine's.
+  if (errno == EBADF) throw InputError("cannot write the report: standard output is closed");
+  throw RuntimeFailure("cannot write the report to standard output" +
+                       (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
 }
 
 void emit(const std::string& text, const Arguments& a) {

@@ -872,6 +872,14 @@ TEST(Cli, AReportThatCannotReachStandardOutputFailsTheCommand) {
               std::string::npos)
         << slurp(capture / "err");
   }
+  // A closed standard output is how the command was called: bad input, said so.
+  const std::string closed =
+      std::string(EPOCHCOST_BINARY) + " gpus >&- 2>" + (capture / "err").string();
+  const int closed_status = std::system(closed.c_str());
+  ASSERT_TRUE(WIFEXITED(closed_status));
+  EXPECT_EQ(WEXITSTATUS(closed_status), 2);
+  EXPECT_NE(slurp(capture / "err").find("standard output is closed"), std::string::npos)
+      << slurp(capture / "err");
   // --output to a full device: the same failure, named.
   const auto full = run_cli("gpus --output /dev/full");
   EXPECT_EQ(full.exit_code, 4) << full.err;
