@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <iostream>
 #include <optional>
 #include <unistd.h>
@@ -50,14 +51,21 @@ std::int64_t monotonic_ns() { // clock_gettime is async-signal-safe
   return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
+// Only lock-free atomics may be touched in a signal handler.
+static_assert(std::atomic<int>::is_always_lock_free &&
+              std::atomic<std::int64_t>::is_always_lock_free);
+
+// SIGINT and SIGTERM are blocked while it runs (install_signal_handlers), so the handler never
+// interrupts itself between reading and storing the first signal.
 extern "C" void on_signal(int signal_number) {
   if (pending_signal.load() == 0) {
-    first_signal_ns.store(monotonic_ns());
+    first_signal_ns.store(monotonic_ns()); // before the signal, so its time is never missing
     pending_signal.store(signal_number);
     return;
   }
   // `timeout` and a terminal's Ctrl-C can deliver one interruption twice (to the process, then
-  // to its group): a repeat within a second is that one. A later one ends the process at once.
+  // to its group): another SIGINT or SIGTERM within a second is that one. A later one ends the
+  // process at once.
   constexpr std::int64_t repeat_ns = 1'000'000'000;
   if (monotonic_ns() - first_signal_ns.load() < repeat_ns) return;
   ::signal(signal_number, SIG_DFL);
@@ -70,7 +78,10 @@ void install_signal_handlers() {
   struct sigaction action {};
   action.sa_handler = on_signal;
   action.sa_flags = 0;
+  // Neither handler runs on top of the other, so the first signal is the one reported.
   sigemptyset(&action.sa_mask);
+  sigaddset(&action.sa_mask, SIGINT);
+  sigaddset(&action.sa_mask, SIGTERM);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 }
@@ -111,10 +122,22 @@ void print(const std::string& text) {
   errno = 0;
   std::cout << text << std::flush;
   if (std::cout) return;
-  // A closed standard output (`>&-`) is how the command was called; a full disk is the machine's.
-  if (errno == EBADF) throw InputError("cannot write the report: standard output is closed");
   throw RuntimeFailure("cannot write the report to standard output" +
                        (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
+}
+
+// A standard output closed (`>&-`) or open for reading only is how the command was called: said
+// before anything runs, not after a measurement whose report has nowhere to go.
+void check_standard_output(const Arguments& a) {
+  if (!a.output.empty() || a.command == Command::history_import) return; // import reports on stderr
+  const int flags = ::fcntl(STDOUT_FILENO, F_GETFL);
+  if (flags == -1) {
+    throw InputError("standard output is closed: the report needs it (or --output FILE)");
+  }
+  if ((flags & O_ACCMODE) == O_RDONLY) {
+    throw InputError("standard output is open for reading only: the report needs to write it (or "
+                     "--output FILE)");
+  }
 }
 
 void emit(const std::string& text, const Arguments& a) {
@@ -351,6 +374,7 @@ int run_main(int argc, char** argv) {
   }
   const auto format = gbench ? report::Format::json : report::parse_format(a.format);
   check_outputs(a);
+  check_standard_output(a);
   switch (a.command) {
   case Command::gpus:
     check_output_target(a.output);

@@ -335,15 +335,10 @@ measure::Measurement measure(const measure::MeasureRequest& request) {
   try {
     prepare(s);
     run_warmup(s);
-    const std::int64_t skipped_before = s.step->skipped_steps();
     run_timed_steps(s);
-    s.result.skipped_timed_steps = s.step->skipped_steps() - skipped_before;
-    s.result.timed_pass_steps = static_cast<std::int64_t>(s.result.step_s.size()) +
-                                static_cast<std::int64_t>(s.result.epochs_actual_s.size()) *
-                                    cost::steps_per_epoch(s.config.data, s.config.pricing.gpus,
-                                                          s.config.train.accumulation_steps);
     run_phase_steps(s);
     s.result.skipped_steps = s.step->skipped_steps();
+    s.result.steps_run = s.step->steps_run();
     s.result.optimizer_implementation = s.step->optimizer_implementation();
     if (const auto peaks = memory_peaks(s.device.device)) {
       s.result.peak_allocated_bytes = peaks->allocated_bytes;

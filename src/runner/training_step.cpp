@@ -146,6 +146,7 @@ void TrainingStep::accumulate_gradients(const SyntheticDataset& data, std::int64
 }
 
 void TrainingStep::apply_update(PhaseClock* phases) {
+  ++steps_run_;
   if (scaler_) scaler_->unscale(trainable_); // clipping must see true gradient norms
   if (grad_clip_ > 0) clip_gradients(trainable_, grad_clip_);
   if (scaler_) {

@@ -55,8 +55,10 @@ public:
 
   [[nodiscard]] std::int64_t samples_per_step() const { return batch_size_ * accumulation_; }
   [[nodiscard]] std::int64_t marks_per_full_step() const { return 3 * accumulation_ + 1; }
-  // fp16 only: optimizer steps the loss scaler skipped for inf/NaN gradients.
+  // fp16 only: optimizer steps the loss scaler skipped for inf/NaN gradients (a device read).
   [[nodiscard]] std::int64_t skipped_steps() const;
+  // Optimizer steps taken (skipped ones included), counted on the host.
+  [[nodiscard]] std::int64_t steps_run() const { return steps_run_; }
   // "fused" (ATen's multi-tensor Adam kernels), "foreach" (SGD's multi-tensor kernels, on CUDA),
   // "plain" (LibTorch's per-parameter loop), or why
   // a fused optimizer fell back.
@@ -72,6 +74,7 @@ private:
   std::int64_t accumulation_;
   double grad_clip_;
   std::unique_ptr<LossScaler> scaler_; // fp16 only
+  std::int64_t steps_run_ = 0;
 };
 
 } // namespace epochcost::runner

@@ -264,8 +264,11 @@ TEST(Measure, ReturnsConsistentSamples) {
     EXPECT_DOUBLE_EQ(m.phases.step_s[i], m.phases.data_s[i] + m.phases.forward_s[i] +
                                              m.phases.backward_s[i] + m.phases.optimizer_s[i]);
   }
-  // Whole epochs interleaved with the timed windows, level with them to within one epoch.
+  // Every optimizer step is counted: warmup, timed, phases, and the real epochs on top.
   ASSERT_FALSE(m.epochs_actual_s.empty());
+  EXPECT_GT(m.steps_run, m.warmup_steps + static_cast<std::int64_t>(m.step_s.size() + n));
+  EXPECT_EQ(m.skipped_steps, 0); // fp32 has no loss scaler
+  // Whole epochs interleaved with the timed windows, level with them to within one epoch.
   const double epochs_s = std::accumulate(m.epochs_actual_s.begin(), m.epochs_actual_s.end(), 0.0);
   const double longest_s = *std::ranges::max_element(m.epochs_actual_s);
   EXPECT_LE(std::abs(epochs_s - m.measure_wall_s), longest_s);

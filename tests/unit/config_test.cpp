@@ -208,6 +208,14 @@ TEST(Config, AnotherOptimizersKeysAreExplained) {
   const std::string back = error_of(valid_config, {"optimizer.name=sgd", "optimizer.beta1=0.8"});
   EXPECT_NE(back.find("optimizer.beta1: applies to adam and adamw, not sgd"), std::string::npos)
       << back;
+  // A misspelt name is the one error: the fallback optimizer judges no key.
+  const std::string misspelt = error_of(sgd, {"optimizer.name=sgdd"});
+  EXPECT_NE(misspelt.find("optimizer.name: must be one of"), std::string::npos) << misspelt;
+  EXPECT_EQ(misspelt.find("momentum"), std::string::npos) << misspelt;
+  // Nor is another optimizer's key offered as the spelling of a misspelt one.
+  const std::string typo = error_of(valid_config, {"optimizer.momentun=0.9"});
+  EXPECT_NE(typo.find("optimizer.momentun: unknown key"), std::string::npos) << typo;
+  EXPECT_EQ(typo.find("did you mean 'momentum'"), std::string::npos) << typo;
 }
 
 TEST(Config, DeviceSyntax) {

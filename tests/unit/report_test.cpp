@@ -94,23 +94,26 @@ TEST(RunResult, EachRealEpochIsCheckedAgainstTheIntervalOfOneEpoch) {
   EXPECT_NE(table.find("2 of 3 real epochs inside"), std::string::npos) << table;
 }
 
-TEST(RunResult, AMostlySkippedTimedPassIsAWarningNotANote) {
+TEST(RunResult, AManySkippedStepsAreAWarningNotANote) {
   measure::Measurement m = measurement();
-  m.skipped_steps = 2;
-  m.skipped_timed_steps = 1;
-  m.timed_pass_steps = 30;
+  m.skipped_steps = 3;
+  m.steps_run = 100;
   const auto few = pipeline::build_run_result(job(), m, {"run", {}});
   EXPECT_TRUE(few.warnings.empty());
   ASSERT_FALSE(few.notes.empty());
-  EXPECT_NE(few.notes.back().find("(1 of the 30 steps of the timed pass)"), std::string::npos)
-      << few.notes.back();
-  m.skipped_timed_steps = 25;
-  const auto most = pipeline::build_run_result(job(), m, {"run", {}});
-  ASSERT_EQ(most.warnings.size(), 1u);
-  EXPECT_NE(most.warnings[0].find("skipped 25 of the 30 steps of the timed pass"),
+  EXPECT_NE(few.notes.back().find("skipped 3 of the 100 optimizer steps of this run"),
             std::string::npos)
-      << most.warnings[0];
-  EXPECT_EQ(nlohmann::json::parse(report::render_json(most))["timing"]["skipped_timed_steps"], 25);
+      << few.notes.back();
+  m.skipped_steps = 11;
+  const auto many = pipeline::build_run_result(job(), m, {"run", {}});
+  ASSERT_EQ(many.warnings.size(), 1u);
+  EXPECT_NE(many.warnings[0].find("skipped 11 of the 100 optimizer steps of this run for inf/NaN "
+                                  "gradients, more than 10%"),
+            std::string::npos)
+      << many.warnings[0];
+  const auto j = nlohmann::json::parse(report::render_json(many));
+  EXPECT_EQ(j["timing"]["skipped_steps"], 11);
+  EXPECT_EQ(j["timing"]["steps_run"], 100);
 }
 
 TEST(JsonReport, CarriesTheDocumentedFields) {

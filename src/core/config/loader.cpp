@@ -85,8 +85,8 @@ DataSpec read_data(Section& s) {
 
 OptimizerSpec read_optimizer(Section& s) {
   OptimizerSpec opt;
-  opt.name =
-      enum_choice<OptimizerKind>(s, "name", true, optimizer_names()).value_or(OptimizerKind::adam);
+  const auto named = enum_choice<OptimizerKind>(s, "name", true, optimizer_names());
+  opt.name = named.value_or(OptimizerKind::adam);
   opt.lr = s.positive_float("lr").value_or(opt.name == OptimizerKind::sgd ? 0.01 : 1e-3);
   const bool sgd = opt.name == OptimizerKind::sgd;
   if (sgd) {
@@ -108,12 +108,13 @@ OptimizerSpec read_optimizer(Section& s) {
   opt.weight_decay = s.number("weight_decay", false, 0.0, false, max_float).value_or(default_decay);
   // The other family's keys: left in a file when --set optimizer.name switches the family, they
   // are a mistake to explain, not a misspelling to guess at.
+  // Judged only against a name that was given and known: adam is no more than the fallback.
   const std::string name = to_string(opt.name);
   const std::vector<const char*> others =
       sgd ? std::vector<const char*>{"beta1", "beta2", "eps", "fused"}
           : std::vector<const char*>{"momentum"};
   for (const char* key : others) {
-    if (s.present(key)) {
+    if (s.claim(key) && named) {
       s.invalid(key, std::string("applies to ") + (sgd ? "adam and adamw" : "sgd") + ", not " +
                          name + " (optimizer.name); remove it or choose that optimizer");
     }

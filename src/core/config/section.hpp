@@ -382,6 +382,14 @@ public:
     return static_cast<std::size_t>(it - names.begin());
   }
 
+  // Whether `key` is given, taking it as handled without offering it as a "did you mean" for
+  // others: a key that is refused with its own explanation (another optimizer's) is no spelling
+  // to suggest.
+  [[nodiscard]] bool claim(const std::string& key) {
+    claimed_.push_back(key);
+    return find(key) != nullptr;
+  }
+
   // Stops finish() from reporting any key of this mapping.
   void accept_all_keys() {
     for (const auto& entry : entries_)
@@ -391,7 +399,9 @@ public:
   // Reports keys nobody asked for, with the nearest known key.
   void finish() {
     for (const auto& [key, value] : entries_) {
-      if (std::find(asked_.begin(), asked_.end(), key) != asked_.end()) continue;
+      if (std::find(asked_.begin(), asked_.end(), key) != asked_.end() ||
+          std::find(claimed_.begin(), claimed_.end(), key) != claimed_.end())
+        continue;
       diagnostics_.add(Rank::unknown_key, child_path(key), value,
                        "unknown key" + (asked_.empty() ? std::string() : suggestion(key, asked_)));
     }
@@ -416,7 +426,8 @@ private:
   Diagnostics& diagnostics_;
   std::vector<std::pair<std::string, YAML::Node>> entries_;
   std::vector<std::string> asked_;
-  std::set<std::string> not_text_; // reported as invalid UTF-8 already
+  std::vector<std::string> claimed_; // handled, but no suggestion for a misspelt key
+  std::set<std::string> not_text_;   // reported as invalid UTF-8 already
 };
 
 template <typename Enum>

@@ -364,7 +364,8 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
     e.currency = select.column_text(12);
     e.batch_size = select.column_integer(13);
     e.devices = select.column_integer(14);
-    const bool workload_ok = workload_filter.empty() || e.workload == workload_filter ||
+    const bool workload_ok = workload_filter.empty() ||
+                             ascii_lower(e.workload) == ascii_lower(workload_filter) ||
                              contains_ignoring_case(e.workload_description, workload_filter);
     const bool gpu_ok = gpu_filter.empty() || contains_ignoring_case(e.gpu, gpu_filter);
     if (workload_ok && gpu_ok) out.push_back(std::move(e));

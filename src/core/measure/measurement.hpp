@@ -52,9 +52,8 @@ struct Measurement {
   std::vector<double> epochs_actual_s;
   std::optional<std::int64_t> peak_allocated_bytes; // CUDA only: the caching allocator's peaks
   std::optional<std::int64_t> peak_reserved_bytes;
-  std::int64_t skipped_steps = 0;       // fp16: optimizer steps the loss scaler skipped, whole run
-  std::int64_t skipped_timed_steps = 0; // of them, in the timed pass (its real epochs included)
-  std::int64_t timed_pass_steps = 0;    // the steps of that pass: measured and in real epochs
+  std::int64_t skipped_steps = 0; // fp16: optimizer steps the loss scaler skipped, whole run
+  std::int64_t steps_run = 0;     // optimizer steps of the whole run, the skipped ones included
   std::string optimizer_implementation; // "fused", "plain", or why fused fell back
   std::vector<std::string> notes;
 };

@@ -23,7 +23,7 @@ report::TimingResult summarise_timing(const measure::Measurement& m) {
   timing.stop_reason = m.stop_reason;
   timing.measure_wall_s = m.measure_wall_s;
   timing.skipped_steps = m.skipped_steps;
-  timing.skipped_timed_steps = m.skipped_timed_steps;
+  timing.steps_run = m.steps_run;
   timing.optimizer_implementation = m.optimizer_implementation;
   timing.t_batch_s = stats::summarize(m.step_s);
   timing.instrumented_step_s = stats::summarize(m.phases.step_s);
@@ -228,26 +228,24 @@ report::Result build_run_result(const config::Config& config,
         "precision tf32 sets the TF32 mode of CUDA matmuls and convolutions; on " + device.device +
         " the step ran in fp32");
   }
-  // A few skipped steps are part of fp16 training; a pass of mostly skipped ones times steps
-  // without an optimizer update, from a model that overflows fp16 at any loss scale.
+  // A few skipped steps are part of fp16 training (the scaler starts at 65536 and halves on each
+  // overflow); a large share means T_batch holds that share of steps without an update.
   constexpr double skipped_share_warned = 0.1;
-  const auto timed_skipped = measurement.skipped_timed_steps;
-  const auto timed_steps = measurement.timed_pass_steps;
-  if (timed_steps > 0 && static_cast<double>(timed_skipped) >
-                             skipped_share_warned * static_cast<double>(timed_steps)) {
+  const auto skipped = measurement.skipped_steps;
+  const auto steps = measurement.steps_run;
+  const std::string skipped_text = "fp16: the loss scaler skipped " + std::to_string(skipped) +
+                                   " of the " + std::to_string(steps) +
+                                   " optimizer steps of this run for inf/NaN gradients";
+  if (steps > 0 &&
+      static_cast<double>(skipped) > skipped_share_warned * static_cast<double>(steps)) {
     result.warnings.push_back(
-        "fp16: the loss scaler skipped " + std::to_string(timed_skipped) + " of the " +
-        std::to_string(timed_steps) +
-        " steps of the timed pass (inf/NaN gradients at every loss scale it tried): T_batch is "
-        "mostly of steps without an optimizer update, not of training; this model overflows "
-        "fp16 here, so measure it in bf16 or fp32");
-  } else if (measurement.skipped_steps > 0) {
-    result.notes.push_back(
-        "fp16: the loss scaler skipped " + std::to_string(measurement.skipped_steps) +
-        " optimizer steps for inf/NaN gradients in this run (" + std::to_string(timed_skipped) +
-        " of the " + std::to_string(timed_steps) +
-        " steps of the timed pass); skipped steps are timed as the others, as "
-        "in real training");
+        skipped_text +
+        ", more than 10%: T_batch holds that share of steps without an optimizer update. A short "
+        "run spends a few finding the loss scale; if a longer one skips as many, the model "
+        "overflows fp16 here: measure it in bf16 or fp32");
+  } else if (skipped > 0) {
+    result.notes.push_back(skipped_text +
+                           "; skipped steps are timed as the others, as in real training");
   }
   for (const auto& note : measurement.notes)
     result.notes.push_back(note);

@@ -36,7 +36,7 @@ nlohmann::json timing_json(const TimingResult& t) {
           {"measure_wall_s", t.measure_wall_s},
           {"instrumentation_overhead_pct", t.instrumentation_overhead_pct},
           {"skipped_steps", t.skipped_steps},
-          {"skipped_timed_steps", t.skipped_timed_steps},
+          {"steps_run", t.steps_run},
           {"optimizer_implementation", t.optimizer_implementation},
           {"t_batch_s", summary_json(t.t_batch_s)},
           {"instrumented_step_s", summary_json(t.instrumented_step_s)},

@@ -43,8 +43,8 @@ struct TimingResult {
   stats::Summary t_batch_s;           // uninstrumented pass
   stats::Summary instrumented_step_s; // the pass the phases come from
   double instrumentation_overhead_pct = 0;
-  std::int64_t skipped_steps = 0;       // fp16: steps the loss scaler skipped, whole run
-  std::int64_t skipped_timed_steps = 0; // of them, in the pass T_batch comes from
+  std::int64_t skipped_steps = 0; // fp16: steps the loss scaler skipped, whole run
+  std::int64_t steps_run = 0;     // optimizer steps of the whole run: warmup, timed, epochs, phases
   std::string optimizer_implementation;
   std::vector<std::pair<std::string, stats::Summary>> phases; // data, forward, backward, optimizer
 };
