@@ -106,9 +106,9 @@ OptimizerSpec read_optimizer(Section& s) {
   }
   const double default_decay = opt.name == OptimizerKind::adamw ? 0.01 : 0.0;
   opt.weight_decay = s.number("weight_decay", false, 0.0, false, max_float).value_or(default_decay);
-  // The other family's keys: left in a file when --set optimizer.name switches the family, they
-  // are a mistake to explain, not a misspelling to guess at.
-  // Judged only against a name that was given and known: adam is no more than the fallback.
+  // The other family's keys, left in a file when --set optimizer.name switches the family, are a
+  // mistake to explain, not a misspelling to guess at; they are judged only against a name that
+  // was given and known (adam is no more than the fallback).
   const std::string name = to_string(opt.name);
   const std::vector<const char*> others =
       sgd ? std::vector<const char*>{"beta1", "beta2", "eps", "fused"}
