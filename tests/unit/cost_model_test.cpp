@@ -150,6 +150,9 @@ TEST(CostModel, BillingRoundsUpToTheIncrementAndTheMinimum) {
   // 1.5 h × 10 computed in floating point is a whole number of hours and stays 15 h.
   EXPECT_DOUBLE_EQ(billed_seconds(1.5 * 3600 * 10, job), 15 * 3600.0);
   EXPECT_DOUBLE_EQ(billed_seconds(3600.5, job), 7200);
+  // 2.88 µs past the hour is past it: rounding noise is a few ulps, not microseconds.
+  EXPECT_DOUBLE_EQ(billed_seconds(3600.00000288, job), 7200);
+  EXPECT_DOUBLE_EQ(billed_seconds(0.1 * 36000, job), 3600); // 3600.0000000000005
   job.minimum_billed_s = 4 * 3600;
   EXPECT_DOUBLE_EQ(billed_seconds(10, job), 4 * 3600.0);
 }
@@ -158,15 +161,19 @@ TEST(CostModel, SpotPaysForRestartsAndLostWork) {
   config::Config c = linear_regression_pricing();
   c.pricing.spot = config::SpotSpec{0.1, 600, 1800};
   // 0.1 interruptions per hour, each costing 600 s of restart and 900 s of lost work on average.
-  const double factor = 1 + 0.1 / 3600 * (600 + 900);
-  EXPECT_DOUBLE_EQ(spot_overhead_factor(c.pricing), factor);
+  const double share = 0.1 / 3600 * (600 + 900);
+  const double factor = 1 + share;
+  EXPECT_DOUBLE_EQ(spot_overhead_share(c.pricing), share);
   const CostBreakdown cost = price_epoch({313, 3600, std::array<double, 2>{3500, 3700}}, c);
   EXPECT_DOUBLE_EQ(cost.compute_per_epoch, 2.49);
-  EXPECT_NEAR(cost.spot_overhead_per_epoch, 2.49 * (factor - 1), 1e-12);
+  EXPECT_DOUBLE_EQ(cost.spot_overhead_per_epoch, 2.49 * share);
   EXPECT_NEAR(cost.per_epoch, 2.49 * factor, 1e-12);
   EXPECT_NEAR((*cost.per_epoch_ci95)[1], 3700.0 / 3600 * 2.49 * factor, 1e-12);
   c.pricing.spot.reset();
-  EXPECT_DOUBLE_EQ(spot_overhead_factor(c.pricing), 1);
+  EXPECT_EQ(spot_overhead_share(c.pricing), 0);
+  // On demand the overhead is exactly zero, eval time or not (it was a difference of sums).
+  c.job.eval_s_per_epoch = 7.5;
+  EXPECT_EQ(price_epoch({313, 31.3, std::nullopt}, c).spot_overhead_per_epoch, 0);
 }
 
 TEST(CostModel, BudgetBuysEpochsAfterTheFixedCosts) {
@@ -180,6 +187,11 @@ TEST(CostModel, BudgetBuysEpochsAfterTheFixedCosts) {
   EXPECT_DOUBLE_EQ(a.fixed_costs, 80);
   EXPECT_NEAR(a.samples, a.epochs * 52002, 1e-3);
   EXPECT_FALSE(a.tokens.has_value());
+  // What a budget is said to buy never costs more than it, at a billing boundary either.
+  for (const double budget : {500.0, 960.0 + 7 * 3, 1000.0, 1040.0, 2000.0}) {
+    const Affordable bought = affordable(budget, cost, c);
+    EXPECT_LE(run_cost(bought.epochs, cost.epoch_wall_s, c), budget) << budget;
+  }
   const Affordable nothing = affordable(50, cost, c);
   EXPECT_EQ(nothing.epochs, 0);
   EXPECT_EQ(nothing.full_epochs, 0);

@@ -225,6 +225,8 @@ TEST(Format, MoneyAndDurations) {
   EXPECT_EQ(report::money(0.021649166, "USD"), "0.02165 USD");
   EXPECT_EQ(report::money(0, "USD"), "0.00 USD");
   EXPECT_EQ(report::money(0.5, "USD"), "0.50 USD");
+  EXPECT_EQ(report::money(0.9999611, "USD"), "1.00 USD"); // rounds up to 1: to the cent
+  EXPECT_EQ(report::money(-0.99996, "USD"), "-1.00 USD");
   EXPECT_EQ(report::money(1.738e-5, "USD"), "1.738e-05 USD");
   // No invented cents past a double's precision, no "-0.00", no "nan".
   EXPECT_EQ(report::money(1e80, "USD"), "1e+80 USD");

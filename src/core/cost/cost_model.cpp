@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace epochcost::cost {
@@ -55,11 +56,11 @@ double compute_cost(double hours, const config::PricingSpec& pricing) {
   return hours * pricing.amount * static_cast<double>(billed_units(pricing));
 }
 
-double spot_overhead_factor(const config::PricingSpec& pricing) {
-  if (!pricing.spot) return 1;
+double spot_overhead_share(const config::PricingSpec& pricing) {
+  if (!pricing.spot) return 0;
   const auto& spot = *pricing.spot;
-  return 1 + spot.interruptions_per_hour / seconds_per_hour *
-                 (spot.restart_s + spot.checkpoint_interval_s / 2);
+  return spot.interruptions_per_hour / seconds_per_hour *
+         (spot.restart_s + spot.checkpoint_interval_s / 2);
 }
 
 double billed_seconds(double wall_s, const config::JobSpec& job) {
@@ -72,11 +73,14 @@ double billed_seconds(double wall_s, const config::JobSpec& job) {
   }
   double billed = wall_s;
   if (increment_s > 0) {
-    // A wall time that is a whole number of increments up to rounding error is not rounded up.
+    // A wall time that is a whole number of increments up to the rounding error of the products
+    // it comes from (1.5 h × 10 epochs) is not rounded up; anything beyond that is billed the
+    // next increment, however little it is.
+    constexpr double rounding_noise = 16 * std::numeric_limits<double>::epsilon();
     const double increments = wall_s / increment_s;
     const double nearest = std::round(increments);
-    billed =
-        (std::abs(increments - nearest) < 1e-9 ? nearest : std::ceil(increments)) * increment_s;
+    const bool whole = std::abs(increments - nearest) <= rounding_noise * std::max(1.0, nearest);
+    billed = (whole ? nearest : std::ceil(increments)) * increment_s;
   }
   return std::max(billed, job.minimum_billed_s);
 }
@@ -125,13 +129,14 @@ CostBreakdown price_epoch(const EpochTime& epoch, const config::Config& config) 
   cost.price_per_hour = pricing.amount;
   cost.billed_units = billed_units(pricing);
   const double side_s = config.job.eval_s_per_epoch + config.job.checkpoint_s_per_epoch;
-  const double spot = spot_overhead_factor(pricing);
-  const auto wall_s = [&](double training_s) { return (training_s + side_s) * spot; };
+  const double spot_share = spot_overhead_share(pricing);
+  const auto wall_s = [&](double training_s) { return (training_s + side_s) * (1 + spot_share); };
   const auto hours_cost = [&](double s) { return compute_cost(s / seconds_per_hour, pricing); };
   cost.compute_per_epoch = hours_cost(epoch.seconds);
   cost.eval_checkpoint_per_epoch = hours_cost(side_s);
   cost.epoch_wall_s = wall_s(epoch.seconds);
-  cost.spot_overhead_per_epoch = hours_cost(cost.epoch_wall_s - epoch.seconds - side_s);
+  // The overhead's own product, not a difference of two nearly equal walls.
+  cost.spot_overhead_per_epoch = hours_cost((epoch.seconds + side_s) * spot_share);
   cost.storage_transfer_per_epoch = config.extra_costs.storage_transfer;
   cost.ops_per_epoch = config.extra_costs.ops;
   const double extras = cost.storage_transfer_per_epoch + cost.ops_per_epoch;

@@ -66,9 +66,9 @@ struct CostBreakdown {
 // ceil(N / gpus_per_instance) per instance-hour.
 [[nodiscard]] double compute_cost(double hours, const config::PricingSpec& pricing);
 
-// Expected wall time per unit of useful time on spot capacity: 1 + λ · (restart + interval / 2),
-// λ interruptions per second; 1 on demand.
-[[nodiscard]] double spot_overhead_factor(const config::PricingSpec& pricing);
+// Expected extra wall time per unit of useful time on spot capacity: λ · (restart + interval / 2),
+// λ interruptions per second; 0 on demand.
+[[nodiscard]] double spot_overhead_share(const config::PricingSpec& pricing);
 
 // Wall seconds as billed: rounded up to the billing increment, at least the minimum charge.
 [[nodiscard]] double billed_seconds(double wall_s, const config::JobSpec& job);

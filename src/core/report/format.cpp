@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace epochcost::report {
@@ -30,11 +31,12 @@ std::string money(double amount, const std::string& currency) {
   // Past 10^15 a double holds no cents: digits beyond its precision would be invented.
   if (std::abs(amount) >= 1e15) return significant(amount, 6) + " " + currency;
   char buffer[64];
-  if (amount == 0 || std::abs(amount) >= 1) {
+  std::snprintf(buffer, sizeof buffer, "%.4g", amount);
+  // Four significant digits below 1, cents from 1 up: 0.99996 rounds to 1 and reads 1.00.
+  if (amount == 0 || std::abs(std::strtod(buffer, nullptr)) >= 1) {
     std::snprintf(buffer, sizeof buffer, "%.2f", amount);
     return std::string(buffer) + " " + currency;
   }
-  std::snprintf(buffer, sizeof buffer, "%.4g", amount);
   std::string text = buffer;
   // At least to the cent: 0.5 reads as 0.50.
   const auto point = text.find('.');
