@@ -469,6 +469,10 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
   EXPECT_NE(aws["rows"][0]["notes"].dump().find("billed as 1 whole instance(s) of 8 GPU(s)"),
             std::string::npos)
       << aws["rows"][0]["notes"];
+  // The catalog's price as written, not rounded to six digits.
+  EXPECT_NE(aws["rows"][0]["notes"].dump().find("27.44705 USD per instance_hour"),
+            std::string::npos)
+      << aws["rows"][0]["notes"];
   // A damaged result is bad input naming the file and the key, never an internal error.
   auto damaged = nlohmann::json::parse(
       slurp(source_path("tests/fixtures/results/tiny-lora-fp16-a100x4.json")));

@@ -236,6 +236,7 @@ nlohmann::json reprice(const nlohmann::json& original, const std::string& file,
     if (step.scaled) result["notes"].push_back(scaling_note(config, devices_measured));
   }
   std::ostringstream note;
+  note.precision(15); // a catalog's price as written (27.44705), not to six digits
   note << "re-priced with " << pricing_file << ": " << config.pricing.amount << " "
        << config.pricing.currency << " per " << config::to_string(config.pricing.unit) << " × "
        << config.pricing.gpus << " GPU(s)";
@@ -349,6 +350,7 @@ nlohmann::json convert_currency(const nlohmann::json& original, const std::strin
       scale(budget[key]);
   }
   std::ostringstream note;
+  note.precision(15); // the rate as given
   note << "converted from " << from << " at " << r << " " << currency << " per " << from
        << " (the rate given with --rate)";
   result["notes"].push_back(note.str());
