@@ -3,7 +3,6 @@
 #include "autocast.hpp"
 
 #include <ATen/ops/scaled_dot_product_attention.h>
-#include <algorithm>
 #include <cmath>
 #include <torch/autograd.h>
 #include <torch/nn/functional/dropout.h>
@@ -15,9 +14,7 @@ namespace epochcost::models {
 namespace {
 
 const config::LoraSpec* lora_for(const config::DecoderSpec& spec, const char* target) {
-  const auto& t = spec.lora.targets;
-  const bool adapted = spec.lora.rank > 0 && std::find(t.begin(), t.end(), target) != t.end();
-  return adapted ? &spec.lora : nullptr;
+  return spec.lora.adapts(target) ? &spec.lora : nullptr;
 }
 
 torch::Tensor rotate_half(const torch::Tensor& x) {

@@ -3,6 +3,7 @@
 #include "config/config.hpp"
 #include "util/build_info.hpp"
 #include "util/errors.hpp"
+#include "util/text.hpp"
 #include "util/utf8.hpp"
 
 #include <CLI/CLI.hpp>
@@ -62,10 +63,7 @@ void add_output_options(CLI::App& command, Arguments& a, bool gbench = false) {
     if (std::find(formats.begin(), formats.end(), value) != formats.end()) return "";
     if (value == "gbench-json" && !gbench)
       return "gbench-json is for run only: Google Benchmark's format holds measured steps";
-    std::string names;
-    for (const auto& name : formats)
-      names += (names.empty() ? "" : ", ") + name;
-    return "'" + value + "' is not one of " + names;
+    return "'" + value + "' is not one of " + joined(formats, ", ");
   };
   command
       .add_option("--format", a.format,
@@ -136,9 +134,8 @@ void parse_targets(const std::string& list, std::vector<std::string>& names) {
   std::size_t start = 0;
   for (std::size_t item = 1;; ++item) {
     const std::size_t comma = list.find(',', start);
-    std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
+    const std::string name =
+        trimmed(list.substr(start, comma == std::string::npos ? comma : comma - start), " \t");
     if (name.empty()) {
       throw InputError("--to: GPU " + std::to_string(item) + " of '" + list +
                        "' is empty; name GPUs of the spec table, e.g. --to H100-SXM5-80GB,H200 "

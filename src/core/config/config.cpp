@@ -4,6 +4,10 @@
 
 namespace epochcost::config {
 
+bool LoraSpec::adapts(std::string_view projection) const {
+  return rank > 0 && std::find(targets.begin(), targets.end(), projection) != targets.end();
+}
+
 std::array<DecoderSpec::Projection, 7> DecoderSpec::projections() const {
   const std::int64_t q_dim = heads * head_dim(), kv_dim = kv_heads * head_dim();
   return {{{"q", hidden, q_dim},

@@ -29,6 +29,8 @@ struct LoraSpec {
   double alpha = 16;
   double dropout = 0;
   std::vector<std::string> targets = {"q", "v"}; // of q, k, v, o, gate, up, down
+  // Whether the projection of that name gets an adapter (rank 0 adapts none).
+  [[nodiscard]] bool adapts(std::string_view projection) const;
 };
 
 // A decoder-only transformer of the LLaMA family (DeepSeek LLM, Mistral, Qwen2): token

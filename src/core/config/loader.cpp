@@ -366,8 +366,7 @@ void check_lora_rank(Section& root, const DecoderSpec& decoder) {
   if (lora.rank <= 0 || !shaped) return;
   for (const auto& projection : decoder.projections()) {
     const std::int64_t limit = std::min(projection.in, projection.out);
-    const bool targeted = std::ranges::find(lora.targets, projection.name) != lora.targets.end();
-    if (!targeted || lora.rank <= limit) continue;
+    if (!lora.adapts(projection.name) || lora.rank <= limit) continue;
     root.invalid("lora.rank", "must be ≤ " + std::to_string(limit) + " for target " +
                                   projection.name + " (a " + std::to_string(projection.in) + " × " +
                                   std::to_string(projection.out) +

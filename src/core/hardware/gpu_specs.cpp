@@ -67,9 +67,7 @@ bool ends_with_word(const std::string& text, const std::string& ending) {
 } // namespace
 
 const GpuSpec* find_gpu(std::string_view device_name) {
-  std::string name = ascii_lower(device_name);
-  name.erase(0, name.find_first_not_of(' '));
-  name.erase(name.find_last_not_of(' ') + 1);
+  const std::string name = trimmed(ascii_lower(device_name), " ");
   for (const auto& gpu : gpu_specs()) {
     if (ascii_lower(gpu.name) == name) return &gpu; // a row's own name
   }

@@ -462,10 +462,7 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
         ++count;
         currencies.insert(e->currency);
       }
-      std::string names;
-      for (const auto& currency : currencies)
-        names += (names.empty() ? "" : ", ") + currency;
-      return std::pair{count, names};
+      return std::pair{count, joined(currencies, ", ")};
     };
     if (same_currency.size() < min_earlier) {
       report.skipped.push_back(

@@ -1,6 +1,7 @@
 #include "model/analysis.hpp"
 
-#include <algorithm>
+#include "util/text.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -32,11 +33,6 @@ double activations_mlp(const config::MlpSpec& mlp, std::int64_t batch, double by
   return elements * static_cast<double>(batch) * bytes;
 }
 
-bool is_target(const config::LoraSpec& lora, const char* name) {
-  return lora.rank > 0 &&
-         std::find(lora.targets.begin(), lora.targets.end(), name) != lora.targets.end();
-}
-
 Analysis analyze_decoder(const config::DecoderSpec& d, std::int64_t seq_len) {
   const double h = double(d.hidden), layers = double(d.layers), vocab = double(d.vocab);
   const double r = double(d.lora.rank);
@@ -44,7 +40,7 @@ Analysis analyze_decoder(const config::DecoderSpec& d, std::int64_t seq_len) {
   for (const auto& projection : d.projections()) {
     const double in = double(projection.in), out = double(projection.out);
     layer_matmul += in * out;
-    if (is_target(d.lora, projection.name)) layer_lora += r * (in + out);
+    if (d.lora.adapts(projection.name)) layer_lora += r * (in + out);
   }
   const double bias = d.attention_bias ? double((d.heads + 2 * d.kv_heads) * d.head_dim()) : 0;
   const double head = vocab * h; // the LM head is a matmul even when tied to the embedding
@@ -202,10 +198,7 @@ std::string memory_advice(const config::Config& config) {
   if (decoder && decoder->lora.rank == 0) ways.emplace_back("use lora");
   if (config.precision != config::Precision::bf16_pure) ways.emplace_back("precision bf16-pure");
   if (decoder && !config.train.checkpointing) ways.emplace_back("train.checkpointing");
-  std::string advice;
-  for (const auto& way : ways)
-    advice += way + ", ";
-  return advice + (ways.empty() ? "a larger device" : "or a larger device");
+  return ways.empty() ? "a larger device" : joined(ways, ", ") + ", or a larger device";
 }
 
 } // namespace epochcost::model

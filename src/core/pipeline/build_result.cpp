@@ -239,8 +239,8 @@ report::Result build_run_result(const config::Config& config,
   if (steps > 0 &&
       static_cast<double>(skipped) > skipped_share_warned * static_cast<double>(steps)) {
     result.warnings.push_back(
-        skipped_text +
-        ", more than 10%: T_batch holds that share of steps without an optimizer update. A short "
+        skipped_text + ", more than " + percent(100 * skipped_share_warned) +
+        ": T_batch holds that share of steps without an optimizer update. A short "
         "run spends a few finding the loss scale; if a longer one skips as many, the model "
         "overflows fp16 here: measure it in bf16 or fp32");
   } else if (skipped > 0) {

@@ -3,6 +3,7 @@
 #include "config/loader.hpp"
 #include "report/result.hpp"
 #include "util/errors.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -329,11 +330,8 @@ void ResultReader::check() const {
     check_value(*node, rule.kind, rule.path, file_);
     if (rule.choices && std::find(rule.choices->begin(), rule.choices->end(),
                                   node->get<std::string>()) == rule.choices->end()) {
-      std::string names;
-      for (const auto& choice : *rule.choices)
-        names += (names.empty() ? "" : ", ") + choice;
-      throw InputError(file_ + ": " + rule.path + ": must be one of " + names + ", got " +
-                       quoted(*node));
+      throw InputError(file_ + ": " + rule.path + ": must be one of " +
+                       joined(*rule.choices, ", ") + ", got " + quoted(*node));
     }
   }
 }
