@@ -13,7 +13,9 @@
 # timeout cuts the tail, which holds the least important stages (the CPU suite last, since CI runs
 # it anyway). A rerun on a warm machine reuses the build. Libraries the machine lacks can travel
 # as Debian packages in .debs/ (git-ignored: name it in the device tool's carry); they are
-# unpacked into a private prefix.
+# unpacked into a private prefix. EPOCHCOST_GPU_STAGES=bench-python,project (names as in
+# summary.txt) runs only those stages and the build, for a second call that finishes what the
+# first one's timeout cut.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -27,6 +29,14 @@ if [[ ${1:-} == --fetch-debs ]]; then
 fi
 
 out_dir=${1:?usage: scripts/gpu-check.sh OUT_DIR | --fetch-debs}
+wanted=${EPOCHCOST_GPU_STAGES:-}
+for name in ${wanted//,/ }; do
+  case $name in
+    environment | build | gpu-tests | default-job | cudart | repeats | project | bench-naive | \
+      bench-python | cpu-tests) ;;
+    *) echo "gpu-check: EPOCHCOST_GPU_STAGES: no stage '$name'" >&2; exit 2 ;;
+  esac
+done
 mkdir -p "$out_dir"
 out_dir=$(cd "$out_dir" && pwd)
 build=${EPOCHCOST_BUILD_DIR:-$root/build-gpu}
@@ -46,6 +56,10 @@ pack() {  # the tarball is built beside OUT_DIR's files, then renamed: never hal
 stage() {  # stage NAME CAP_SECONDS COMMAND...
   local name=$1 cap=$2
   shift 2
+  if [[ -n $wanted && $name != build && ,$wanted, != *,$name,* ]]; then
+    printf '%-14s not run (EPOCHCOST_GPU_STAGES=%s)\n' "$name" "$wanted" | tee -a "$summary"
+    return 0
+  fi
   local start=$SECONDS
   mkdir -p "$out"
   timeout --kill-after=5 "$cap" "$@" >"$out/$name.log" 2>&1
@@ -109,10 +123,11 @@ stage project 60 bash -c "'$ec' --log-level warn run configs/decoder-1b-full-bf1
   '$ec' project '$out/decoder-1b.json' --to H100-SXM5-80GB,A100-SXM4-80GB,L40S,RTX-4090 \
   --format json --output '$out/decoder-1b-projection.json'"
 stage bench-naive 60 scripts/bench-naive.sh cuda 3
+# The 7B LoRA pair first: its tokens/s ratio and MFU are the figures the cap must not cut.
 stage bench-python 150 env EPOCHCOST_BENCH_OUT="$out/bench" scripts/bench-vs-python.sh \
+  "configs/deepseek-7b-lora-a100x4.yaml --set train.accumulation_steps=1 --set timing.max_seconds=20" \
   "configs/linear-regression.yaml" \
-  "configs/resnet50-a100.yaml --set data.batch_size=128 --set timing.max_seconds=15" \
-  "configs/deepseek-7b-lora-a100x4.yaml --set train.accumulation_steps=1 --set timing.max_seconds=20"
+  "configs/resnet50-a100.yaml --set data.batch_size=128 --set timing.max_seconds=15"
 stage cpu-tests 90 ctest --test-dir "$build" -LE gpu --no-tests=error -j 8 --output-junit "$out/ctest.xml"
 
 results
