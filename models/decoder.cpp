@@ -2,6 +2,7 @@
 
 #include "autocast.hpp"
 
+#include <ATen/ops/rms_norm.h>
 #include <ATen/ops/scaled_dot_product_attention.h>
 #include <cmath>
 #include <torch/autograd.h>
@@ -17,12 +18,22 @@ const config::LoraSpec* lora_for(const config::DecoderSpec& spec, const char* ta
   return spec.lora.adapts(target) ? &spec.lora : nullptr;
 }
 
-torch::Tensor rotate_half(const torch::Tensor& x) {
-  const auto half = x.size(-1) / 2;
-  return torch::cat({-x.slice(-1, half), x.slice(-1, 0, half)}, -1);
+} // namespace
+
+RotaryTables rotary_tables(std::int64_t head_dim, std::int64_t context, double theta) {
+  const torch::Tensor inv_freq =
+      1.0 / torch::pow(theta, torch::arange(0, head_dim, 2, torch::kFloat) / double(head_dim));
+  const torch::Tensor angles = torch::outer(torch::arange(context, torch::kFloat), inv_freq);
+  return {torch::cat({angles.cos(), angles.cos()}, -1),
+          torch::cat({-angles.sin(), angles.sin()}, -1)};
 }
 
-} // namespace
+torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos,
+                     const torch::Tensor& signed_sin) {
+  const auto half = x.size(-1) / 2;
+  const torch::Tensor swapped = torch::cat({x.slice(-1, half), x.slice(-1, 0, half)}, -1);
+  return x * cos + swapped * signed_sin;
+}
 
 DenseImpl::DenseImpl(std::int64_t in, std::int64_t out, bool bias, torch::Device device) {
   // torch::nn::Linear's reset_parameters: Kaiming-uniform with a = sqrt(5), bias U(±1/sqrt(in)).
@@ -62,17 +73,19 @@ torch::Tensor ProjectionImpl::forward(const torch::Tensor& x) {
           ? torch::nn::functional::dropout(
                 x, torch::nn::functional::DropoutFuncOptions().p(dropout_).training(is_training()))
           : x;
-  return y + lora_b_->forward(lora_a_->forward(dropped)) * scaling_;
+  // The scaling rides on the addition (one kernel) instead of a pass of its own.
+  return torch::add(y, lora_b_->forward(lora_a_->forward(dropped)), scaling_);
 }
 
 RMSNormImpl::RMSNormImpl(std::int64_t dim, double eps)
     : weight_(register_parameter("weight", torch::ones({dim}))), eps_(eps) {}
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
-  // In fp32 whatever the activation dtype, as the LLaMA reference does.
-  const torch::Tensor x32 = x.to(torch::kFloat);
-  const torch::Tensor normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, true) + eps_);
-  return weight_ * normed.to(x.scalar_type());
+  // On CUDA at::rms_norm is one fused kernel each way (_fused_rms_norm), where the LLaMA
+  // reference's eight elementwise ops (transformers' LlamaRMSNorm) each pass over the activations;
+  // both accumulate in fp32. The fused path needs x and the weight in one dtype: the residual
+  // stream is fp32 under autocast and bf16 with pure bf16 weights, as the weight is.
+  return at::rms_norm(x, {x.size(-1)}, weight_, eps_);
 }
 
 DecoderLayerImpl::DecoderLayerImpl(const config::DecoderSpec& spec, torch::Device device)
@@ -94,7 +107,7 @@ DecoderLayerImpl::DecoderLayerImpl(const config::DecoderSpec& spec, torch::Devic
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                        const torch::Tensor& sin) {
+                                        const torch::Tensor& signed_sin) {
   const auto batch = x.size(0), seq = x.size(1);
   const torch::Tensor a = attention_norm_->forward(x);
   const auto heads_first = [&](const torch::Tensor& t, std::int64_t heads) {
@@ -105,9 +118,9 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   const torch::Tensor v = heads_first(v_->forward(a), kv_heads_);
   // The tables are fp32; in q's dtype (bf16 under autocast) the rotation stays in that dtype, as
   // in transformers, instead of promoting q and k to fp32 for SDPA to cast back.
-  const torch::Tensor c = cos.to(q.scalar_type()), s = sin.to(q.scalar_type());
-  q = q * c + rotate_half(q) * s;
-  k = k * c + rotate_half(k) * s;
+  const torch::Tensor c = cos.to(q.scalar_type()), s = signed_sin.to(q.scalar_type());
+  q = rotate(q, c, s);
+  k = rotate(k, c, s);
   const torch::Tensor attended = at::scaled_dot_product_attention(
       q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true, /*scale=*/std::nullopt,
       /*enable_gqa=*/kv_heads_ != heads_);
@@ -123,14 +136,14 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
 // Recomputed LoRA dropout draws new masks: the gradient values differ, the cost does not.
 struct CheckpointedLayer : torch::autograd::Function<CheckpointedLayer> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& cos, const torch::Tensor& sin,
+                               const torch::Tensor& cos, const torch::Tensor& signed_sin,
                                DecoderLayerImpl* layer) {
     const auto device = x.device().type();
     ctx->saved_data["layer"] = reinterpret_cast<std::int64_t>(layer);
     ctx->saved_data["autocast"] = at::autocast::is_autocast_enabled(device);
     ctx->saved_data["autocast_dtype"] = at::autocast::get_autocast_dtype(device);
-    ctx->save_for_backward({x, cos, sin});
-    return layer->forward(x, cos, sin);
+    ctx->save_for_backward({x, cos, signed_sin});
+    return layer->forward(x, cos, signed_sin);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -178,20 +191,16 @@ DecoderImpl::DecoderImpl(const config::DecoderSpec& spec, bool checkpointing,
       item.value().requires_grad_(item.key().find("lora_") != std::string::npos);
     }
   }
-  const auto dim = spec.head_dim();
-  const torch::Tensor inv_freq =
-      1.0 / torch::pow(spec.rope_theta, torch::arange(0, dim, 2, torch::kFloat) / double(dim));
-  const torch::Tensor freqs = torch::outer(torch::arange(spec.context, torch::kFloat), inv_freq);
-  const torch::Tensor angles = torch::cat({freqs, freqs}, -1);
-  cos_ = register_buffer("rope_cos", angles.cos());
-  sin_ = register_buffer("rope_sin", angles.sin());
+  const RotaryTables tables = rotary_tables(spec.head_dim(), spec.context, spec.rope_theta);
+  cos_ = register_buffer("rope_cos", tables.cos);
+  signed_sin_ = register_buffer("rope_signed_sin", tables.signed_sin);
 }
 
 torch::Tensor DecoderImpl::forward(const torch::Tensor& ids) {
   const auto seq = ids.size(1);
   torch::Tensor x = embed_->forward(ids);
   const torch::Tensor cos = cos_.slice(0, 0, seq).to(x.scalar_type());
-  const torch::Tensor sin = sin_.slice(0, 0, seq).to(x.scalar_type());
+  const torch::Tensor signed_sin = signed_sin_.slice(0, 0, seq).to(x.scalar_type());
   const bool checkpoint = checkpointing_ && is_training() && torch::GradMode::is_enabled();
   // With a frozen embedding (LoRA) no checkpoint input would require grad, and autograd would
   // never call back into the layers; make the embedding output a leaf that does, as
@@ -199,8 +208,8 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& ids) {
   if (checkpoint && !x.requires_grad()) x = x.detach().requires_grad_(true);
   for (auto& layer : *layers_) {
     auto* decoder_layer = layer->as<DecoderLayer>();
-    x = checkpoint ? CheckpointedLayer::apply(x, cos, sin, decoder_layer)
-                   : decoder_layer->forward(x, cos, sin);
+    x = checkpoint ? CheckpointedLayer::apply(x, cos, signed_sin, decoder_layer)
+                   : decoder_layer->forward(x, cos, signed_sin);
   }
   x = norm_->forward(x);
   return head_ ? head_->forward(x) : torch::matmul(x, embed_->weight.t());

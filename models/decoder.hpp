@@ -40,6 +40,18 @@ private:
 };
 TORCH_MODULE(Projection);
 
+// Rotary position embedding in the rotate-half convention of LLaMA and transformers: dimension j
+// pairs with j + head_dim/2, rotated by position · theta^(-2j/head_dim). The sine table carries
+// the rotation's sign (−sin on the first half), so rotating takes no negation pass.
+struct RotaryTables {
+  torch::Tensor cos, signed_sin; // [context, head_dim], fp32
+};
+[[nodiscard]] RotaryTables rotary_tables(std::int64_t head_dim, std::int64_t context, double theta);
+// x [..., seq, head_dim] with tables sliced to [seq, head_dim].
+[[nodiscard]] torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos,
+                                   const torch::Tensor& signed_sin);
+
+// x / rms(x) · weight over the last dimension, accumulated in fp32.
 class RMSNormImpl : public torch::nn::Module {
 public:
   RMSNormImpl(std::int64_t dim, double eps);
@@ -55,7 +67,8 @@ class DecoderLayerImpl : public torch::nn::Module {
 public:
   // The large weights are made on `device`, the rest on the host (the Decoder places them).
   DecoderLayerImpl(const config::DecoderSpec& spec, torch::Device device);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos,
+                        const torch::Tensor& signed_sin);
 
 private:
   std::int64_t heads_, kv_heads_, head_dim_;
@@ -79,7 +92,7 @@ private:
   torch::nn::ModuleList layers_;
   RMSNorm norm_{nullptr};
   Dense head_{nullptr};
-  torch::Tensor cos_, sin_; // rotary tables [context, head_dim]
+  torch::Tensor cos_, signed_sin_; // RotaryTables
 };
 TORCH_MODULE(Decoder);
 

@@ -1,7 +1,9 @@
 // Tests that need a CUDA device (label gpu). Without one each test skips and says why.
 #include "../support/foreach_sgd_parity.hpp"
 #include "../support/fused_loss_scaling.hpp"
+#include "autocast.hpp"
 #include "config/loader.hpp"
+#include "decoder.hpp"
 #include "device.hpp"
 #include "measure.hpp"
 #include "phase_clock.hpp"
@@ -143,6 +145,25 @@ TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {
       q, kv, kv, {}, 0.0, /*is_causal=*/true, /*scale=*/std::nullopt, /*enable_gqa=*/true));
   EXPECT_NE(gqa_backend, at::SDPBackend::math) << "grouped-query SDPA fell back to the math kernel";
   EXPECT_NE(gqa_backend, at::SDPBackend::error);
+}
+
+// The decoder's norms as it calls them: the fp32 residual stream under bf16 autocast, and bf16
+// activations with pure bf16 weights. A dtype mismatch would fall back to the eight-op composite.
+TEST_F(Gpu, RmsNormRunsTheFusedKernel) {
+  (void)resolve_device(gpu_job().device);
+  for (const bool pure_bf16 : {false, true}) {
+    const auto dtype = pure_bf16 ? torch::kBFloat16 : torch::kFloat;
+    models::RMSNorm norm(1024, 1e-6);
+    norm->to(torch::kCUDA, dtype);
+    const torch::Tensor x =
+        torch::randn({4, 128, 1024}, torch::TensorOptions(torch::kCUDA).dtype(dtype))
+            .requires_grad_(true);
+    models::AutocastRegion region(!pure_bf16, torch::kCUDA, torch::kBFloat16);
+    const torch::Tensor y = norm->forward(x);
+    ASSERT_TRUE(y.grad_fn()) << (pure_bf16 ? "bf16-pure" : "bf16 autocast");
+    EXPECT_EQ(y.grad_fn()->name(), "FusedRmsNormBackward0")
+        << (pure_bf16 ? "bf16-pure" : "bf16 autocast");
+  }
 }
 
 TEST_F(Gpu, FindMaxBatchBisectsToTheLargestFit) {

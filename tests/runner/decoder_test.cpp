@@ -118,6 +118,84 @@ TEST(Decoder, LoraTrainsTheAdaptersOnly) {
   EXPECT_EQ(adapters_changed, 2 * 2 * 2); // A and B of q and v in both layers
 }
 
+// The layer's parts against their definitions, written out in double precision.
+TEST(Decoder, RotaryEmbeddingRotatesEachPairByItsAngle) {
+  const std::int64_t dim = 8, half = dim / 2, seq = 5;
+  const double theta = 10000;
+  const models::RotaryTables tables = models::rotary_tables(dim, /*context=*/7, theta);
+  ASSERT_EQ(tables.cos.sizes(), (std::vector<std::int64_t>{7, dim}));
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::randn({2, 3, seq, dim});
+  const torch::Tensor got =
+      models::rotate(x, tables.cos.slice(0, 0, seq), tables.signed_sin.slice(0, 0, seq));
+  const torch::Tensor x64 = x.to(torch::kDouble), got64 = got.to(torch::kDouble);
+  const auto in = x64.accessor<double, 4>();
+  const auto out = got64.accessor<double, 4>();
+  for (std::int64_t b = 0; b < 2; ++b)
+    for (std::int64_t h = 0; h < 3; ++h)
+      for (std::int64_t p = 0; p < seq; ++p)
+        for (std::int64_t j = 0; j < half; ++j) {
+          const double angle = double(p) * std::pow(theta, -2.0 * double(j) / double(dim));
+          const double first = in[b][h][p][j], second = in[b][h][p][j + half];
+          EXPECT_NEAR(out[b][h][p][j], first * std::cos(angle) - second * std::sin(angle), 1e-5);
+          EXPECT_NEAR(out[b][h][p][j + half], second * std::cos(angle) + first * std::sin(angle),
+                      1e-5);
+        }
+}
+
+TEST(Decoder, RmsNormAndItsGradientsAreTheLlamaFormula) {
+  torch::manual_seed(4);
+  const double eps = 1e-6;
+  const torch::Tensor x = torch::randn({3, 4, 16}), w = torch::randn({16}),
+                      grad = torch::randn({3, 4, 16});
+  const auto reference = [&](const torch::Tensor& input, const torch::Tensor& weight) {
+    return weight * input * torch::rsqrt(input.pow(2).mean(-1, true) + eps);
+  };
+  const torch::Tensor x64 = x.to(torch::kDouble).requires_grad_(true);
+  const torch::Tensor w64 = w.to(torch::kDouble).requires_grad_(true);
+  const torch::Tensor expected = reference(x64, w64);
+  expected.backward(grad.to(torch::kDouble));
+
+  models::RMSNorm norm(16, eps);
+  {
+    torch::NoGradGuard no_grad;
+    norm->parameters()[0].copy_(w);
+  }
+  const torch::Tensor input = x.clone().requires_grad_(true);
+  const torch::Tensor y = norm->forward(input);
+  y.backward(grad);
+  EXPECT_TRUE(torch::allclose(y.to(torch::kDouble), expected, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(input.grad().to(torch::kDouble), x64.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(
+      torch::allclose(norm->parameters()[0].grad().to(torch::kDouble), w64.grad(), 1e-4, 1e-5));
+
+  // Pure bf16: bf16 in and out, the formula to bf16's precision.
+  norm->to(torch::kBFloat16);
+  const torch::Tensor y16 = norm->forward(x.to(torch::kBFloat16));
+  EXPECT_EQ(y16.scalar_type(), torch::kBFloat16);
+  EXPECT_TRUE(torch::allclose(y16.to(torch::kDouble),
+                              reference(x64, w.to(torch::kBFloat16).to(torch::kDouble)).detach(),
+                              2e-2, 2e-2));
+}
+
+TEST(Decoder, LoraProjectionAddsTheScaledAdapter) {
+  config::LoraSpec lora;
+  lora.rank = 2;
+  lora.alpha = 6; // scaling 3
+  models::Projection projection(5, 4, /*bias=*/false, &lora, torch::kCPU);
+  torch::manual_seed(6);
+  auto parameters = projection->named_parameters();
+  {
+    torch::NoGradGuard no_grad;
+    parameters["lora_b.weight"].normal_(); // B starts at zero, which would hide the adapter
+  }
+  const torch::Tensor x = torch::randn({3, 5});
+  const torch::Tensor w = parameters["base.weight"], a = parameters["lora_a.weight"],
+                      b = parameters["lora_b.weight"];
+  const torch::Tensor expected = x.matmul(w.t()) + 3.0 * x.matmul(a.t()).matmul(b.t());
+  EXPECT_TRUE(torch::allclose(projection->forward(x), expected, 1e-5, 1e-6));
+}
+
 TEST(Decoder, CheckpointingGivesTheSameGradients) {
   const auto gradients = [](bool checkpointing) {
     torch::manual_seed(5);
