@@ -23,6 +23,17 @@ else
         "configs/decoder-tiny-lora.yaml --set device=cpu")
 fi
 
+# Checked before anything runs: a run whose options arrive as words of their own would otherwise be
+# taken for a config file once its workload had been timed.
+for run in "${runs[@]}"; do
+  read -r -a words <<<"$run"
+  if [[ ${#words[@]} -eq 0 || ${words[0]} == -* || ! -f ${words[0]} && ! -f $root/${words[0]} ]]; then
+    echo "bench-vs-python: '${words[0]:-}' is not a config file; give each run as one argument," \
+         "its options inside it: \"CONFIG --set key=value\"" >&2
+    exit 2
+  fi
+done
+
 printf '%-28s %14s %14s %12s %12s\n' workload epochcost_s reference_s ref/epochcost tokens_ratio
 for run in "${runs[@]}"; do
   read -r -a words <<<"$run"
