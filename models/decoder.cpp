@@ -24,8 +24,8 @@ RotaryTables rotary_tables(std::int64_t head_dim, std::int64_t context, double t
   const torch::Tensor inv_freq =
       1.0 / torch::pow(theta, torch::arange(0, head_dim, 2, torch::kFloat) / double(head_dim));
   const torch::Tensor angles = torch::outer(torch::arange(context, torch::kFloat), inv_freq);
-  return {torch::cat({angles.cos(), angles.cos()}, -1),
-          torch::cat({-angles.sin(), angles.sin()}, -1)};
+  const torch::Tensor cos = angles.cos(), sin = angles.sin();
+  return {torch::cat({cos, cos}, -1), torch::cat({-sin, sin}, -1)};
 }
 
 torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos,

@@ -27,7 +27,8 @@ fi
 # taken for a config file once its workload had been timed.
 for run in "${runs[@]}"; do
   read -r -a words <<<"$run"
-  if [[ ${#words[@]} -eq 0 || ${words[0]} == -* || ! -f ${words[0]} && ! -f $root/${words[0]} ]]; then
+  # Resolved as the runs below resolve it: from the project root.
+  if [[ ${#words[@]} -eq 0 || ${words[0]} == -* ]] || ! (cd "$root" && [[ -f ${words[0]} ]]); then
     echo "bench-vs-python: '${words[0]:-}' is not a config file; give each run as one argument," \
          "its options inside it: \"CONFIG --set key=value\"" >&2
     exit 2

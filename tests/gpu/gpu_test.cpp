@@ -152,6 +152,7 @@ TEST_F(Gpu, AttentionUsesAFusedKernelInHalfPrecision) {
 TEST_F(Gpu, RmsNormRunsTheFusedKernel) {
   (void)resolve_device(gpu_job().device);
   for (const bool pure_bf16 : {false, true}) {
+    SCOPED_TRACE(pure_bf16 ? "bf16-pure" : "bf16 autocast");
     const auto dtype = pure_bf16 ? torch::kBFloat16 : torch::kFloat;
     models::RMSNorm norm(1024, 1e-6);
     norm->to(torch::kCUDA, dtype);
@@ -160,9 +161,8 @@ TEST_F(Gpu, RmsNormRunsTheFusedKernel) {
             .requires_grad_(true);
     models::AutocastRegion region(!pure_bf16, torch::kCUDA, torch::kBFloat16);
     const torch::Tensor y = norm->forward(x);
-    ASSERT_TRUE(y.grad_fn()) << (pure_bf16 ? "bf16-pure" : "bf16 autocast");
-    EXPECT_EQ(y.grad_fn()->name(), "FusedRmsNormBackward0")
-        << (pure_bf16 ? "bf16-pure" : "bf16 autocast");
+    ASSERT_TRUE(y.grad_fn());
+    EXPECT_EQ(y.grad_fn()->name(), "FusedRmsNormBackward0");
   }
 }
 
