@@ -1008,13 +1008,23 @@ TEST_F(RunTest, OutputFileHoldsTheReportAndStdoutStaysEmpty) {
 }
 
 TEST_F(RunTest, MoreBilledGpusThanMeasuredIsFlaggedAsAnAssumption) {
-  const auto j =
-      json_of(run_cli("run " + default_config + quick +
-                      " --set pricing.gpus=4 --set parallel.scaling_efficiency=0.9 --format json"));
+  const ScratchDir dir;
+  const std::string db = (dir / "history.sqlite").string();
+  const auto j = json_of(run_cli("run " + default_config + quick +
+                                 " --set pricing.gpus=4 --set parallel.scaling_efficiency=0.9"
+                                 " --format json --history " +
+                                 db));
   EXPECT_TRUE(j["epoch"]["scaled_by_assumption"].get<bool>());
   EXPECT_EQ(j["epoch"]["batches"], 79);
-  EXPECT_NEAR(j["epoch"]["t_batch_s"].get<double>(),
-              j["timing"]["t_batch_s"]["mean"].get<double>() / 0.9, 1e-15);
+  const auto& measured = j["timing"]["t_batch_s"];
+  EXPECT_NEAR(j["epoch"]["t_batch_s"].get<double>(), measured["mean"].get<double>() / 0.9, 1e-15);
+  // The history records the job's step with the job step's interval, both scaled.
+  const auto listed = json_of(run_cli("history list --format json --history " + db));
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  const auto& ci95 = listed[0]["t_batch_ci95"];
+  EXPECT_DOUBLE_EQ(listed[0]["t_batch_s"].get<double>(), j["epoch"]["t_batch_s"].get<double>());
+  EXPECT_NEAR(ci95[0].get<double>(), measured["ci95_low"].get<double>() / 0.9, 1e-15);
+  EXPECT_NEAR(ci95[1].get<double>(), measured["ci95_high"].get<double>() / 0.9, 1e-15);
 }
 
 TEST_F(RunTest, Tf32OnTheCpuSaysItRanInFp32) {

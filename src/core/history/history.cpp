@@ -133,11 +133,12 @@ Record record_of(const report::ResultFile& file) {
   e.t_batch_s = r.number("epoch.t_batch_s");
   e.batch_size = r.integer("config.data.batch_size");
   e.devices = r.integer("epoch.devices_billed");
-  if (r.measured()) {
-    if (const auto ci95 = r.interval("timing.t_batch_s")) {
-      e.t_batch_ci95_low = (*ci95)[0];
-      e.t_batch_ci95_high = (*ci95)[1];
-    }
+  // The job's step and its interval, from one figure: a run measured on fewer devices than it
+  // is billed for has both scaled (timing.t_batch_s holds the measured device's unscaled step).
+  if (const auto epoch_ci95 = r.interval("epoch.seconds_ci95")) {
+    const auto batches = static_cast<double>(r.integer("epoch.batches"));
+    e.t_batch_ci95_low = (*epoch_ci95)[0] / batches;
+    e.t_batch_ci95_high = (*epoch_ci95)[1] / batches;
   }
   e.cost_per_epoch = r.number("cost.per_epoch");
   if (const auto ci95 = r.interval("cost.per_epoch_ci95")) {
