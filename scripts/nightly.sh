@@ -3,18 +3,25 @@
 # file, records it in the suite's history, then runs `epochcost history check`.
 #   scripts/nightly.sh SUITE.yaml
 # Exit status: 0 no regression; 1 regression found (the check's Markdown summary says which);
-# 2 bad suite; otherwise the exit status of the first run that failed (3 out of memory, 4 failure).
-# Ready for cron or a CI job; the summary, the trend (CSV) and its plot (SVG, when gnuplot is
-# installed) are also written next to the results.
+# 2 bad suite (a run's config or --set values included: nothing runs then); 130/143 interrupted
+# (the runs after the interrupted one are not started); otherwise the exit status of the first run
+# that failed (3 out of memory, 4 failure). Ready for cron or a CI job; the summary, the trend
+# (CSV) and its plot (SVG, when gnuplot is installed) are also written next to the results. The
+# check judges only the series this job measured.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 suite=${1:-}
-[[ -n $suite && -f $suite ]] || { echo "usage: scripts/nightly.sh SUITE.yaml (no such file: '$suite')" >&2; exit 2; }
+[[ -n $suite && -f $suite ]] ||
+  { echo "usage: scripts/nightly.sh SUITE.yaml ('$suite' is $([[ -e $suite ]] && echo "not a file" || echo "no such file"))" >&2; exit 2; }
 
 # The suite without CR line ends and without comments: a '#' that starts a word, as in YAML, even
 # inside quotes (write --set 'name=run#2', not 'name=run #2').
 text=$(tr -d '\r' <"$suite" | sed 's/\(^\|[[:space:]]\)#.*//')
-value() { sed -n "s/^$1:[[:space:]]*//p" <<<"$text" | sed 's/[[:space:]]*$//' | head -n 1; }
+# A top-level key's value, without the quotes YAML allows around it.
+value() {
+  sed -n "s/^$1:[[:space:]]*//p" <<<"$text" | sed 's/[[:space:]]*$//' | head -n 1 |
+    sed "s/^\"\(.*\)\"\$/\1/; s/^'\(.*\)'\$/\1/"
+}
 history=$(value history)
 results=$(value results)
 threshold=$(value threshold_pct)
@@ -33,9 +40,26 @@ for i in "${!runs[@]}"; do
   argv_of[i]=$(xargs printf '%s\n' <<<"${runs[i]}" 2>/dev/null) ||
     { echo "$suite: run '${runs[i]}': its quotes do not pair up" >&2; exit 2; }
 done
+# Every config with its --set values is checked before the first run: a bad one found at its turn
+# would come after the earlier runs had spent their GPU time. (run checks its other options.)
+for i in "${!runs[@]}"; do
+  mapfile -t words <<<"${argv_of[i]}"
+  checked=("${words[0]}")
+  for ((w = 1; w < ${#words[@]}; w++)); do
+    case ${words[w]} in
+    --set) checked+=(--set "${words[w + 1]:-}") && ((w += 1)) ;;
+    --set=*) checked+=("${words[w]}") ;;
+    esac
+  done
+  "$build_dir/epochcost" validate --for run "${checked[@]}" >/dev/null ||
+    { echo "$suite: run '${runs[i]}' is refused (above); nothing was run" >&2; exit 2; }
+done
 
 mkdir -p "$results" "$(dirname "$history")"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+# The check judges the series measured from here on; the process id keeps the files of two jobs
+# started in the same second apart.
+since=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)-$$
 first_failure=0
 recorded=0
 declare -A taken
@@ -49,7 +73,10 @@ for i in "${!runs[@]}"; do
   "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json \
     --output "$results/$file" --history "$history"
   rc=$?
-  if ((rc == 0)); then
+  if ((rc == 130 || rc == 143)); then
+    echo "nightly: interrupted during '${runs[i]}'; the runs after it were not started" >&2
+    exit "$rc"
+  elif ((rc == 0)); then
     ((recorded += 1))
   else
     echo "nightly: '${runs[i]}' failed with exit status $rc" >&2
@@ -62,8 +89,8 @@ if ((recorded == 0)); then
   exit "$first_failure"
 fi
 
-"$build_dir/epochcost" history check --history "$history" ${threshold:+--threshold "$threshold"} \
-  ${window:+--window "$window"} | tee "$results/check-$stamp.md"
+"$build_dir/epochcost" history check --history "$history" --since "$since" \
+  ${threshold:+--threshold "$threshold"} ${window:+--window "$window"} | tee "$results/check-$stamp.md"
 check=${PIPESTATUS[0]}
 # The trend of every series so far, as data and (with gnuplot) an SVG next to the results.
 "$build_dir/epochcost" --log-level warn history trend --history "$history" --format csv \

@@ -307,6 +307,8 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
   history_check->add_option("--window", a.window, "earlier runs whose median is the reference")
       ->check(number_from(1, false, true))
       ->capture_default_str();
+  history_check->add_option("--since", a.since,
+                            "only series with a run measured since this time (RFC 3339)");
   for (CLI::App* command : {history_list, history_trend, history_check}) {
     command->add_option("--workload", a.workload_filter, "only this workload (hash or words)")
         ->check(non_empty);

@@ -66,6 +66,7 @@ struct Arguments {
   std::int64_t run_id = 0;
   double threshold_pct = 5;
   std::size_t window = 5;
+  std::string since; // history check: series measured since this RFC 3339 time only
 };
 
 // The arguments, or the exit status when there is nothing to run: 0 after --help or --version

@@ -1272,6 +1272,10 @@ TEST(Cli, EmptyAndNonFiniteFlagValuesAreRefused) {
   EXPECT_TRUE(refused(nan, "--threshold: must be a finite number ≥ 0, got 'nan'"));
   const auto window = run_cli("history check --history /nonexistent.sqlite --window 1e30");
   EXPECT_TRUE(refused(window, "--window: must be a whole number ≥ 1 and ≤ 10^15"));
+  // Refused before the history is looked for.
+  const auto since = run_cli("history check --history /nonexistent.sqlite --since yesterday");
+  EXPECT_TRUE(refused(since, "--since: must be an RFC 3339 time (2026-12-04T01:00:00Z), got "
+                             "'yesterday'"));
 }
 
 TEST(Cli, ArgumentsMustBeUtf8ForTheJsonReports) {

@@ -34,7 +34,7 @@ const Finding& step_finding(const CheckReport& report) {
 
 TEST(HistoryCheck, SlowerBeyondTheThresholdWithSeparatedIntervalsIsARegression) {
   const auto report =
-      check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.10, 0.01)}, 5, 5);
+      check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.10, 0.01)}, CheckSettings{});
   const Finding& f = step_finding(report);
   EXPECT_TRUE(f.regression);
   EXPECT_NEAR(f.change_pct, 10, 1e-9);
@@ -51,7 +51,7 @@ TEST(HistoryCheck, OnlyRunsOfOneBatchAndDeviceCountAreCompared) {
   }
   runs[4].batch_size = 64; // twice the samples per step: a slower step, not a slower GPU
   runs[5].devices = 4;     // the same batch on four devices: a step of the whole job
-  const auto report = check(runs, 5, 5);
+  const auto report = check(runs, CheckSettings{});
   EXPECT_FALSE(report.regressed());
   EXPECT_EQ(step_finding(report).batch_size, 32); // the four runs at 32 × 1 are checked
   ASSERT_EQ(report.skipped.size(), 2u);
@@ -62,7 +62,7 @@ TEST(HistoryCheck, OnlyRunsOfOneBatchAndDeviceCountAreCompared) {
   // The same slow runs at the shape of the others are a regression.
   runs[4].batch_size = 32;
   runs[5].devices = 1;
-  EXPECT_TRUE(check(runs, 5, 5).regressed());
+  EXPECT_TRUE(check(runs, CheckSettings{}).regressed());
 }
 
 TEST(HistoryCheck, TheLatestRunIsTheLatestMeasuredNotTheLastRecorded) {
@@ -72,39 +72,73 @@ TEST(HistoryCheck, TheLatestRunIsTheLatestMeasuredNotTheLastRecorded) {
   const char* days[] = {"2026-01-02", "2026-01-03", "2026-01-04", "2026-01-01", "2026-01-05"};
   for (std::size_t i = 0; i < runs.size(); ++i)
     runs[i].timestamp = std::string(days[i]) + "T00:00:00.000Z";
-  const Finding& f = step_finding(check(runs, 5, 5));
+  const Finding& f = step_finding(check(runs, CheckSettings{}));
   EXPECT_DOUBLE_EQ(f.latest, 1.00);
   EXPECT_DOUBLE_EQ(f.baseline_median, 1.005); // median of 1.30, 1.00, 1.01, 0.99
   EXPECT_FALSE(f.regression);
   runs[3].timestamp = "2026-01-06T00:00:00.000Z"; // now 1.30 is the latest
-  EXPECT_TRUE(check(runs, 5, 5).regressed());
+  EXPECT_TRUE(check(runs, CheckSettings{}).regressed());
 }
 
 TEST(HistoryCheck, OverlappingIntervalsAreNotARegression) {
   // +10% but each measurement is only known to ±15%.
   const auto report =
-      check({run(1.00, 0.15), run(1.01, 0.15), run(0.99, 0.15), run(1.10, 0.15)}, 5, 5);
+      check({run(1.00, 0.15), run(1.01, 0.15), run(0.99, 0.15), run(1.10, 0.15)}, CheckSettings{});
   EXPECT_FALSE(step_finding(report).regression);
   EXPECT_NE(step_finding(report).reason.find("overlap"), std::string::npos);
 }
 
 TEST(HistoryCheck, NeedsThreeEarlierRunsAndUsesTheWindow) {
-  const auto early = check({run(1.0, 0.01), run(1.0, 0.01), run(2.0, 0.01)}, 5, 5);
+  const auto early = check({run(1.0, 0.01), run(1.0, 0.01), run(2.0, 0.01)}, CheckSettings{});
   EXPECT_TRUE(early.findings.empty());
   EXPECT_EQ(early.skipped.size(), 1u);
   // The window of 3 sees only the last three earlier runs (2.0), so 2.05 is noise, not +105%.
   const auto windowed = check({run(1.0, 0.01), run(1.0, 0.01), run(1.0, 0.01), run(2.0, 0.01),
                                run(2.0, 0.01), run(2.0, 0.01), run(2.05, 0.01)},
-                              5, 3);
+                              CheckSettings{5, 3, ""});
   EXPECT_DOUBLE_EQ(step_finding(windowed).baseline_median, 2.0);
   EXPECT_FALSE(step_finding(windowed).regression);
   // A night that compared nothing does not read as "No regression".
-  const std::string too_early = markdown(early, 5, 5);
+  const std::string too_early = markdown(early, CheckSettings{});
   EXPECT_NE(too_early.find("Nothing checked"), std::string::npos) << too_early;
   EXPECT_EQ(too_early.find("No regression"), std::string::npos) << too_early;
-  EXPECT_NE(markdown(check({}, 5, 5), 5, 5).find("The history holds no recorded run."),
+  EXPECT_NE(markdown(check({}, CheckSettings{}), CheckSettings{})
+                .find("The history holds no recorded run."),
             std::string::npos);
-  EXPECT_NE(markdown(windowed, 5, 5).find("No regression"), std::string::npos);
+  EXPECT_NE(markdown(windowed, CheckSettings{}).find("No regression"), std::string::npos);
+}
+
+TEST(HistoryCheck, SinceLeavesOutSeriesWithNoRecentRunAndTheTableNamesTheLatestRun) {
+  // A series the nightly job no longer runs ends in a regression; another one ran tonight.
+  std::vector<Entry> runs = {run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), run(1.30, 0.01)};
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runs[i].id = static_cast<std::int64_t>(i + 1);
+    runs[i].timestamp = "2026-01-0" + std::to_string(i + 1) + "T00:00:00.000Z";
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    Entry tonight = run(2.00, 0.01);
+    tonight.workload = "v";
+    tonight.workload_description = "mlp | 64";
+    tonight.id = static_cast<std::int64_t>(i + 5);
+    tonight.timestamp = "2026-01-0" + std::to_string(i + 5) + "T00:00:00.000Z";
+    runs.push_back(tonight);
+  }
+  EXPECT_TRUE(check(runs, CheckSettings{}).regressed());
+  const CheckSettings tonight{5, 5, "2026-01-08T00:00:00.000Z"};
+  const auto report = check(runs, tonight);
+  EXPECT_FALSE(report.regressed());
+  EXPECT_EQ(report.series_before_since, 1u);
+  ASSERT_EQ(report.findings.size(), 2u); // T_batch and cost of the series run tonight
+  EXPECT_EQ(report.findings[0].latest_id, 8);
+  const std::string summary = markdown(report, tonight);
+  EXPECT_NE(summary.find("1 series with no run since 2026-01-08T00:00:00.000Z left out"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("| mlp \\| 64 | H100 |"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("| #8, 2026-01-08T00:00:00.000Z |"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("| 2 s | 2 s |"), std::string::npos) << summary;
+  // A series measured exactly at `since` is tonight's.
+  EXPECT_TRUE(check(runs, {5, 5, "2026-01-04T00:00:00.000Z"}).regressed());
 }
 
 TEST(HistoryCheck, CostsAreComparedOnlyWithinOneCurrency) {
@@ -112,18 +146,21 @@ TEST(HistoryCheck, CostsAreComparedOnlyWithinOneCurrency) {
   auto yen = run(1.00, 0.01);
   yen.currency = "JPY";
   yen.cost_per_epoch *= 152;
-  const auto report = check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), yen}, 5, 5);
+  const auto report =
+      check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), yen}, CheckSettings{});
   EXPECT_FALSE(report.regressed());
   ASSERT_EQ(report.findings.size(), 1u); // T_batch is currency-free
   EXPECT_EQ(report.findings[0].metric, "t_batch_s");
   ASSERT_EQ(report.skipped.size(), 1u);
   EXPECT_NE(report.skipped[0].find("priced in JPY, earlier runs in USD"), std::string::npos)
       << report.skipped[0];
-  EXPECT_NE(markdown(report, 5, 5).find("compared within one currency"), std::string::npos);
+  EXPECT_NE(markdown(report, CheckSettings{}).find("compared within one currency"),
+            std::string::npos);
   // Back in dollars, the yen run is left out of the cost baseline, and the finding says so.
   auto dearer = run(1.00, 0.01);
   dearer.cost_per_epoch = 150;
-  const auto back = check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), yen, dearer}, 5, 5);
+  const auto back =
+      check({run(1.00, 0.01), run(1.01, 0.01), run(0.99, 0.01), yen, dearer}, CheckSettings{});
   const Finding& cost = back.findings.at(1);
   EXPECT_EQ(cost.metric, "cost_per_epoch");
   EXPECT_DOUBLE_EQ(cost.baseline_median, 100);
@@ -214,7 +251,7 @@ TEST_F(HistoryStore, ReadingNeverCreatesOrConvertsAFile) {
   for (const auto& read : std::vector<std::function<void()>>{
            [&] { (void)list(db(), "", "", report::Format::table); },
            [&] { (void)trend_series(db(), "", ""); }, [&] { (void)show(db(), 1); },
-           [&] { (void)check(db(), 5, 5, "", "", regressed); }}) {
+           [&] { (void)check(db(), CheckSettings{}, "", "", regressed); }}) {
     EXPECT_EQ(refusal(read), "--history: no such history file: " + db());
     EXPECT_FALSE(std::filesystem::exists(db()));
   }

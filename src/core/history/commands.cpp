@@ -130,7 +130,7 @@ std::vector<Entry> trend_series(const std::string&, const std::string&, const st
 std::string show(const std::string&, std::int64_t) {
   unavailable();
 }
-std::string check(const std::string&, double, std::size_t, const std::string&, const std::string&,
+std::string check(const std::string&, CheckSettings, const std::string&, const std::string&,
                   bool&) {
   unavailable();
 }
@@ -235,13 +235,20 @@ std::string show(const std::string& history_file, std::int64_t id) {
   return result->dump(2) + "\n";
 }
 
-std::string check(const std::string& history_file, double threshold_pct, std::size_t window,
+std::string check(const std::string& history_file, CheckSettings settings,
                   const std::string& workload, const std::string& gpu, bool& regressed) {
+  if (!settings.since.empty()) {
+    const auto since = report::utc_rfc3339(settings.since);
+    if (!since) {
+      throw InputError("--since: must be an RFC 3339 time (2026-12-04T01:00:00Z), got '" +
+                       settings.since + "'");
+    }
+    settings.since = *since;
+  }
   const Store store(history_file, Store::Access::read_only);
-  const CheckReport report =
-      history::check(matching(store, history_file, workload, gpu), threshold_pct, window);
+  const CheckReport report = history::check(matching(store, history_file, workload, gpu), settings);
   regressed = report.regressed();
-  return markdown(report, threshold_pct, window);
+  return markdown(report, settings);
 }
 
 #endif

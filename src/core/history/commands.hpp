@@ -34,9 +34,10 @@ std::string record(const std::string& history_file, const nlohmann::json& result
 // The same series drawn to `image` (.svg or .png); InputError when it is empty.
 plot::Outcome plot_trend(const std::vector<Entry>& series, const std::string& image);
 [[nodiscard]] std::string show(const std::string& history_file, std::int64_t id);
-// Markdown summary; `regressed` says whether to exit 1.
-[[nodiscard]] std::string check(const std::string& history_file, double threshold_pct,
-                                std::size_t window, const std::string& workload,
-                                const std::string& gpu, bool& regressed);
+// Markdown summary; `regressed` says whether to exit 1. settings.since is any RFC 3339 time
+// (InputError otherwise), compared in UTC.
+[[nodiscard]] std::string check(const std::string& history_file, CheckSettings settings,
+                                const std::string& workload, const std::string& gpu,
+                                bool& regressed);
 
 } // namespace epochcost::history

@@ -1,6 +1,8 @@
 #include "history/history.hpp"
 
 #include "compare/compare.hpp"
+#include "report/format.hpp"
+#include "report/grid.hpp"
 #include "util/errors.hpp"
 #include "util/stable_hash.hpp"
 #include "util/text.hpp"
@@ -391,7 +393,7 @@ bool CheckReport::regressed() const {
                      [](const Finding& f) { return f.regression; });
 }
 
-CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::size_t window) {
+CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settings) {
   constexpr std::size_t min_earlier = 3;
   // Latest is the latest measured, whatever the order the results were recorded in.
   std::vector<Entry> sorted = entries;
@@ -404,6 +406,10 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
   CheckReport report;
   for (const auto& runs : groups) {
     const Entry& latest = *runs.back();
+    if (!settings.since.empty() && latest.timestamp < settings.since) {
+      ++report.series_before_since;
+      continue;
+    }
     const std::string group = latest.series_name();
     const std::vector<const Entry*> earlier(runs.begin(), runs.end() - 1);
     if (earlier.size() < min_earlier) {
@@ -412,7 +418,8 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
       continue;
     }
     // The last `window` of the candidates.
-    const auto last_window = [window](const std::vector<const Entry*>& candidates) {
+    const auto last_window = [window =
+                                  settings.window](const std::vector<const Entry*>& candidates) {
       const std::size_t from = candidates.size() > window ? candidates.size() - window : 0;
       return std::vector<const Entry*>(candidates.begin() + static_cast<std::ptrdiff_t>(from),
                                        candidates.end());
@@ -431,12 +438,15 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
       f.batch_size = latest.batch_size;
       f.devices = latest.devices;
       f.metric = metric;
+      f.latest_id = latest.id;
+      f.latest_timestamp = latest.timestamp;
       f.latest = latest.*value;
+      if (value == &Entry::cost_per_epoch) f.currency = latest.currency;
       f.baseline_median = median(values);
       f.change_pct = (f.latest - f.baseline_median) / f.baseline_median * 100;
       const double latest_low = (latest.*low).value_or(latest.*value);
       const double previous_high = median(highs);
-      const bool beyond_threshold = f.change_pct > threshold_pct;
+      const bool beyond_threshold = f.change_pct > settings.threshold_pct;
       const bool separated = latest_low > previous_high;
       f.regression = beyond_threshold && separated;
       std::ostringstream reason;
@@ -484,7 +494,7 @@ CheckReport check(const std::vector<Entry>& entries, double threshold_pct, std::
   return report;
 }
 
-std::string markdown(const CheckReport& report, double threshold_pct, std::size_t window) {
+std::string markdown(const CheckReport& report, const CheckSettings& settings) {
   std::ostringstream out;
   out.precision(4);
   // A night that compared nothing must not read as a clean bill: say so.
@@ -492,18 +502,29 @@ std::string markdown(const CheckReport& report, double threshold_pct, std::size_
                         : report.findings.empty() ? "Nothing checked"
                                                   : "No regression";
   out << "## epochcost history check\n\n"
-      << verdict << " (threshold " << threshold_pct << "%, window " << window
-      << ", confidence intervals must not overlap)\n\n";
-  if (report.findings.empty() && report.skipped.empty())
+      << verdict << " (threshold " << settings.threshold_pct << "%, window " << settings.window
+      << ", confidence intervals must not overlap"
+      << (settings.since.empty() ? "" : ", series measured since " + settings.since) << ")\n\n";
+  if (report.series_before_since > 0) {
+    out << report.series_before_since << " series with no run since " << settings.since
+        << " left out.\n\n";
+  }
+  if (report.findings.empty() && report.skipped.empty() && report.series_before_since == 0)
     out << "The history holds no recorded run.\n";
   if (!report.findings.empty()) {
-    out << "| workload | gpu | batch × devices | metric | latest | median before | change | "
-           "verdict |\n"
-        << "|---|---|---|---|---:|---:|---:|---|\n";
+    out << "| workload | gpu | batch × devices | latest run | metric | latest | median before | "
+           "change | verdict |\n"
+        << "|---|---|---|---|---|---:|---:|---:|---|\n";
     for (const auto& f : report.findings) {
-      out << "| " << f.workload_description << " | " << f.gpu << " | " << f.batch_size << " × "
-          << f.devices << " | " << f.metric << " | " << f.latest << " | " << f.baseline_median
-          << " | " << f.reason << " | " << (f.regression ? "**regression**" : "ok") << " |\n";
+      const auto figure = [&f](double value) {
+        return f.currency.empty() ? report::duration(value) : report::money(value, f.currency);
+      };
+      out << "| " << report::markdown_escape(f.workload_description) << " | "
+          << report::markdown_escape(f.gpu) << " | " << f.batch_size << " × " << f.devices << " | #"
+          << f.latest_id << ", " << f.latest_timestamp << " | " << f.metric << " | "
+          << figure(f.latest) << " | " << figure(f.baseline_median) << " | "
+          << report::markdown_escape(f.reason) << " | " << (f.regression ? "**regression**" : "ok")
+          << " |\n";
     }
   }
   if (!report.skipped.empty()) {

@@ -92,11 +92,23 @@ struct Finding {
   std::int64_t batch_size = 0; // per device
   std::int64_t devices = 0;
   std::string metric; // "t_batch_s" or "cost_per_epoch"
+  std::int64_t latest_id = 0;
+  std::string latest_timestamp;
+  // Seconds for t_batch_s; for cost_per_epoch an amount in `currency`.
   double latest = 0;
   double baseline_median = 0;
+  std::string currency; // cost_per_epoch only
   double change_pct = 0;
   bool regression = false;
   std::string reason;
+};
+
+struct CheckSettings {
+  double threshold_pct = 5;
+  std::size_t window = 5;
+  // RFC 3339 UTC, as Entry::timestamp: when set, a series whose latest run is older is left out,
+  // so that a nightly job judges what it measured, not a series it no longer runs.
+  std::string since;
 };
 
 struct CheckReport {
@@ -104,6 +116,7 @@ struct CheckReport {
   // Groups with fewer than 3 earlier runs, and costs with fewer than 3 earlier runs in the latest
   // run's currency.
   std::vector<std::string> skipped;
+  std::size_t series_before_since = 0; // left out by CheckSettings::since
   [[nodiscard]] bool regressed() const;
 };
 
@@ -111,10 +124,8 @@ struct CheckReport {
 // runs (at least 3): a regression when the slowdown (or cost rise) exceeds threshold_pct and the
 // 95% confidence intervals do not overlap. Costs are compared only with earlier runs priced in the
 // latest run's currency (T_batch with all); the finding says how many others it left out.
-[[nodiscard]] CheckReport check(const std::vector<Entry>& entries, double threshold_pct,
-                                std::size_t window);
+[[nodiscard]] CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settings);
 
-[[nodiscard]] std::string markdown(const CheckReport& report, double threshold_pct,
-                                   std::size_t window);
+[[nodiscard]] std::string markdown(const CheckReport& report, const CheckSettings& settings);
 
 } // namespace epochcost::history
