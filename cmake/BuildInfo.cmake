@@ -5,7 +5,12 @@ execute_process(COMMAND git rev-parse --short=12 HEAD WORKING_DIRECTORY ${SOURCE
                 OUTPUT_VARIABLE EPOCHCOST_GIT_REVISION OUTPUT_STRIP_TRAILING_WHITESPACE
                 RESULT_VARIABLE _git_rc ERROR_QUIET)
 if(NOT _git_rc EQUAL 0 OR NOT EPOCHCOST_GIT_REVISION)
-  set(EPOCHCOST_GIT_REVISION "unknown")
+  # A copy of the tree without its .git (a device machine's) may be told its revision.
+  if(DEFINED ENV{EPOCHCOST_REVISION} AND NOT "$ENV{EPOCHCOST_REVISION}" STREQUAL "")
+    set(EPOCHCOST_GIT_REVISION "$ENV{EPOCHCOST_REVISION}")
+  else()
+    set(EPOCHCOST_GIT_REVISION "unknown")
+  endif()
 else()
   execute_process(COMMAND git status --porcelain --untracked-files=no WORKING_DIRECTORY ${SOURCE_DIR}
                   OUTPUT_VARIABLE _changes OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)

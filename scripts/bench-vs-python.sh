@@ -5,6 +5,7 @@
 #   scripts/bench-vs-python.sh [CONFIG ...]      (defaults below, chosen by whether CUDA is visible)
 # Prints per workload both step times, reference / epochcost (> 1: epochcost faster) and, for
 # language models, the tokens/s ratio. The result files go to ${EPOCHCOST_BENCH_OUT:-/tmp/epochcost-bench}.
+# A pair that fails says so and the next one runs; the exit status is then 1.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 out=${EPOCHCOST_BENCH_OUT:-/tmp/epochcost-bench}
@@ -36,19 +37,26 @@ for run in "${runs[@]}"; do
 done
 
 printf '%-28s %14s %14s %12s %12s\n' workload epochcost_s reference_s ref/epochcost tokens_ratio
+failed=0
 for run in "${runs[@]}"; do
   read -r -a words <<<"$run"
   config=${words[0]}
   name=$(basename "$config" .yaml)
-  (cd "$root" && "$build_dir/epochcost" info "${words[@]}" --format json) >"$out/$name.info.json"
+  if ! (cd "$root" && "$build_dir/epochcost" info "${words[@]}" --format json) >"$out/$name.info.json"; then
+    printf '%-28s failed: epochcost info (above)\n' "$name" && failed=1 && continue
+  fi
   # Checked before epochcost spends its time on a workload whose peer cannot run here.
   if ! missing=$("$py" -W ignore "$root/scripts/reference/train_reference.py" --check <"$out/$name.info.json"); then
     printf '%-28s skipped: the Python peer %s\n' "$name" "$missing"
     continue
   fi
-  (cd "$root" && "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json) >"$out/$name.epochcost.json"
-  "$py" -W ignore "$root/scripts/reference/train_reference.py" <"$out/$name.info.json" >"$out/$name.reference.json"
-  "$py" - "$out/$name.epochcost.json" "$out/$name.reference.json" "$name" <<'PY'
+  if ! (cd "$root" && "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json) >"$out/$name.epochcost.json"; then
+    printf '%-28s failed: epochcost run (above)\n' "$name" && failed=1 && continue
+  fi
+  if ! "$py" -W ignore "$root/scripts/reference/train_reference.py" <"$out/$name.info.json" >"$out/$name.reference.json"; then
+    printf '%-28s failed: the Python peer (above)\n' "$name" && failed=1 && continue
+  fi
+  "$py" - "$out/$name.epochcost.json" "$out/$name.reference.json" "$name" <<'PY' || failed=1
 import json, sys
 ours, ref, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
 a, b = ours["timing"]["t_batch_s"]["mean"], ref["timing"]["t_batch_s"]["mean"]
@@ -56,5 +64,12 @@ tokens = ours["throughput"]["tokens_per_s_per_device"], ref["throughput"]["token
 ratio = f"{tokens[0] / tokens[1]:.3f}" if tokens[0] and tokens[1] else "-"
 mfu = ours["flops"]["mfu"]
 print(f"{name:<28} {a:14.6g} {b:14.6g} {b / a:12.3f} {ratio:>12}" + (f"  (epochcost MFU {mfu:.1%})" if mfu else ""))
+# device: auto could land one side on the CPU (a build without CUDA): then the ratio means nothing.
+kinds = ours["environment"]["device"].split(":")[0], ref["device"].split(":")[0]
+if kinds[0] != kinds[1]:
+    print(f"{'':<28} the two ran on different devices: epochcost on {ours['environment']['device']}, "
+          f"the peer on {ref['device']}")
+    sys.exit(1)
 PY
 done
+exit "$failed"

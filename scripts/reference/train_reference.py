@@ -156,6 +156,8 @@ def missing_modules(config):
             __import__(name)
         except ImportError:
             missing.append(name)
+        except Exception as e:  # installed but broken (a version clash): say how
+            missing.append(f"{name} (import failed: {type(e).__name__}: {e})")
     return missing
 
 
