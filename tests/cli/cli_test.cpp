@@ -779,7 +779,7 @@ TEST_F(History, TrendPrintsEachSeriesOldestFirstAndPlotsIt) {
   EXPECT_TRUE(is_svg(svg)) << svg.substr(0, 200);
   EXPECT_NE(svg.find("T_batch (ms)"), std::string::npos);
   EXPECT_NE(svg.find("cost per epoch (USD)"), std::string::npos);
-  EXPECT_NE(svg.find("mlp, fp32, adam on (estimate)"), std::string::npos);
+  EXPECT_NE(svg.find("mlp 100→1 (mse), fp32, adam on (estimate)"), std::string::npos);
 }
 #endif
 

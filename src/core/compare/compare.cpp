@@ -44,18 +44,35 @@ std::string describe_workload(const nlohmann::json& workload) {
   using json = nlohmann::json;
   const auto& model = member(workload, "model", &json::is_object);
   const auto& name = member(model, "name", &json::is_string);
+  const auto count = [&model](const char* key) {
+    const auto& value = member(model, key, &json::is_number_integer);
+    return value.is_null() ? std::string("?") : value.dump();
+  };
+  // The shape too: two MLPs of other widths are two workloads, and their labels must say so.
   std::string text = name.is_null() ? "?" : name.get<std::string>();
-  if (const auto& preset = member(model, "preset", &json::is_string); !preset.is_null())
-    text += " " + preset.get<std::string>();
-  if (const auto& layers = member(model, "layers", &json::is_number_integer); !layers.is_null())
-    text += " " + layers.dump() + " layers";
-  const auto& rank =
-      member(member(model, "lora", &json::is_object), "rank", &json::is_number_integer);
-  if (!rank.is_null() && rank.get<std::int64_t>() > 0) text += ", LoRA r=" + rank.dump();
+  if (text == "mlp") {
+    text += " " + count("input_dim");
+    for (const auto& width : member(model, "hidden", &json::is_array))
+      text += "→" + width.dump();
+    text += "→" + count("output_dim");
+    if (const auto& loss = member(model, "loss", &json::is_string); !loss.is_null())
+      text += " (" + loss.get<std::string>() + ")";
+  } else if (text == "resnet") {
+    text += "-" + count("depth") + " " + count("image_size") + "px";
+    if (member(model, "channels_last", &json::is_boolean) == true) text += ", channels-last";
+  } else if (text == "decoder") {
+    if (const auto& preset = member(model, "preset", &json::is_string); !preset.is_null())
+      text += " " + preset.get<std::string>();
+    text += " " + count("layers") + "×" + count("hidden");
+    const auto& rank =
+        member(member(model, "lora", &json::is_object), "rank", &json::is_number_integer);
+    if (!rank.is_null() && rank.get<std::int64_t>() > 0) text += ", LoRA r=" + rank.dump();
+  }
   if (const auto& seq_len = member(workload, "seq_len", &json::is_number); !seq_len.is_null())
     text += ", seq " + seq_len.dump();
   for (const char* key : {"precision", "optimizer"}) {
-    if (const auto& value = member(workload, key, &json::is_string); !value.is_null())
+    if (const auto& value = member(workload, key, &json::is_string);
+        !value.is_null() && value != "none")
       text += ", " + value.get<std::string>();
   }
   const auto& accumulation = member(workload, "accumulation_steps", &json::is_number_integer);

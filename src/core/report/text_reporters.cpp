@@ -1,7 +1,10 @@
 // Console table and Markdown: the same content, laid out for a terminal or for a CI log.
+#include "compare/compare.hpp"
+#include "config/config_json.hpp"
 #include "report/format.hpp"
 #include "report/grid.hpp"
 #include "report/reporter.hpp"
+#include "report/result_reader.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -35,24 +38,10 @@ struct Document {
 
 std::string model_line(const config::Config& c) {
   if (!c.model) return "cost only";
-  std::ostringstream out;
-  if (const auto* mlp = std::get_if<config::MlpSpec>(&*c.model)) {
-    out << "mlp " << mlp->input_dim;
-    for (const auto width : mlp->hidden)
-      out << "→" << width;
-    out << "→" << mlp->output_dim << " (" << config::to_string(mlp->loss) << ")";
-  } else if (const auto* r = std::get_if<config::ResNetSpec>(&*c.model)) {
-    out << "resnet-" << r->depth << " " << r->image_size << "px"
-        << (r->channels_last ? ", channels-last" : "");
-  } else {
-    const auto& d = std::get<config::DecoderSpec>(*c.model);
-    out << "decoder " << (d.preset.empty() ? "" : d.preset + " ") << d.layers << "×" << d.hidden
-        << ", seq " << c.data.seq_len;
-    if (d.lora.rank > 0) out << ", LoRA r=" << d.lora.rank;
-  }
-  if (c.optimizer) out << ", " << config::to_string(c.optimizer->name);
-  out << ", " << config::to_string(c.precision);
-  return out.str();
+  // The words compare and history use for the same workload.
+  const nlohmann::json result = {{"config", config::to_json(c)}};
+  const std::string name = c.name;
+  return compare::describe_workload(compare::workload_of(ResultReader(result, name)));
 }
 
 Block measurement_block(const Result& r) {
