@@ -319,6 +319,37 @@ TEST_F(Compare, MarksTheCheapestAndTheFastest) {
   EXPECT_NE(table.out.find("(baseline)"), std::string::npos);
 }
 
+TEST_F(Compare, TheCheapestAndTheFastestAreOfTheWholeJob) {
+  // The A100 box's epoch is cheaper and shorter, but it takes half an hour to provision and bills
+  // whole hours: its job costs 80 CNY and takes 30 min, the V100's job 48 CNY and 18 s.
+  const std::string slow_start =
+      " --set 'job={provisioning_s: 1800, billing: per_hour, minimum_billed_s: 3600}'";
+  const std::string a100 = estimate("a100", "A100x4", 0.050, slow_start);
+  const std::string v100 = estimate("v100", "V100x4", 0.140, " --set job.billing=per_hour");
+  const auto j =
+      nlohmann::json::parse(run_cli("compare " + a100 + " " + v100 + " --format json").out);
+  const auto& rows = j["rows"];
+  ASSERT_EQ(rows.size(), 2u) << j.dump();
+  EXPECT_LT(rows[0]["cost_per_epoch"].get<double>(), rows[1]["cost_per_epoch"].get<double>());
+  EXPECT_DOUBLE_EQ(rows[0]["total"].get<double>(), 80);
+  EXPECT_DOUBLE_EQ(rows[1]["total"].get<double>(), 48);
+  EXPECT_NEAR(rows[0]["job_wall_s"].get<double>(), 1806.4, 1e-9);
+  EXPECT_TRUE(rows[1]["cheapest"].get<bool>());
+  EXPECT_TRUE(rows[1]["fastest"].get<bool>());
+  EXPECT_FALSE(rows[0]["cheapest"].get<bool>() || rows[0]["fastest"].get<bool>());
+  // Runs of as many epochs that cost the same are both the cheapest.
+  const std::string twin = estimate("twin", "V100x4", 0.140, " --set job.billing=per_hour");
+  const auto tie =
+      nlohmann::json::parse(run_cli("compare " + v100 + " " + twin + " --format json").out);
+  EXPECT_TRUE(tie["rows"][0]["cheapest"].get<bool>() && tie["rows"][1]["cheapest"].get<bool>());
+  // Runs of other epoch counts are ranked per epoch: their totals buy different things.
+  const std::string longer = estimate("longer", "V100x4", 0.140, " --set epochs=3");
+  const auto mixed =
+      nlohmann::json::parse(run_cli("compare " + a100 + " " + longer + " --format json").out);
+  EXPECT_TRUE(mixed["rows"][0]["cheapest"].get<bool>());
+  EXPECT_TRUE(mixed["rows"][0]["fastest"].get<bool>());
+}
+
 TEST_F(Compare, RefusesMixedWorkloadsAndCurrencies) {
   const std::string a100 = estimate("a100", "A100x4", 0.05);
   const std::string other = estimate("r16", "A100x4", 0.05, " --set lora.rank=16");
@@ -441,6 +472,13 @@ TEST(CompareFixtures, MeasuredShapedResultsPricedAndRepriced) {
       run_cli("compare" + files + " --pricing " + (dir / "free.yaml").string() + " --format md");
   EXPECT_EQ(free_table.out.find("inf"), std::string::npos) << free_table.out;
   EXPECT_NE(free_table.out.find("(costs in CNY)"), std::string::npos) << free_table.out;
+  // A warning in Markdown is bold up to its run's number, and closed there.
+  dir.write("v100.yaml", "pricing: {currency: CNY, amount: 3, gpus: 4, gpu: V100-SXM2-32GB}\n");
+  const auto warned =
+      run_cli("compare" + files + " --pricing " + (dir / "v100.yaml").string() + " --format md");
+  EXPECT_NE(warned.out.find("\n- **run 1:** MISMATCH: priced for V100-SXM2-32GB"),
+            std::string::npos)
+      << warned.out;
   // A repeatable flag takes one value each time: the files after it stay files.
   const auto rate_first =
       json_of(run_cli("compare --rate CNY=0.14" + files + " --currency USD --format json"));

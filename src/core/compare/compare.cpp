@@ -124,6 +124,7 @@ Row row_of(const report::ResultReader& r) {
   row.cost_per_epoch_ci95 = r.interval("cost.per_epoch_ci95");
   row.epochs = r.integer("cost.epochs");
   row.total = r.number("cost.total");
+  if (r.has("cost.job_wall_s")) row.job_wall_s = r.number("cost.job_wall_s");
   const auto samples = r.number("config.data.samples");
   row.cost_per_million_samples = row.cost_per_epoch / samples * 1e6;
   if (r.has("config.data.seq_len")) {
@@ -180,15 +181,29 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
   comparison.baseline = baseline;
   const Row& base = comparison.rows[baseline];
   const double base_epoch = base.epoch_s, base_cost = base.cost_per_epoch;
-  auto cheapest = comparison.rows.begin(), fastest = comparison.rows.begin();
-  for (auto it = comparison.rows.begin(); it != comparison.rows.end(); ++it) {
-    it->speedup = base_epoch / it->epoch_s;
-    it->cost_ratio = base_cost > 0 ? std::optional(it->cost_per_epoch / base_cost) : std::nullopt;
-    if (it->cost_per_epoch < cheapest->cost_per_epoch) cheapest = it;
-    if (it->epoch_s < fastest->epoch_s) fastest = it;
+  for (auto& row : comparison.rows) {
+    row.speedup = base_epoch / row.epoch_s;
+    row.cost_ratio = base_cost > 0 ? std::optional(row.cost_per_epoch / base_cost) : std::nullopt;
   }
-  cheapest->cheapest = true;
-  fastest->fastest = true;
+  const auto& rows = comparison.rows;
+  const bool same_epochs = std::all_of(
+      rows.begin(), rows.end(), [&](const Row& row) { return row.epochs == rows[0].epochs; });
+  const bool whole_jobs = same_epochs && std::all_of(rows.begin(), rows.end(), [](const Row& row) {
+                            return row.job_wall_s.has_value();
+                          });
+  const auto cost = [&](const Row& row) { return same_epochs ? row.total : row.cost_per_epoch; };
+  const auto time = [&](const Row& row) { return whole_jobs ? *row.job_wall_s : row.epoch_s; };
+  const auto least = [&rows](auto figure) {
+    double best = figure(rows[0]);
+    for (const auto& row : rows)
+      best = std::min(best, figure(row));
+    return best;
+  };
+  const double cheapest = least(cost), fastest = least(time);
+  for (auto& row : comparison.rows) {
+    row.cheapest = cost(row) == cheapest;
+    row.fastest = time(row) == fastest;
+  }
   return comparison;
 }
 

@@ -27,6 +27,7 @@ nlohmann::json comparison_json(const compare::Comparison& c) {
                     {"cost_per_epoch_ci95", optional_json(r.cost_per_epoch_ci95)},
                     {"epochs", r.epochs},
                     {"total", r.total},
+                    {"job_wall_s", optional_json(r.job_wall_s)},
                     {"cost_per_million_samples", r.cost_per_million_samples},
                     {"cost_per_million_tokens", optional_json(r.cost_per_million_tokens)},
                     {"samples_per_s_per_device", r.samples_per_s_per_device},
@@ -77,12 +78,14 @@ Grid comparison_grid(const compare::Comparison& c) {
 }
 
 // The rows' warnings (or notes), each prefixed with `bullet` and the row number.
+// One line per text: `before` N `after` TEXT (Markdown's bold opens before the run and closes
+// after its number).
 std::string row_texts(const compare::Comparison& c, std::vector<std::string> compare::Row::*texts,
-                      const char* bullet) {
+                      const char* before, const char* after = ":") {
   std::string text;
   for (std::size_t i = 0; i < c.rows.size(); ++i) {
     for (const auto& t : c.rows[i].*texts)
-      text += bullet + std::to_string(i + 1) + ": " + t + "\n";
+      text += before + std::to_string(i + 1) + after + " " + t + "\n";
   }
   return text;
 }
@@ -108,7 +111,7 @@ std::string render_comparison(const compare::Comparison& c, Format format) {
     return grid_csv(grid);
   }
   case Format::md: {
-    const std::string warnings = row_texts(c, &compare::Row::warnings, "- **run ");
+    const std::string warnings = row_texts(c, &compare::Row::warnings, "- **run ", ":**");
     const std::string notes = row_texts(c, &compare::Row::notes, "- run ");
     return "## epochcost compare — " + c.workload + " (costs in " + c.currency + ")\n\n" +
            grid_markdown(comparison_grid(c)) +
