@@ -117,8 +117,12 @@ TEST_F(Gpu, AutocastFusedOptimizerAndMemoryStatistics) {
     ASSERT_TRUE(m.peak_allocated_bytes.has_value()) << precision;
     EXPECT_GT(*m.peak_allocated_bytes, 0) << precision;
     EXPECT_LE(*m.peak_allocated_bytes, *m.peak_reserved_bytes) << precision;
-    EXPECT_GE(m.skipped_steps, 0);
-    if (precision != "fp16") EXPECT_EQ(m.skipped_steps, 0) << precision;
+    // Only fp16 has a loss scaler; it skips a few steps while it finds its scale.
+    if (precision == "fp16") {
+      EXPECT_LE(m.skipped_steps * 10, m.steps_run) << precision;
+    } else {
+      EXPECT_EQ(m.skipped_steps, 0) << precision;
+    }
   }
 }
 

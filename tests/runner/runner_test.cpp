@@ -232,13 +232,29 @@ TEST(FusedAdam, MatchesThePlainOptimizer) {
 }
 
 TEST(TrainingStep, Bf16AutocastRunsOnTheCpu) {
-  const config::Config config = cpu_job({"precision=bf16"});
-  auto workload = models::build_workload(*config.model);
-  const SyntheticDataset data(*workload, config.data, torch::kCPU);
-  TrainingStep step(*workload, config, torch::kCPU);
-  step.run(data, 0, 8, nullptr);
-  for (const auto& p : workload->module().parameters())
-    EXPECT_EQ(p.scalar_type(), torch::kFloat);
+  // The same initial weights and batches, eight steps each way.
+  const auto weights_after = [](const std::string& precision) {
+    torch::manual_seed(11);
+    const config::Config config = cpu_job({"precision=" + precision});
+    auto workload = models::build_workload(*config.model);
+    const SyntheticDataset data(*workload, config.data, torch::kCPU);
+    TrainingStep step(*workload, config, torch::kCPU);
+    step.run(data, 0, 8, nullptr);
+    std::vector<torch::Tensor> weights;
+    for (const auto& p : workload->module().parameters())
+      weights.push_back(p.detach().clone());
+    return weights;
+  };
+  const auto fp32 = weights_after("fp32"), bf16 = weights_after("bf16");
+  ASSERT_EQ(bf16.size(), fp32.size());
+  ASSERT_TRUE(torch::equal(weights_after("fp32")[0], fp32[0])); // the comparison is fair
+  bool rounded = false;
+  for (std::size_t i = 0; i < bf16.size(); ++i) {
+    EXPECT_EQ(bf16[i].scalar_type(), torch::kFloat); // master weights stay fp32
+    rounded = rounded || !torch::equal(bf16[i], fp32[i]);
+  }
+  // Had autocast not run, the step would be the fp32 one, bit for bit.
+  EXPECT_TRUE(rounded) << "bf16 trained exactly as fp32 did: the matmuls did not run in bf16";
 }
 
 TEST(Measure, ReturnsConsistentSamples) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <gtest/gtest.h>
+#include <numeric>
 #include <random>
 #include <span>
 #include <vector>
@@ -50,24 +51,39 @@ TEST(Summary, TooFewSamplesGiveNaNNotZero) {
   EXPECT_TRUE(std::isnan(summarize(std::vector<double>{}).mean));
 }
 
-TEST(StudentT, TableAndExpansionAgree) {
-  EXPECT_DOUBLE_EQ(student_t_975(1), 12.7062);
-  EXPECT_DOUBLE_EQ(student_t_975(30), 2.0423);
-  EXPECT_NEAR(student_t_975(31), 2.0395, 2e-4);
-  EXPECT_NEAR(student_t_975(60), 2.0003, 2e-4);
-  EXPECT_NEAR(student_t_975(120), 1.9799, 2e-4);
-  EXPECT_NEAR(student_t_975(1000000), 1.95996, 1e-4);
+TEST(StudentT, TableAndExpansionMatchTheQuantiles) {
+  // t(0.975, v) to six places, from scipy.stats.t.ppf (SciPy 1.17.1): the table holds four, the
+  // expansion beyond 30 degrees of freedom should be far closer.
+  const std::vector<double> reference = {
+      12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
+      2.262157,  2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
+      2.109816,  2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+      2.059539,  2.055529, 2.051831, 2.048407, 2.045230, 2.042272};
+  for (std::size_t v = 1; v <= reference.size(); ++v)
+    EXPECT_NEAR(student_t_975(static_cast<std::int64_t>(v)), reference[v - 1], 5.1e-5) << v;
+  for (const auto& [v, t] : std::vector<std::pair<std::int64_t, double>>{{31, 2.039513},
+                                                                         {40, 2.021075},
+                                                                         {60, 2.000298},
+                                                                         {120, 1.979930},
+                                                                         {1000, 1.962339},
+                                                                         {1000000, 1.959966}})
+    EXPECT_NEAR(student_t_975(v), t, 2e-6) << v;
   EXPECT_TRUE(std::isnan(student_t_975(0)));
 }
 
-TEST(RunningMoments, MatchesTwoPassFormulas) {
+TEST(RunningMoments, MatchTheDefinitionsAndStayExactFarFromZero) {
   RunningMoments m;
-  const std::vector<double> xs = {1e-3, 1.1e-3, 0.9e-3, 1.05e-3};
-  for (double x : xs)
+  for (double x : {1e-3, 1.1e-3, 0.9e-3, 1.05e-3})
     m.add(x);
-  const Summary s = summarize(xs);
-  EXPECT_NEAR(m.mean(), s.mean, 1e-18);
-  EXPECT_NEAR(std::sqrt(m.variance()), s.stddev, 1e-15);
+  // Mean 1.0125e-3; squared deviations (1e-8 units) 0.015625 + 0.765625 + 1.265625 + 0.140625.
+  EXPECT_NEAR(m.mean(), 1.0125e-3, 1e-18);
+  EXPECT_NEAR(m.variance(), 2.1875e-8 / 3, 1e-21);
+  // A large common offset: the sum-of-squares shortcut loses every digit here (1e18 vs 30).
+  RunningMoments offset;
+  for (double x : {4.0, 7.0, 13.0, 16.0})
+    offset.add(1e9 + x);
+  EXPECT_DOUBLE_EQ(offset.mean(), 1e9 + 10);
+  EXPECT_NEAR(offset.variance(), 30, 1e-6);
 }
 
 // x[i] = mean + phi (x[i-1] - mean) + e[i]: a stationary series of known mean whose neighbours
@@ -83,9 +99,15 @@ std::vector<double> ar1_series(std::mt19937_64& rng, std::size_t n, double mean,
   return xs;
 }
 
+// The plain t interval of independent samples, by the two-pass textbook formula (not the code
+// under test's running moments).
 double independent_half_width(const std::vector<double>& xs) {
-  const Summary s = summarize(xs);
-  return student_t_975(s.count - 1) * s.stddev / std::sqrt(double(s.count));
+  const double n = static_cast<double>(xs.size());
+  const double mean = std::accumulate(xs.begin(), xs.end(), 0.0) / n;
+  double squares = 0;
+  for (double x : xs)
+    squares += (x - mean) * (x - mean);
+  return student_t_975(std::ssize(xs) - 1) * std::sqrt(squares / (n - 1)) / std::sqrt(n);
 }
 
 TEST(BatchMeans, ShortSeriesGetTheIntervalOfIndependentSamples) {
