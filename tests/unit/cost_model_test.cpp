@@ -195,6 +195,8 @@ TEST(CostModel, BudgetBuysEpochsAfterTheFixedCosts) {
   const Affordable nothing = affordable(50, cost, c);
   EXPECT_EQ(nothing.epochs, 0);
   EXPECT_EQ(nothing.full_epochs, 0);
+  // A budget of exactly the fixed costs (the first billed hour) buys nothing, not 2e-15 epochs.
+  EXPECT_EQ(affordable(80, cost, c).epochs, 0);
   EXPECT_THROW((void)affordable(0, cost, c), InputError);
   EXPECT_THROW((void)affordable(std::nan(""), cost, c), InputError);
   // 1e308 CNY would buy about 8e305 epochs of 5580 s, 4e309 s: more than a double holds.

@@ -80,6 +80,17 @@ TEST(HistoryCheck, TheLatestRunIsTheLatestMeasuredNotTheLastRecorded) {
   EXPECT_TRUE(check(runs, CheckSettings{}).regressed());
 }
 
+TEST(HistoryCheck, ExactlyTheThresholdIsNotBeyondIt) {
+  // +5% in decimal arithmetic; in binary one metric came out a hair above 5, the other below.
+  std::vector<Entry> runs = {run(0.2, 0.0001), run(0.2, 0.0001), run(0.2, 0.0001),
+                             run(0.21, 0.0001)};
+  for (auto& e : runs)
+    e.cost_per_epoch = e.t_batch_s * 0.3; // 0.063 / 0.06 − 1 is 5.000000000000004% in doubles
+  for (const auto& f : check(runs, CheckSettings{}).findings)
+    EXPECT_FALSE(f.regression) << f.metric << " " << f.reason;
+  EXPECT_TRUE(check(runs, CheckSettings{4.9, 5, ""}).regressed());
+}
+
 TEST(HistoryCheck, OverlappingIntervalsAreNotARegression) {
   // +10% but each measurement is only known to ±15%.
   const auto report =

@@ -190,11 +190,15 @@ Affordable affordable(double budget, const CostBreakdown& cost, const config::Co
             << "hold as a number; give a smaller amount";
         throw InputError(out.str());
       }
-      for (int i = 0; i < 200 && high - low > 1e-12 * high; ++i) {
+      constexpr double resolution = 1e-12;
+      const double bracket = high;
+      for (int i = 0; i < 200 && high - low > resolution * high; ++i) {
         const double middle = (low + high) / 2;
         (run_cost(middle, cost.epoch_wall_s, config) <= budget ? low : high) = middle;
       }
-      a.epochs = low;
+      // Below the resolution of the first bracket is nothing: a budget that only pays the fixed
+      // costs buys no epoch, not the 2e-15 of one that the billing's rounding slack lets in.
+      a.epochs = low > resolution * bracket ? low : 0;
     }
   }
   if (a.unlimited) return a;

@@ -446,7 +446,8 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
       f.change_pct = (f.latest - f.baseline_median) / f.baseline_median * 100;
       const double latest_low = (latest.*low).value_or(latest.*value);
       const double previous_high = median(highs);
-      const bool beyond_threshold = f.change_pct > settings.threshold_pct;
+      // Beyond by more than rounding: +5% of decimal figures can come out 5.000000000000004.
+      const bool beyond_threshold = f.change_pct > settings.threshold_pct + 1e-9;
       const bool separated = latest_low > previous_high;
       f.regression = beyond_threshold && separated;
       std::ostringstream reason;
