@@ -1,7 +1,8 @@
 #pragma once
 // A LLaMA-family decoder as DeepSeek LLM uses it: token embedding, RMSNorm, rotary position
 // embedding, causal grouped-query attention through at::scaled_dot_product_attention (flash /
-// memory-efficient kernels on CUDA), SwiGLU MLP, untied LM head; optional LoRA adapters.
+// memory-efficient kernels on CUDA), SwiGLU MLP, LM head (untied, or the embedding when tied);
+// optional LoRA adapters.
 #include "workload.hpp"
 
 #include <torch/nn/module.h>

@@ -533,6 +533,7 @@ TEST(Estimate, WholeRunCostsSpotAndBudget) {
   EXPECT_DOUBLE_EQ(j["cost"]["per_epoch"].get<double>(), 127.0);
   EXPECT_DOUBLE_EQ(j["cost"]["total"].get<double>(), 1310.0);
   EXPECT_EQ(j["budget"]["full_epochs"], 7);
+  EXPECT_EQ(j["budget"]["currency"], "CNY");
   EXPECT_NEAR(j["budget"]["epochs"].get<double>(), 42600.0 / 5580, 1e-9);
   const auto table = run_cli(job + " --budget 1000");
   EXPECT_NE(table.out.find("Budget 1000.00 CNY"), std::string::npos) << table.out;
@@ -1164,6 +1165,7 @@ TEST_F(RunTest, GoogleBenchmarkJsonForDashboards) {
   EXPECT_TRUE(first["time_unit"] == "us" || first["time_unit"] == "ms");
   EXPECT_EQ(j["benchmarks"][1]["aggregate_name"], "mean");
   EXPECT_EQ(j["context"]["device"], "cpu");
+  EXPECT_EQ(j["context"]["currency"], "USD"); // of the cost_per_epoch counter
   // 4 series (step and 4 phases = 5) × (1 iteration + 3 aggregates).
   EXPECT_EQ(j["benchmarks"].size(), 20u);
   const auto refusal =

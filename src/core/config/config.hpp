@@ -34,7 +34,8 @@ struct LoraSpec {
 };
 
 // A decoder-only transformer of the LLaMA family (DeepSeek LLM, Mistral, Qwen2): token
-// embedding, RMSNorm, rotary positions, causal grouped-query attention, SwiGLU MLP, untied head.
+// embedding, RMSNorm, rotary positions, causal grouped-query attention, SwiGLU MLP, an LM head of
+// its own or tied to the embedding.
 struct DecoderSpec {
   std::string preset;    // "" when the shape is given key by key or by hf_config
   std::string hf_config; // a Hugging Face config.json the shape came from

@@ -72,7 +72,9 @@ std::string render_gbench_json(const Result& r) {
                             {"device", env.device.value_or("")},
                             {"device_name", env.device_name.value_or("")},
                             {"torch_version", env.torch_version.value_or("")},
-                            {"clock", r.timing->clock}};
+                            {"clock", r.timing->clock},
+                            // The cost_per_epoch counter's currency (counters carry no unit).
+                            {"currency", r.cost.currency}};
   nlohmann::json benchmarks = nlohmann::json::array();
   const Unit unit = unit_for(r.timing->t_batch_s.mean);
   nlohmann::json counters = {{"cost_per_epoch", r.cost.per_epoch}, {"epoch_s", r.epoch.seconds}};

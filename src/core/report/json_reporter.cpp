@@ -92,13 +92,15 @@ nlohmann::json cost_json(const cost::CostBreakdown& c, const config::PricingSpec
 
 namespace {
 
-nlohmann::json budget_json(const std::optional<cost::Affordable>& budget) {
+nlohmann::json budget_json(const std::optional<cost::Affordable>& budget,
+                           const std::string& currency) {
   if (!budget) return nullptr;
   // Unlimited: no count is meaningful, so none is given.
   const auto count = [&](const auto& value) {
     return budget->unlimited ? nlohmann::json(nullptr) : nlohmann::json(value);
   };
   return {{"amount", budget->budget},
+          {"currency", currency}, // of amount, full_epochs_cost and fixed_costs
           {"unlimited", budget->unlimited},
           {"epochs", count(budget->epochs)},
           // An integer where JSON readers take it as one exactly.
@@ -167,7 +169,7 @@ nlohmann::json to_json(const Result& r) {
   out["timing"] = r.timing ? timing_json(*r.timing) : nlohmann::json(nullptr);
   out["epoch"] = epoch_json(r.epoch);
   out["cost"] = cost_json(r.cost, r.config.pricing);
-  out["budget"] = budget_json(r.budget);
+  out["budget"] = budget_json(r.budget, r.cost.currency);
   out["warnings"] = r.warnings;
   out["notes"] = r.notes;
   return out;
