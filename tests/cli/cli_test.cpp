@@ -688,6 +688,17 @@ TEST_F(History, APlantedSlowdownIsFlaggedANoiseLevelChangeIsNot) {
   EXPECT_EQ(slow.exit_code, 1) << slow.out;
   EXPECT_NE(slow.out.find("**REGRESSION**"), std::string::npos) << slow.out;
   EXPECT_NE(slow.out.find("t_batch_s"), std::string::npos);
+  // The price as the history reads it from the stored result: 10% dearer hours are flagged.
+  const auto dearer = (dir / "dearer.json").string();
+  ASSERT_EQ(run_cli("estimate " + default_config +
+                    " --t-batch 0.1 --set pricing.amount=2.739 --format json --output " + dearer)
+                .exit_code,
+            0);
+  ASSERT_EQ(run_cli("history import " + dearer + " --history " + db()).exit_code, 0);
+  const auto priced = run_cli("history check --history " + db());
+  EXPECT_EQ(priced.exit_code, 1) << priced.out;
+  EXPECT_NE(priced.out.find("| price_per_hour | 2.74 USD/h | 2.49 USD/h | +10%"), std::string::npos)
+      << priced.out;
 }
 
 TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {

@@ -80,6 +80,34 @@ TEST(HistoryCheck, TheLatestRunIsTheLatestMeasuredNotTheLastRecorded) {
   EXPECT_TRUE(check(runs, CheckSettings{}).regressed());
 }
 
+TEST(HistoryCheck, ADearerHourIsARegressionHoweverNoisyTheStep) {
+  // The step unchanged and known to ±7%; the hour 10% dearer, which is exact.
+  std::vector<Entry> runs = {run(1.0, 0.07), run(1.0, 0.07), run(1.0, 0.07), run(1.0, 0.07)};
+  for (auto& e : runs)
+    e.price_per_hour = 80;
+  runs.back().price_per_hour = 88;
+  runs.back().cost_per_epoch *= 1.1;
+  for (auto& e : runs) {
+    e.cost_ci95_low = e.cost_per_epoch * 0.93;
+    e.cost_ci95_high = e.cost_per_epoch * 1.07;
+  }
+  const auto report = check(runs, CheckSettings{});
+  ASSERT_EQ(report.findings.size(), 3u);
+  EXPECT_FALSE(report.findings[0].regression); // the step
+  EXPECT_FALSE(report.findings[1].regression); // the cost: its interval overlaps
+  const Finding& price = report.findings[2];
+  EXPECT_EQ(price.metric, "price_per_hour");
+  EXPECT_NEAR(price.change_pct, 10, 1e-9);
+  EXPECT_TRUE(price.regression);
+  EXPECT_NE(markdown(report, CheckSettings{}).find("| 88.00 USD/h | 80.00 USD/h |"),
+            std::string::npos)
+      << markdown(report, CheckSettings{});
+  // Runs recorded without a price are no baseline for one.
+  for (std::size_t i = 0; i + 1 < runs.size(); ++i)
+    runs[i].price_per_hour.reset();
+  EXPECT_EQ(check(runs, CheckSettings{}).findings.size(), 2u);
+}
+
 TEST(HistoryCheck, ExactlyTheThresholdIsNotBeyondIt) {
   // +5% in decimal arithmetic; in binary one metric came out a hair above 5, the other below.
   std::vector<Entry> runs = {run(0.2, 0.0001), run(0.2, 0.0001), run(0.2, 0.0001),

@@ -148,6 +148,8 @@ Record record_of(const report::ResultFile& file) {
     e.cost_ci95_high = (*ci95)[1];
   }
   e.currency = r.text("cost.currency");
+  if (r.has("cost.price_per_hour") && r.has("cost.billed_units"))
+    e.price_per_hour = r.number("cost.price_per_hour") * r.number("cost.billed_units");
   return record;
 }
 
@@ -348,7 +350,9 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
                         " t_batch_s, t_batch_ci95_low, t_batch_ci95_high, cost_per_epoch,"
                         " cost_ci95_low, cost_ci95_high, currency,"
                         " json_extract(result, '$.config.data.batch_size'),"
-                        " json_extract(result, '$.epoch.devices_billed') FROM runs ORDER BY id");
+                        " json_extract(result, '$.epoch.devices_billed'),"
+                        " json_extract(result, '$.cost.price_per_hour')"
+                        " * json_extract(result, '$.cost.billed_units') FROM runs ORDER BY id");
   std::vector<Entry> out;
   while (select.step()) {
     Entry e;
@@ -367,6 +371,7 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
     e.currency = select.column_text(12);
     e.batch_size = select.column_integer(13);
     e.devices = select.column_integer(14);
+    e.price_per_hour = select.column_real(15);
     const bool workload_ok = workload_filter.empty() ||
                              ascii_lower(e.workload) == ascii_lower(workload_filter) ||
                              contains_ignoring_case(e.workload_description, workload_filter);
@@ -424,13 +429,16 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
       return std::vector<const Entry*>(candidates.begin() + static_cast<std::ptrdiff_t>(from),
                                        candidates.end());
     };
-    const auto judge = [&](const char* metric, double Entry::*value,
-                           std::optional<double> Entry::*low, std::optional<double> Entry::*high,
-                           const std::vector<const Entry*>& previous, const std::string& aside) {
+    // A figure of an entry, and its 95% interval (none: an exact figure, as a price is).
+    using Figure = double (*)(const Entry&);
+    using Bound = std::optional<double> (*)(const Entry&);
+    const auto judge = [&](const char* metric, Figure value, Bound low, Bound high,
+                           const std::vector<const Entry*>& previous, const std::string& aside,
+                           const std::string& currency) {
       std::vector<double> values, highs;
       for (const Entry* e : previous) {
-        values.push_back(e->*value);
-        highs.push_back((e->*high).value_or(e->*value)); // no CI: an exact figure (a price)
+        values.push_back(value(*e));
+        highs.push_back(high(*e).value_or(value(*e)));
       }
       Finding f;
       f.workload_description = latest.workload_description;
@@ -440,11 +448,11 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
       f.metric = metric;
       f.latest_id = latest.id;
       f.latest_timestamp = latest.timestamp;
-      f.latest = latest.*value;
-      if (value == &Entry::cost_per_epoch) f.currency = latest.currency;
+      f.latest = value(latest);
+      f.currency = currency;
       f.baseline_median = median(values);
       f.change_pct = (f.latest - f.baseline_median) / f.baseline_median * 100;
-      const double latest_low = (latest.*low).value_or(latest.*value);
+      const double latest_low = low(latest).value_or(f.latest);
       const double previous_high = median(highs);
       // Beyond by more than rounding: +5% of decimal figures can come out 5.000000000000004.
       const bool beyond_threshold = f.change_pct > settings.threshold_pct + 1e-9;
@@ -458,8 +466,10 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
       f.reason = reason.str() + aside;
       report.findings.push_back(f);
     };
-    judge("t_batch_s", &Entry::t_batch_s, &Entry::t_batch_ci95_low, &Entry::t_batch_ci95_high,
-          last_window(earlier), "");
+    judge(
+        "t_batch_s", [](const Entry& e) { return e.t_batch_s; },
+        [](const Entry& e) { return e.t_batch_ci95_low; },
+        [](const Entry& e) { return e.t_batch_ci95_high; }, last_window(earlier), "", "");
     // A price in another currency is no baseline for a cost: compare like with like, and say
     // which runs of the window that leaves out.
     std::vector<const Entry*> same_currency;
@@ -486,11 +496,26 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
       continue;
     }
     const auto [others, in_others] = priced_otherwise(last_window(earlier));
-    judge("cost_per_epoch", &Entry::cost_per_epoch, &Entry::cost_ci95_low, &Entry::cost_ci95_high,
-          last_window(same_currency),
-          others == 0 ? ""
-                      : "; " + std::to_string(others) + " earlier run(s) of the window priced in " +
-                            in_others + " left out");
+    const std::string left_out = others == 0 ? ""
+                                             : "; " + std::to_string(others) +
+                                                   " earlier run(s) of the window priced in " +
+                                                   in_others + " left out";
+    judge(
+        "cost_per_epoch", [](const Entry& e) { return e.cost_per_epoch; },
+        [](const Entry& e) { return e.cost_ci95_low; },
+        [](const Entry& e) { return e.cost_ci95_high; }, last_window(same_currency), left_out,
+        latest.currency);
+    // The price itself is exact: a dearer hour is a regression however noisy the step, which
+    // widens the cost's interval (and hid a 10% price rise behind a ±7% one).
+    std::vector<const Entry*> priced;
+    std::copy_if(same_currency.begin(), same_currency.end(), std::back_inserter(priced),
+                 [](const Entry* e) { return e->price_per_hour.has_value(); });
+    if (latest.price_per_hour && priced.size() >= min_earlier) {
+      const Bound exact = [](const Entry&) { return std::optional<double>(); };
+      judge(
+          "price_per_hour", [](const Entry& e) { return *e.price_per_hour; }, exact, exact,
+          last_window(priced), left_out, latest.currency);
+    }
   }
   return report;
 }
@@ -518,7 +543,8 @@ std::string markdown(const CheckReport& report, const CheckSettings& settings) {
         << "|---|---|---|---|---|---:|---:|---:|---|\n";
     for (const auto& f : report.findings) {
       const auto figure = [&f](double value) {
-        return f.currency.empty() ? report::duration(value) : report::money(value, f.currency);
+        if (f.currency.empty()) return report::duration(value);
+        return report::money(value, f.currency) + (f.metric == "price_per_hour" ? "/h" : "");
       };
       out << "| " << report::markdown_escape(f.workload_description) << " | "
           << report::markdown_escape(f.gpu) << " | " << f.batch_size << " × " << f.devices << " | #"

@@ -26,6 +26,9 @@ struct Entry {
   double cost_per_epoch = 0;
   std::optional<double> cost_ci95_low, cost_ci95_high;
   std::string currency;
+  // The job's price per hour in `currency`: the configured price × the GPUs or instances billed
+  // (results written before cost.billed_units have none).
+  std::optional<double> price_per_hour;
   // The step's shape, read from the recorded result: T_batch is one step of the whole job.
   std::int64_t batch_size = 0; // per device
   std::int64_t devices = 0;    // billed, training in data parallel
@@ -91,13 +94,13 @@ struct Finding {
   std::string gpu;
   std::int64_t batch_size = 0; // per device
   std::int64_t devices = 0;
-  std::string metric; // "t_batch_s" or "cost_per_epoch"
+  std::string metric; // "t_batch_s", "cost_per_epoch" or "price_per_hour"
   std::int64_t latest_id = 0;
   std::string latest_timestamp;
-  // Seconds for t_batch_s; for cost_per_epoch an amount in `currency`.
+  // Seconds for t_batch_s; otherwise an amount in `currency` (per hour for price_per_hour).
   double latest = 0;
   double baseline_median = 0;
-  std::string currency; // cost_per_epoch only
+  std::string currency; // the money metrics only
   double change_pct = 0;
   bool regression = false;
   std::string reason;
