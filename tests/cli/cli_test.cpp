@@ -740,6 +740,19 @@ TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
   EXPECT_TRUE(refused(directory, "is a directory, not a history file"));
 }
 
+TEST_F(History, ADatabaseAnotherJobIsCreatingIsATargetNotAForeignFile) {
+  // What a concurrent first import leaves for a moment: a database file in WAL mode, before its
+  // tables are committed. It was refused as "not an epochcost history" (1 night in 30).
+  ASSERT_EQ(std::system(("python3 -c \"import sqlite3; c = sqlite3.connect('" + db() +
+                         "'); c.execute('pragma journal_mode=wal'); c.close()\"")
+                            .c_str()),
+            0);
+  ASSERT_GT(std::filesystem::file_size(db()), 0u);
+  const auto output = run_cli("history import " + result("a", 0.1) + " --history " + db());
+  EXPECT_EQ(output.exit_code, 0) << output.err;
+  EXPECT_EQ(rows(), 1);
+}
+
 TEST_F(History, DamagedOrOtherLayoutHistoriesAreRefusedAndLeftUntouched) {
   ASSERT_EQ(run_cli("history import " + result("a", 0.1) + " --history " + db()).exit_code, 0);
   const auto variant = [&](const std::string& name, const std::string& python) {

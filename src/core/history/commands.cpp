@@ -172,9 +172,9 @@ std::vector<std::string> record(const std::string& history_file,
 void check_target(const std::string& history_file) {
   std::error_code ec;
   const bool existed = std::filesystem::exists(history_file, ec);
-  // An empty file (mktemp) becomes a history at the first record, as import makes it one.
-  if (existed && std::filesystem::file_size(history_file, ec) > 0) {
-    const Store store(history_file, Store::Access::read_only);
+  // An empty file (mktemp), or an empty database, becomes a history at the first record.
+  if (existed) {
+    const Store store(history_file, Store::Access::recording_target);
   }
   // Recording writes the file, and in WAL mode files beside it: the directory must take them.
   check_output_target(history_file, "--history");

@@ -182,6 +182,8 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
     if (const std::string failure = open(SQLITE_OPEN_READONLY); !failure.empty())
       cannot_open(failure);
     try {
+      // A target may be a history still empty: another job's first record has created the
+      // file and not yet committed its tables.
       check_identity(read_only);
     } catch (...) {
       sqlite3_close(db_);
@@ -191,6 +193,7 @@ Store::Store(const std::filesystem::path& file, Access access) : file_(file) {
     sqlite3_close(db_);
     db_ = nullptr;
   }
+  if (access == Access::recording_target) return;
   // Readers too open an epochcost history for writing where they may (and write nothing): the
   // WAL's last connection then removes the -wal and -shm files, which a read-only one leaves.
   std::string failure = open(SQLITE_OPEN_READWRITE | (existed ? 0 : SQLITE_OPEN_CREATE));

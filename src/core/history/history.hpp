@@ -67,9 +67,10 @@ class Store {
 public:
   // read_write opens or creates `file`, for import; read_only opens an existing history and never
   // writes to it (list, trend, show, check), so a missing file is an InputError, not a new
-  // history. A file that is not an SQLite database, or an SQLite database that is not an
-  // epochcost history, is refused (InputError) and left untouched.
-  enum class Access { read_only, read_write };
+  // history; recording_target only checks, without writing, what read_write would refuse (a
+  // store made so holds no database). A file that is not an SQLite database, or an SQLite
+  // database that is not an epochcost history, is refused (InputError) and left untouched.
+  enum class Access { read_only, read_write, recording_target };
   Store(const std::filesystem::path& file, Access access);
   ~Store();
   Store(const Store&) = delete;
