@@ -299,7 +299,7 @@ int info_command(const Arguments& a, report::Format format) {
     gpu = named.gpu;
   }
   check_output_target(a.output);
-  emit(report::render_info(report::make_info(config, gpu), format), a);
+  emit(report::render_info(pipeline::build_info(config, gpu), format), a);
   return 0;
 }
 

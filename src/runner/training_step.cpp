@@ -5,8 +5,6 @@
 #include "fused_adam.hpp"
 
 #include <map>
-#include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
 
 namespace epochcost::runner {

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdlib.h>
 
 namespace epochcost {
@@ -422,6 +423,45 @@ TEST(CompareResults, HandEditedFiguresAreBadInputNamingTheFileAndTheKey) {
   EXPECT_EQ(compared(no_config), "a.json: the result has no config");
   // A description never fails on what it does not understand.
   EXPECT_EQ(compare::describe_workload({{"model", {{"name", 1}, {"lora", 2}}}}), "?");
+}
+
+TEST(CompareResults, ConversionConvertsEveryAmountOfTheCostAndNothingElse) {
+  // Every figure of the cost object set, so that one left unconverted shows.
+  cost::CostBreakdown c;
+  c.currency = "CNY";
+  c.compute_per_epoch = 1;
+  c.eval_checkpoint_per_epoch = 2;
+  c.spot_overhead_per_epoch = 3;
+  c.storage_transfer_per_epoch = 4;
+  c.ops_per_epoch = 5;
+  c.per_epoch = 15;
+  c.per_epoch_ci95 = std::array<double, 2>{14, 16};
+  c.epoch_wall_s = 6;
+  c.epochs = 7;
+  c.job_wall_s = 8;
+  c.job_billed_s = 9;
+  c.fixed_per_run = 10;
+  c.total = 115;
+  c.price_per_hour = 11;
+  c.billed_units = 12;
+  auto result = result_fixture("tiny-lora-fp16-a100x4.json");
+  result["cost"] = report::cost_json(c, config::PricingSpec{});
+  const auto converted = pipeline::convert_currency(result, "a.json", "USD", {{"CNY", 0.5}});
+  // Counts and durations keep their values; the rest is money.
+  const std::set<std::string> not_money = {"billed_units", "epochs", "epoch_wall_s", "job_wall_s",
+                                           "job_billed_s"};
+  for (const auto& [key, value] : result["cost"].items()) {
+    const auto& after = converted["cost"][key];
+    if (value.is_array()) {
+      EXPECT_EQ(after, nlohmann::json({value[0].get<double>() * 0.5, value[1].get<double>() * 0.5}))
+          << key;
+    } else if (value.is_number()) {
+      EXPECT_DOUBLE_EQ(after.get<double>(),
+                       value.get<double>() * (not_money.contains(key) ? 1 : 0.5))
+          << key;
+    }
+  }
+  EXPECT_EQ(converted["cost"]["currency"], "USD");
 }
 
 TEST(CompareResults, RepricingAndConversionCheckTheResultFirst) {

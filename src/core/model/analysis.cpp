@@ -201,4 +201,14 @@ std::string memory_advice(const config::Config& config) {
   return ways.empty() ? "a larger device" : joined(ways, ", ") + ", or a larger device";
 }
 
+StepFlops step_flops(const Analysis& analysis, const config::Config& config) {
+  StepFlops flops;
+  flops.per_sample = analysis.flops_per_sample;
+  flops.per_step = analysis.flops_per_sample *
+                   static_cast<double>(config.data.batch_size * config.train.accumulation_steps);
+  if (analysis.tokens_per_sample)
+    flops.per_token = analysis.flops_per_sample / static_cast<double>(*analysis.tokens_per_sample);
+  return flops;
+}
+
 } // namespace epochcost::model

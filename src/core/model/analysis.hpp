@@ -25,6 +25,14 @@ struct Analysis {
 // `seq_len` (data.seq_len) is the tokens per sample of a language model; ignored otherwise.
 [[nodiscard]] Analysis analyze(const config::ModelSpec& model, std::int64_t seq_len = 0);
 
+// Model FLOPs of one optimizer step of one device (micro-batch × accumulation steps samples).
+struct StepFlops {
+  double per_sample = 0;
+  double per_step = 0;
+  std::optional<double> per_token; // language models
+};
+[[nodiscard]] StepFlops step_flops(const Analysis& analysis, const config::Config& config);
+
 struct MemoryEstimate {
   double weights_bytes = 0;
   double gradients_bytes = 0;

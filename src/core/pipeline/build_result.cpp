@@ -68,14 +68,15 @@ void fill_model_figures(report::Result& result, double device_step_s, bool measu
   report::Throughput throughput;
   throughput.samples_per_s = batch * devices / result.epoch.t_batch_s;
   throughput.samples_per_s_per_device = batch / device_step_s;
+  const model::StepFlops step = model::step_flops(analysis, config);
   report::FlopsResult flops;
-  flops.per_sample = analysis.flops_per_sample;
-  flops.per_step = analysis.flops_per_sample * batch;
+  flops.per_sample = step.per_sample;
+  flops.per_step = step.per_step;
+  flops.per_token = step.per_token;
   if (analysis.tokens_per_sample) {
     const auto tokens = static_cast<double>(*analysis.tokens_per_sample);
     throughput.tokens_per_s = throughput.samples_per_s * tokens;
     throughput.tokens_per_s_per_device = throughput.samples_per_s_per_device * tokens;
-    flops.per_token = analysis.flops_per_sample / tokens;
   }
   if (measured) {
     flops.achieved_tflops = flops.per_step / device_step_s / 1e12;
@@ -265,6 +266,20 @@ void add_budget(report::Result& result, double amount) {
     result.notes.push_back("--budget: an epoch costs nothing at this price, so any budget buys "
                            "unlimited epochs");
   }
+}
+
+report::Info build_info(const config::Config& config, const hardware::GpuSpec* gpu) {
+  report::Info info;
+  info.config = config;
+  info.analysis = model::analyze(*config.model, config.data.seq_len);
+  info.memory = model::estimate_memory(config);
+  info.flops = model::step_flops(info.analysis, config);
+  if (gpu) {
+    info.gpu = gpu;
+    info.fit = hardware::memory_fit(info.memory.total_bytes(), *gpu);
+    info.precision_supported = hardware::peak_tflops(*gpu, config.precision).has_value();
+  }
+  return info;
 }
 
 report::Result build_estimate_result(const config::Config& config, const GivenTime& given,

@@ -2,6 +2,7 @@
 // The "statistics → epoch & cost" stage: turns a runner's raw samples, or a step time the user
 // gives, into the Result that reporters print.
 #include "measure/measurement.hpp"
+#include "report/info_reporter.hpp"
 #include "report/result.hpp"
 
 #include <optional>
@@ -38,6 +39,9 @@ void add_budget(report::Result& result, double amount);
 
 // The note that says the job's step time was scaled from fewer measured devices.
 [[nodiscard]] std::string scaling_note(const config::Config& config, std::int64_t devices_measured);
+
+// `info`: the config's figures by formula, and with a GPU whether they fit it.
+[[nodiscard]] report::Info build_info(const config::Config& config, const hardware::GpuSpec* gpu);
 
 // Host, time and version figures every result carries.
 [[nodiscard]] report::Environment local_environment();

@@ -28,9 +28,9 @@ nlohmann::json info_json(const Info& info) {
       {"config", config::to_json(info.config)},
       {"params", {{"total", a.params_total}, {"trainable", a.params_trainable}}},
       {"flops",
-       {{"per_step", info.flops_per_step},
-        {"per_sample", a.flops_per_sample},
-        {"per_token", optional_json(info.flops_per_token)}}},
+       {{"per_step", info.flops.per_step},
+        {"per_sample", info.flops.per_sample},
+        {"per_token", optional_json(info.flops.per_token)}}},
       {"memory",
        {{"estimate_bytes", m.total_bytes()},
         {"estimate",
@@ -57,9 +57,9 @@ Grid info_grid(const Info& info) {
       {"parameters",
        std::to_string(a.params_total) + " (" + std::to_string(a.params_trainable) + " trainable)"},
       {"model FLOPs per step",
-       significant(info.flops_per_step, 4) + " (" + significant(a.flops_per_sample, 4) +
+       significant(info.flops.per_step, 4) + " (" + significant(info.flops.per_sample, 4) +
            " per sample" +
-           (info.flops_per_token ? ", " + significant(*info.flops_per_token, 4) + " per token"
+           (info.flops.per_token ? ", " + significant(*info.flops.per_token, 4) + " per token"
                                  : std::string()) +
            ")"},
       {"memory estimate", bytes(m.total_bytes()) + " = weights " + bytes(m.weights_bytes) +
@@ -82,24 +82,6 @@ Grid info_grid(const Info& info) {
 }
 
 } // namespace
-
-Info make_info(const config::Config& config, const hardware::GpuSpec* gpu) {
-  Info info;
-  info.config = config;
-  info.analysis = model::analyze(*config.model, config.data.seq_len);
-  info.memory = model::estimate_memory(config);
-  const auto& a = info.analysis;
-  info.flops_per_step = a.flops_per_sample * static_cast<double>(config.data.batch_size *
-                                                                 config.train.accumulation_steps);
-  if (a.tokens_per_sample)
-    info.flops_per_token = a.flops_per_sample / static_cast<double>(*a.tokens_per_sample);
-  if (gpu) {
-    info.gpu = gpu;
-    info.fit = hardware::memory_fit(info.memory.total_bytes(), *gpu);
-    info.precision_supported = hardware::peak_tflops(*gpu, config.precision).has_value();
-  }
-  return info;
-}
 
 std::string render_info(const Info& info, Format format) {
   switch (format) {

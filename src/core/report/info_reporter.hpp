@@ -14,15 +14,12 @@ struct Info {
   config::Config config;
   model::Analysis analysis;
   model::MemoryEstimate memory;
-  double flops_per_step = 0; // per device: micro-batch × accumulation steps
-  std::optional<double> flops_per_token;
+  model::StepFlops flops; // per device: micro-batch × accumulation steps
   // --gpu: the estimate against its memory, and whether it has the config's precision.
   const hardware::GpuSpec* gpu = nullptr;
   std::optional<hardware::Fit> fit;
   std::optional<bool> precision_supported;
 };
-
-[[nodiscard]] Info make_info(const config::Config& config, const hardware::GpuSpec* gpu);
 
 // JSON: {"schema": "epochcost.info/1", "config", "params": {"total","trainable"},
 // "flops": {"per_step","per_sample","per_token"}, "memory": {"estimate_bytes", "estimate": {...},
