@@ -740,6 +740,28 @@ TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
   EXPECT_TRUE(refused(directory, "is a directory, not a history file"));
 }
 
+TEST_F(History, ListAsCsvHoldsWhatItsJsonHolds) {
+  ASSERT_EQ(
+      run_cli("history import " + result("a", 0.1) + " " + result("b", 0.2) + " --history " + db())
+          .exit_code,
+      0);
+  const auto csv = run_cli("history list --format csv --history " + db());
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const auto json = json_of(run_cli("history list --format json --history " + db()));
+  std::istringstream lines(csv.out);
+  std::string header, line;
+  std::getline(lines, header);
+  for (const auto& [key, value] : json[0].items()) {
+    const std::string column = key.ends_with("_ci95") ? key + "_low" : key;
+    EXPECT_NE(("," + header + ",").find("," + column + ","), std::string::npos) << column;
+  }
+  int rows = 0;
+  while (std::getline(lines, line))
+    ++rows;
+  EXPECT_EQ(rows, 2);
+  EXPECT_NE(csv.out.find(",2.49,"), std::string::npos) << csv.out; // the price per hour
+}
+
 TEST_F(History, ADatabaseAnotherJobIsCreatingIsATargetNotAForeignFile) {
   // What a concurrent first import leaves for a moment: a database file in WAL mode, before its
   // tables are committed. It was refused as "not an epochcost history" (1 night in 30).

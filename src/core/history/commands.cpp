@@ -34,8 +34,36 @@ nlohmann::json entry_json(const Entry& e) {
           {"cost_per_epoch", e.cost_per_epoch},
           {"cost_per_epoch_ci95", interval_json(e.cost_ci95_low, e.cost_ci95_high)},
           {"currency", e.currency},
+          {"price_per_hour", e.price_per_hour ? nlohmann::json(*e.price_per_hour) : nullptr},
           {"batch_size", e.batch_size},
           {"devices", e.devices}};
+}
+
+// The rows of `list --format json` as CSV, column for key ([low, high] as KEY_low, KEY_high), so
+// the two formats never differ in what they hold.
+std::string entries_csv(const nlohmann::json& rows) {
+  report::Grid grid;
+  const nlohmann::json columns = entry_json(Entry{}); // named: items() does not keep it alive
+  for (const auto& [key, value] : columns.items()) {
+    const bool interval = key.ends_with("_ci95");
+    grid.header.push_back(interval ? key + "_low" : key);
+    if (interval) grid.header.push_back(key + "_high");
+  }
+  const auto cell = [](const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+  };
+  for (const auto& row : rows) {
+    auto& cells = grid.rows.emplace_back();
+    for (const auto& [key, value] : row.items()) {
+      if (!key.ends_with("_ci95")) {
+        cells.push_back(cell(value));
+      } else {
+        cells.push_back(value.is_array() ? cell(value[0]) : "");
+        cells.push_back(value.is_array() ? cell(value[1]) : "");
+      }
+    }
+  }
+  return report::grid_csv(grid);
 }
 
 std::string interval(const std::optional<double>& low, const std::optional<double>& high,
@@ -198,16 +226,7 @@ std::string list(const std::string& history_file, const std::string& workload,
     for (const auto& e : entries) {
       rows.push_back(entry_json(e));
     }
-    if (format == report::Format::json) return rows.dump(2) + "\n";
-    report::Grid grid{{"id", "timestamp", "workload", "workload_description", "gpu", "t_batch_s",
-                       "cost_per_epoch", "currency"},
-                      {}};
-    for (const auto& e : entries) {
-      grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload, e.workload_description,
-                           e.gpu, nlohmann::json(e.t_batch_s).dump(),
-                           nlohmann::json(e.cost_per_epoch).dump(), e.currency});
-    }
-    return report::grid_csv(grid);
+    return format == report::Format::json ? rows.dump(2) + "\n" : entries_csv(rows);
   }
   report::Grid grid{{"id", "when", "workload", "gpu", "T_batch", "cost/epoch"}, {}};
   for (const auto& e : entries) {
