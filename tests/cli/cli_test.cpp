@@ -833,6 +833,14 @@ TEST_F(History, TrendPrintsEachSeriesOldestFirstAndPlotsIt) {
   const auto upper = run_cli("history trend --workload MLP --history " + db());
   EXPECT_EQ(upper.exit_code, 0) << upper.err;
   EXPECT_EQ(upper.out, table.out);
+  // The first 8 characters of the hash, as list shows them, name the workload; fewer do not.
+  const std::string hash = j["series"][0]["workload"].get<std::string>();
+  EXPECT_EQ(run_cli("history trend --workload " + hash.substr(0, 8) + " --history " + db()).out,
+            table.out);
+  EXPECT_EQ(
+      run_cli("history trend --workload " + hash.substr(0, 7) + " --history " + db()).exit_code, 2);
+  EXPECT_NE(run_cli("history list --history " + db()).out.find(hash.substr(0, 8)),
+            std::string::npos);
   EXPECT_LT(table.out.find("100 ms"), table.out.find("120 ms")) << table.out;
   EXPECT_NE(table.out.find("95% CI"), std::string::npos);
   const auto csv = run_cli("history trend --format csv --history " + db());

@@ -228,10 +228,10 @@ std::string list(const std::string& history_file, const std::string& workload,
     }
     return format == report::Format::json ? rows.dump(2) + "\n" : entries_csv(rows);
   }
-  report::Grid grid{{"id", "when", "workload", "gpu", "T_batch", "cost/epoch"}, {}};
+  report::Grid grid{{"id", "when", "workload", "hash", "gpu", "T_batch", "cost/epoch"}, {}};
   for (const auto& e : entries) {
-    grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload_description, e.gpu,
-                         report::duration(e.t_batch_s),
+    grid.rows.push_back({std::to_string(e.id), e.timestamp, e.workload_description,
+                         e.workload.substr(0, 8), e.gpu, report::duration(e.t_batch_s),
                          report::money(e.cost_per_epoch, e.currency)});
   }
   return format == report::Format::md ? report::grid_markdown(grid, false)

@@ -375,8 +375,10 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
     e.batch_size = select.column_integer(13);
     e.devices = select.column_integer(14);
     e.price_per_hour = select.column_real(15);
+    // A hash prefix of 8 or more characters, as `list` shows it, names one workload.
     const bool workload_ok = workload_filter.empty() ||
-                             ascii_lower(e.workload) == ascii_lower(workload_filter) ||
+                             (workload_filter.size() >= 8 &&
+                              ascii_lower(e.workload).starts_with(ascii_lower(workload_filter))) ||
                              contains_ignoring_case(e.workload_description, workload_filter);
     const bool gpu_ok = gpu_filter.empty() || contains_ignoring_case(e.gpu, gpu_filter);
     if (workload_ok && gpu_ok) out.push_back(std::move(e));
