@@ -740,6 +740,23 @@ TEST_F(History, CorruptAndForeignFilesAreRefusedAndLeftUntouched) {
   EXPECT_TRUE(refused(directory, "is a directory, not a history file"));
 }
 
+TEST_F(History, TrendPlotsSeriesDecadesApartOnALogAxis) {
+  const auto other = (dir / "classifier.json").string();
+  ASSERT_EQ(run_cli("estimate " + source_path("configs/mlp-classifier-cpu.yaml") +
+                    " --t-batch 0.5 --format json --output " + other)
+                .exit_code,
+            0);
+  ASSERT_EQ(run_cli("history import " + result("a", 0.001) + " --history " + db()).exit_code, 0);
+  const auto plot = (dir / "t.svg").string();
+  ASSERT_EQ(run_cli("history trend --plot " + plot + " --history " + db()).exit_code, 0);
+  EXPECT_EQ(slurp(dir / "t.gp").find("\nset logscale y"), std::string::npos); // one series
+  ASSERT_EQ(run_cli("history import " + other + " --history " + db()).exit_code, 0);
+  ASSERT_EQ(run_cli("history trend --plot " + plot + " --history " + db()).exit_code, 0);
+  const std::string gp = slurp(dir / "t.gp");
+  EXPECT_NE(gp.find("set ylabel 'T_batch (ms), log scale'\nset logscale y\n"), std::string::npos)
+      << gp;
+}
+
 TEST_F(History, ListAsCsvHoldsWhatItsJsonHolds) {
   ASSERT_EQ(
       run_cli("history import " + result("a", 0.1) + " " + result("b", 0.2) + " --history " + db())

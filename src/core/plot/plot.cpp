@@ -232,7 +232,8 @@ void plot_panel(std::ostringstream& gp, const Figure& figure, const std::vector<
                 std::size_t panel, const fs::path& data_name) {
   const bool categories = figure.x_axis == XAxis::categories;
   gp << "\n# panel " << panel + 1 << "\n";
-  gp << "set ylabel " << literal(figure.panels[panel].y_label) << "\n";
+  gp << "set ylabel " << literal(figure.panels[panel].y_label) << "\n"
+     << (figure.panels[panel].log_y ? "set logscale y\n" : "unset logscale y\n");
   if (categories) {
     std::size_t count = 0;
     for (const auto& block : blocks) {

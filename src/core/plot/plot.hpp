@@ -32,6 +32,7 @@ struct Series {
 struct Panel {
   std::string y_label; // with its unit: "cost per epoch (USD)"
   std::vector<Series> series;
+  bool log_y = false; // for series decades apart, whose changes a linear axis flattens
 };
 
 // Categories: one bar per point, labelled with its x (meant for one series per panel).

@@ -106,6 +106,23 @@ plot::Figure trend_figure(const std::vector<history::Entry>& entries) {
     series_in(costs[static_cast<std::size_t>(currency - currencies.begin())])
         .points.push_back({e.timestamp, e.cost_per_epoch, e.cost_ci95_low, e.cost_ci95_high, ""});
   }
+  // Series a decade or more apart (a 60 µs MLP beside a 9 ms decoder) on a log axis: on a linear
+  // one the fast series is a flat line at zero and its regressions cannot be seen.
+  const auto spread_decades = [](plot::Panel& panel) {
+    double low = 0, high = 0;
+    for (const auto& series : panel.series) {
+      for (const auto& point : series.points) {
+        if (point.y <= 0) continue;
+        low = low == 0 ? point.y : std::min(low, point.y);
+        high = std::max(high, point.y);
+      }
+    }
+    panel.log_y = low > 0 && high >= 10 * low;
+    if (panel.log_y) panel.y_label += ", log scale";
+  };
+  spread_decades(steps);
+  for (auto& cost : costs)
+    spread_decades(cost);
   plot::Figure figure;
   figure.title = "epochcost history trend — T_batch and cost per epoch over time";
   figure.x_axis = plot::XAxis::time;
