@@ -132,7 +132,7 @@ TEST(Plot, ScriptOfAKnownBarFigure) {
        {"if (!exists(\"outfile\")) outfile = \"./out.svg\"\n", "set terminal svg size 900,680",
         "set output outfile\n", "set datafile separator \"\\t\"\n", "set yrange [0:*]\n",
         "set multiplot layout 2,1 title 'two ''bars'''\n",
-        "set ylabel 'cost per epoch (USD)'\nset xrange [-0.5:2-0.5]\n",
+        "set ylabel 'cost per epoch (USD)'\nunset logscale y\nset xrange [-0.5:2-0.5]\n",
         "plot \"./out.dat\" index 0 using 0:2:xtic(1) with boxes lt 1 notitle, \\\n"
         "     '' index 0 using 0:3:(0):(column(4) - column(3)) with vectors heads size screen "
         "0.008,90 lw 1.5 lc 'black' notitle, \\\n",
