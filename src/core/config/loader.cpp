@@ -538,8 +538,21 @@ const std::vector<std::string>& model_names() {
 }
 
 const std::vector<std::string>& precision_names() {
-  static const std::vector<std::string> names = {"fp32", "tf32", "bf16", "fp16", "bf16-pure"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (auto p = Precision::fp32; p <= Precision::bf16_pure;
+         p = static_cast<Precision>(static_cast<int>(p) + 1))
+      all.emplace_back(to_string(p));
+    return all;
+  }();
   return names;
+}
+
+std::optional<Precision> parse_precision(const std::string& name) {
+  const auto& names = precision_names();
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end()) return std::nullopt;
+  return static_cast<Precision>(found - names.begin());
 }
 
 const std::vector<std::string>& optimizer_names() {

@@ -40,6 +40,7 @@ struct PricingDocument {
 // The names config files (and the results that carry them) give precisions and optimizers, in the
 // order of Precision and OptimizerKind.
 [[nodiscard]] const std::vector<std::string>& precision_names();
+[[nodiscard]] std::optional<Precision> parse_precision(const std::string& name);
 [[nodiscard]] const std::vector<std::string>& optimizer_names();
 
 // Edit distance, for "did you mean" suggestions.

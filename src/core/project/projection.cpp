@@ -1,6 +1,7 @@
 #include "project/projection.hpp"
 
 #include "compare/compare.hpp"
+#include "config/loader.hpp"
 #include "hardware/gpu_specs.hpp"
 #include "report/result_reader.hpp"
 #include "util/errors.hpp"
@@ -14,14 +15,6 @@ namespace epochcost::project {
 namespace {
 
 using report::ResultReader;
-
-std::optional<config::Precision> parse_precision(const std::string& name) {
-  for (const auto p : {config::Precision::fp32, config::Precision::tf32, config::Precision::bf16,
-                       config::Precision::fp16, config::Precision::bf16_pure}) {
-    if (name == config::to_string(p)) return p;
-  }
-  return std::nullopt;
-}
 
 Projection measured_source(const ResultReader& r) {
   const std::string& file = r.file();
@@ -49,7 +42,7 @@ Projection measured_source(const ResultReader& r) {
   }
   p.source_gpu = source->name;
   p.precision = r.text("config.precision");
-  const auto precision = parse_precision(p.precision);
+  const auto precision = config::parse_precision(p.precision);
   if (!precision) throw InputError(file + ": unknown config.precision '" + p.precision + "'");
   const auto peak = hardware::peak_tflops(*source, *precision);
   if (!peak) {
@@ -155,7 +148,7 @@ Projection project(const nlohmann::json& result, const std::string& file,
   r.check();
   Projection p = measured_source(r);
   p.split = split_step(r, p);
-  const auto precision = *parse_precision(p.precision);
+  const auto precision = *config::parse_precision(p.precision);
   for (const auto* gpu : targets)
     p.targets.push_back(project_to(*gpu, p, precision));
 
