@@ -3,11 +3,12 @@
 # file, records it in the suite's history, then runs `epochcost history check`.
 #   scripts/nightly.sh SUITE.yaml
 # Exit status: 0 no regression; 1 regression found (the check's Markdown summary says which);
-# 2 bad suite (a run's config or --set values included: nothing runs then); 130/143 interrupted
-# (the runs after the interrupted one are not started); otherwise the exit status of the first run
-# that failed (3 out of memory, 4 failure). Ready for cron or a CI job; the summary, the trend
-# (CSV) and its plot (SVG, when gnuplot is installed) are also written next to the results. The
-# check judges only the series this job measured.
+# 2 bad suite (a run's config or --set values included: nothing runs then); 130/143 interrupted,
+# by SIGINT or SIGTERM to the job's process group or to this script alone (the run in progress
+# stops and records nothing; the later ones are not started); otherwise the exit status of the
+# first run that failed (3 out of memory, 4 failure). Ready for cron or a CI job; the summary, the
+# trend (CSV) and its plot (SVG, when gnuplot is installed) are also written next to the results.
+# The check judges only the series this job measured (history check --series-of).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 suite=${1:-}
@@ -56,13 +57,20 @@ for i in "${!runs[@]}"; do
 done
 
 mkdir -p "$results" "$(dirname "$history")"
-# The check judges the series measured from here on; the process id keeps the files of two jobs
-# started in the same second apart.
-since=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+# The process id keeps the files of two jobs started in the same second apart.
 stamp=$(date -u +%Y%m%dT%H%M%SZ)-$$
 first_failure=0
-recorded=0
+measured=() # tonight's result files: the check judges their series only
 declare -A taken
+# An interrupt of this script alone (cron's or CI's SIGTERM to one process) reaches the run too, so
+# that it stops and records nothing; the run then exits 130 or 143 and the job ends below.
+child=0
+forward() { # forward SIGNAL STATUS: to the running run, or, between runs, end the job
+  ((child == 0)) && { echo "nightly: interrupted; the runs after it were not started" >&2; exit "$2"; }
+  kill -"$1" "$child" 2>/dev/null
+}
+trap 'forward INT 130' INT
+trap 'forward TERM 143' TERM
 for i in "${!runs[@]}"; do
   mapfile -t words <<<"${argv_of[i]}"
   name=$(basename "${words[0]}" .yaml)
@@ -71,25 +79,33 @@ for i in "${!runs[@]}"; do
   for ((n = 2; ${taken[$file]:-0}; n++)); do file=$name-$n-$stamp.json; done
   taken[$file]=1
   "$build_dir/epochcost" --log-level warn run "${words[@]}" --format json \
-    --output "$results/$file" --history "$history"
+    --output "$results/$file" --history "$history" &
+  child=$!
+  wait "$child"
   rc=$?
+  # A trapped signal ends `wait` early: wait again for the run's own exit status.
+  while kill -0 "$child" 2>/dev/null; do
+    wait "$child"
+    rc=$?
+  done
+  child=0
   if ((rc == 130 || rc == 143)); then
     echo "nightly: interrupted during '${runs[i]}'; the runs after it were not started" >&2
     exit "$rc"
   elif ((rc == 0)); then
-    ((recorded += 1))
+    measured+=(--series-of "$results/$file")
   else
     echo "nightly: '${runs[i]}' failed with exit status $rc" >&2
     ((first_failure == 0)) && first_failure=$rc
   fi
 done
 # Yesterday's runs are no check of tonight's.
-if ((recorded == 0)); then
+if ((${#measured[@]} == 0)); then
   echo "nightly: no run was recorded tonight; nothing to check" >&2
   exit "$first_failure"
 fi
 
-"$build_dir/epochcost" history check --history "$history" --since "$since" \
+"$build_dir/epochcost" history check --history "$history" "${measured[@]}" \
   ${threshold:+--threshold "$threshold"} ${window:+--window "$window"} | tee "$results/check-$stamp.md"
 check=${PIPESTATUS[0]}
 # The trend of every series so far, as data and (with gnuplot) an SVG next to the results.

@@ -307,8 +307,13 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
   history_check->add_option("--window", a.window, "earlier runs whose median is the reference")
       ->check(number_from(1, false, true))
       ->capture_default_str();
-  history_check->add_option("--since", a.since,
-                            "only series with a run measured since this time (RFC 3339)");
+  history_check
+      ->add_option("--since", a.since, "only series with a run measured since this time (RFC 3339)")
+      ->check(non_empty);
+  history_check
+      ->add_option("--series-of", a.series_of,
+                   "RESULT.json: only the series of this result (repeatable)")
+      ->allow_extra_args(false);
   for (CLI::App* command : {history_list, history_trend, history_check}) {
     command->add_option("--workload", a.workload_filter, "only this workload (hash or words)")
         ->check(non_empty);
@@ -335,11 +340,12 @@ std::variant<Arguments, int> parse_arguments(int argc, char** argv) {
     // --set a=1 b=2: the second value is an extra argument to CLI11.
     const std::vector<std::string> words(argv + 1, argv + argc);
     const bool one_value_flag = std::any_of(words.begin(), words.end(), [](const auto& word) {
-      return word == "--set" || word == "--rate" || word == "--to";
+      return word == "--set" || word == "--rate" || word == "--to" || word == "--series-of";
     });
     if (!message && dynamic_cast<const CLI::ExtrasError*>(&e) && one_value_flag) {
       message = std::string(e.what()) +
-                " (--set, --rate and --to take one value each: repeat the flag for the next)";
+                " (--set, --rate, --to and --series-of take one value each: repeat the flag for "
+                "the next)";
     }
     // The help of the command that was being read: 'epochcost history check --help'.
     std::string command = "epochcost";

@@ -67,6 +67,7 @@ struct Arguments {
   double threshold_pct = 5;
   std::size_t window = 5;
   std::string since; // history check: series measured since this RFC 3339 time only
+  std::vector<std::string> series_of; // history check: the series of these results only
 };
 
 // The arguments, or the exit status when there is nothing to run: 0 after --help or --version

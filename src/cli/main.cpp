@@ -236,8 +236,11 @@ int history_command(const Arguments& a, report::Format format) {
   case Command::history_show: print(history::show(a.history_file, a.run_id)); return 0;
   default: { // history check; run_main hands over the history commands only
     bool regressed = false;
-    print(history::check(a.history_file, {a.threshold_pct, a.window, a.since}, a.workload_filter,
-                         a.gpu_filter, regressed));
+    std::vector<report::ResultFile> series_of;
+    for (const auto& file : a.series_of)
+      series_of.push_back({file, read_result_file(file)});
+    print(history::check(a.history_file, {a.threshold_pct, a.window, a.since, std::nullopt},
+                         series_of, a.workload_filter, a.gpu_filter, regressed));
     return static_cast<int>(regressed ? ExitCode::regression : ExitCode::ok);
   }
   }

@@ -1354,7 +1354,7 @@ TEST(Cli, AnUnknownCommandIsNamed) {
       << output.err;
   for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
            {"estimate " + default_config + " --t-batch 1 --set epochs=2 seed=3",
-            "not expected: seed=3 (--set, --rate and --to take one value each"},
+            "not expected: seed=3 (--set, --rate, --to and --series-of take one value each"},
            {"", "a command is required: run, estimate"},
            {"--bogus", "unknown option '--bogus'; the commands are run, estimate"},
            {"history", "history: a command is required: import, list"},

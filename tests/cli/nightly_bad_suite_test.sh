@@ -32,7 +32,7 @@ epochcost=${EPOCHCOST_BUILD_DIR:?}/epochcost
   --output "$old/r.json" && "$epochcost" history import "$old/r.json" --history "$old/h.sqlite" 2>/dev/null ||
   { echo "could not make yesterday's history"; exit 1; }
 # The run passes the up-front check and fails as it starts: no such device.
-printf 'history: %s\nresults: %s\nruns:\n  - %s --set device=cuda:7\n' "$old/h.sqlite" "$old/results" \
+printf 'history: %s\nresults: %s\nruns:\n  - %s --set device=cuda:99\n' "$old/h.sqlite" "$old/results" \
   "$source_dir/configs/linear-regression.yaml" >"$old/suite.yaml"
 out=$("$source_dir/scripts/nightly.sh" "$old/suite.yaml" 2>&1)
 rc=$?
@@ -40,20 +40,34 @@ rc=$?
   { echo "failed night: exit $rc: $out"; exit 1; }
 ! compgen -G "$old/results/check-*" >/dev/null || { echo "failed night: a check was written"; exit 1; }
 
-# An interrupt (Ctrl-C reaches the whole process group) stops the job: the runs after it are not
-# started, and the exit status says so.
-stop=$scratch/stop
-mkdir -p "$stop"
+# An interrupt stops the job: the run in progress records nothing, the runs after it are not
+# started, and the exit status says so. Ctrl-C reaches the whole process group; cron or CI may
+# signal the script alone.
 long="$source_dir/configs/linear-regression.yaml --set timing.max_seconds=60 --set timing.min_steps=1000000000 --set timing.max_steps=1000000000"
-printf 'history: %s\nresults: %s\nruns:\n  - %s\n  - %s\n' "$stop/h.sqlite" "$stop/results" "$long" "$long" >"$stop/suite.yaml"
-setsid "$source_dir/scripts/nightly.sh" "$stop/suite.yaml" >"$stop/out.txt" 2>&1 &
-job=$!
-for ((t = 0; t < 100; t++)); do pgrep -g "$job" -f " run " >/dev/null && break; sleep 0.1; done
-sleep 0.5
-kill -INT -- -"$job"
-wait "$job"
-rc=$?
-[[ $rc == 130 ]] || { echo "interrupted night: exit $rc, expected 130: $(cat "$stop/out.txt")"; exit 1; }
-grep -q "interrupted during" "$stop/out.txt" || { echo "interrupted night: $(cat "$stop/out.txt")"; exit 1; }
-! compgen -G "$stop/results/*" >/dev/null || { echo "interrupted night: wrote $(ls "$stop/results")"; exit 1; }
+interrupt() { # interrupt NAME SIGNAL TARGET(group|script) EXPECTED_STATUS
+  local stop=$scratch/$1 job run rc
+  mkdir -p "$stop"
+  printf 'history: %s\nresults: %s\nruns:\n  - %s\n  - %s\n' "$stop/h.sqlite" "$stop/results" "$long" "$long" >"$stop/suite.yaml"
+  setsid "$source_dir/scripts/nightly.sh" "$stop/suite.yaml" >"$stop/out.txt" 2>&1 &
+  job=$!
+  # Signalled once the first run has its handler (SIGINT and SIGTERM caught: SigCgt bits 2, 15).
+  for ((t = 0; t < 300; t++)); do
+    run=$(pgrep -g "$job" -f "epochcost --log-level warn run" | head -n 1)
+    [[ -n $run ]] && (( (0x$(awk '/^SigCgt/ {print $2}' "/proc/$run/status" 2>/dev/null || echo 0) & 0x4002) == 0x4002 )) && break
+    sleep 0.05
+  done
+  if [[ $3 == group ]]; then kill -"$2" -- -"$job"; else kill -"$2" "$job"; fi
+  wait "$job"
+  rc=$?
+  [[ $rc == "$4" ]] || { echo "$1: exit $rc, expected $4: $(cat "$stop/out.txt")"; exit 1; }
+  grep -q "interrupted during" "$stop/out.txt" || { echo "$1: $(cat "$stop/out.txt")"; exit 1; }
+  ! compgen -G "$stop/results/*" >/dev/null || { echo "$1: wrote $(ls "$stop/results")"; exit 1; }
+  # The interrupted run is gone, not left running to record later.
+  sleep 0.2
+  ! pgrep -f "$stop/suite.yaml|$stop/h.sqlite" >/dev/null || { echo "$1: a run outlived the job"; exit 1; }
+  [[ ! -s $stop/h.sqlite ]] || [[ $("${EPOCHCOST_BUILD_DIR}/epochcost" history list --format json --history "$stop/h.sqlite") == "[]" ]] ||
+    { echo "$1: the interrupted run was recorded"; exit 1; }
+}
+interrupt ctrl-c INT group 130
+interrupt cron-term TERM script 143
 echo "all refused"

@@ -116,7 +116,7 @@ TEST(HistoryCheck, ExactlyTheThresholdIsNotBeyondIt) {
     e.cost_per_epoch = e.t_batch_s * 0.3; // 0.063 / 0.06 − 1 is 5.000000000000004% in doubles
   for (const auto& f : check(runs, CheckSettings{}).findings)
     EXPECT_FALSE(f.regression) << f.metric << " " << f.reason;
-  EXPECT_TRUE(check(runs, CheckSettings{4.9, 5, ""}).regressed());
+  EXPECT_TRUE(check(runs, CheckSettings{4.9, 5, "", std::nullopt}).regressed());
 }
 
 TEST(HistoryCheck, OverlappingIntervalsAreNotARegression) {
@@ -134,7 +134,7 @@ TEST(HistoryCheck, NeedsThreeEarlierRunsAndUsesTheWindow) {
   // The window of 3 sees only the last three earlier runs (2.0), so 2.05 is noise, not +105%.
   const auto windowed = check({run(1.0, 0.01), run(1.0, 0.01), run(1.0, 0.01), run(2.0, 0.01),
                                run(2.0, 0.01), run(2.0, 0.01), run(2.05, 0.01)},
-                              CheckSettings{5, 3, ""});
+                              CheckSettings{5, 3, "", std::nullopt});
   EXPECT_DOUBLE_EQ(step_finding(windowed).baseline_median, 2.0);
   EXPECT_FALSE(step_finding(windowed).regression);
   // A night that compared nothing does not read as "No regression".
@@ -163,7 +163,7 @@ TEST(HistoryCheck, SinceLeavesOutSeriesWithNoRecentRunAndTheTableNamesTheLatestR
     runs.push_back(tonight);
   }
   EXPECT_TRUE(check(runs, CheckSettings{}).regressed());
-  const CheckSettings tonight{5, 5, "2026-01-08T00:00:00.000Z"};
+  const CheckSettings tonight{5, 5, "2026-01-08T00:00:00.000Z", std::nullopt};
   const auto report = check(runs, tonight);
   EXPECT_FALSE(report.regressed());
   EXPECT_EQ(report.series_before_since, 1u);
@@ -176,8 +176,18 @@ TEST(HistoryCheck, SinceLeavesOutSeriesWithNoRecentRunAndTheTableNamesTheLatestR
   EXPECT_NE(summary.find("| mlp \\| 64 | H100 |"), std::string::npos) << summary;
   EXPECT_NE(summary.find("| #8, 2026-01-08T00:00:00.000Z |"), std::string::npos) << summary;
   EXPECT_NE(summary.find("| 2 s | 2 s |"), std::string::npos) << summary;
+  // Named series only: the job's own, whatever else shares the history.
+  CheckSettings mine;
+  mine.series = std::set<Entry::Series>{runs.back().series()};
+  const auto own = check(runs, mine);
+  EXPECT_FALSE(own.regressed());
+  EXPECT_EQ(own.series_not_asked, 1u);
+  EXPECT_NE(markdown(own, mine).find("1 series of other results left out (--series-of)"),
+            std::string::npos);
+  mine.series = std::set<Entry::Series>{runs.front().series()};
+  EXPECT_TRUE(check(runs, mine).regressed());
   // A series measured exactly at `since` is tonight's.
-  EXPECT_TRUE(check(runs, {5, 5, "2026-01-04T00:00:00.000Z"}).regressed());
+  EXPECT_TRUE(check(runs, {5, 5, "2026-01-04T00:00:00.000Z", std::nullopt}).regressed());
 }
 
 TEST(HistoryCheck, CostsAreComparedOnlyWithinOneCurrency) {
@@ -290,7 +300,7 @@ TEST_F(HistoryStore, ReadingNeverCreatesOrConvertsAFile) {
   for (const auto& read : std::vector<std::function<void()>>{
            [&] { (void)list(db(), "", "", report::Format::table); },
            [&] { (void)trend_series(db(), "", ""); }, [&] { (void)show(db(), 1); },
-           [&] { (void)check(db(), CheckSettings{}, "", "", regressed); }}) {
+           [&] { (void)check(db(), CheckSettings{}, {}, "", "", regressed); }}) {
     EXPECT_EQ(refusal(read), "--history: no such history file: " + db());
     EXPECT_FALSE(std::filesystem::exists(db()));
   }

@@ -158,8 +158,8 @@ std::vector<Entry> trend_series(const std::string&, const std::string&, const st
 std::string show(const std::string&, std::int64_t) {
   unavailable();
 }
-std::string check(const std::string&, CheckSettings, const std::string&, const std::string&,
-                  bool&) {
+std::string check(const std::string&, CheckSettings, const std::vector<report::ResultFile>&,
+                  const std::string&, const std::string&, bool&) {
   unavailable();
 }
 #else
@@ -255,7 +255,13 @@ std::string show(const std::string& history_file, std::int64_t id) {
 }
 
 std::string check(const std::string& history_file, CheckSettings settings,
-                  const std::string& workload, const std::string& gpu, bool& regressed) {
+                  const std::vector<report::ResultFile>& series_of, const std::string& workload,
+                  const std::string& gpu, bool& regressed) {
+  if (!series_of.empty()) {
+    settings.series.emplace();
+    for (const auto& result : series_of)
+      settings.series->insert(record_of(result).entry.series());
+  }
   if (!settings.since.empty()) {
     const auto since = report::utc_rfc3339(settings.since);
     if (!since) {

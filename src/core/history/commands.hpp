@@ -35,8 +35,10 @@ std::string record(const std::string& history_file, const nlohmann::json& result
 plot::Outcome plot_trend(const std::vector<Entry>& series, const std::string& image);
 [[nodiscard]] std::string show(const std::string& history_file, std::int64_t id);
 // Markdown summary; `regressed` says whether to exit 1. settings.since is any RFC 3339 time
-// (InputError otherwise), compared in UTC.
+// (InputError otherwise), compared in UTC; `series_of`, when given, limits the check to the
+// series of those results (checked as import checks them).
 [[nodiscard]] std::string check(const std::string& history_file, CheckSettings settings,
+                                const std::vector<report::ResultFile>& series_of,
                                 const std::string& workload, const std::string& gpu,
                                 bool& regressed);
 

@@ -416,6 +416,10 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
   CheckReport report;
   for (const auto& runs : groups) {
     const Entry& latest = *runs.back();
+    if (settings.series && !settings.series->contains(latest.series())) {
+      ++report.series_not_asked;
+      continue;
+    }
     if (!settings.since.empty() && latest.timestamp < settings.since) {
       ++report.series_before_since;
       continue;
@@ -536,11 +540,14 @@ std::string markdown(const CheckReport& report, const CheckSettings& settings) {
       << verdict << " (threshold " << settings.threshold_pct << "%, window " << settings.window
       << ", confidence intervals must not overlap"
       << (settings.since.empty() ? "" : ", series measured since " + settings.since) << ")\n\n";
+  if (report.series_not_asked > 0)
+    out << report.series_not_asked << " series of other results left out (--series-of).\n\n";
   if (report.series_before_since > 0) {
     out << report.series_before_since << " series with no run since " << settings.since
         << " left out.\n\n";
   }
-  if (report.findings.empty() && report.skipped.empty() && report.series_before_since == 0)
+  if (report.findings.empty() && report.skipped.empty() && report.series_before_since == 0 &&
+      report.series_not_asked == 0)
     out << "The history holds no recorded run.\n";
   if (!report.findings.empty()) {
     out << "| workload | gpu | batch × devices | latest run | metric | latest | median before | "

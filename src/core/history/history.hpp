@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -113,6 +114,9 @@ struct CheckSettings {
   // RFC 3339 UTC, as Entry::timestamp: when set, a series whose latest run is older is left out,
   // so that a nightly job judges what it measured, not a series it no longer runs.
   std::string since;
+  // When set, only these series: the ones a nightly job has just measured, whatever other jobs
+  // recorded in a shared history meanwhile.
+  std::optional<std::set<Entry::Series>> series;
 };
 
 struct CheckReport {
@@ -121,6 +125,7 @@ struct CheckReport {
   // run's currency.
   std::vector<std::string> skipped;
   std::size_t series_before_since = 0; // left out by CheckSettings::since
+  std::size_t series_not_asked = 0;    // left out by CheckSettings::series
   [[nodiscard]] bool regressed() const;
 };
 
