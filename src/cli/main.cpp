@@ -344,13 +344,14 @@ int run_command(const Arguments& a, report::Format format, const pipeline::Invoc
   if (!a.history_file.empty()) {
     try {
       log::info(history::record(a.history_file, report::to_json(result)));
-    } catch (const RuntimeFailure& e) {
+    } catch (const Error& e) {
       // The measurement is paid for: say where it is and how to record it once the file is free.
-      throw RuntimeFailure(std::string(e.what()) + "; the result was not recorded, but " +
-                           (a.output.empty()
-                                ? std::string("printed above")
-                                : "is in " + a.output + " (epochcost history import " + a.output +
-                                      " --history " + a.history_file + " records it)"));
+      throw Error(e.code(),
+                  std::string(e.what()) + "; the result was not recorded, but " +
+                      (a.output.empty()
+                           ? std::string("printed above")
+                           : "is in " + a.output + " (epochcost history import " + a.output +
+                                 " --history " + a.history_file + " records it)"));
     }
   }
   return 0;

@@ -1135,6 +1135,15 @@ TEST_F(RunTest, MoreBilledGpusThanMeasuredIsFlaggedAsAnAssumption) {
   EXPECT_DOUBLE_EQ(listed[0]["t_batch_s"].get<double>(), j["epoch"]["t_batch_s"].get<double>());
   EXPECT_NEAR(ci95[0].get<double>(), measured["ci95_low"].get<double>() / 0.9, 1e-15);
   EXPECT_NEAR(ci95[1].get<double>(), measured["ci95_high"].get<double>() / 0.9, 1e-15);
+  // A row recorded by an earlier build holds the unscaled interval in its columns: it is read
+  // from the stored result instead.
+  ASSERT_EQ(std::system(("python3 -c \"import sqlite3; c = sqlite3.connect('" + db +
+                         "'); c.execute('update runs set t_batch_ci95_low = 1e-9, "
+                         "t_batch_ci95_high = 2e-9'); c.commit()\"")
+                            .c_str()),
+            0);
+  const auto reread = json_of(run_cli("history list --format json --history " + db));
+  EXPECT_EQ(reread[0]["t_batch_ci95"], ci95);
 }
 
 TEST_F(RunTest, Tf32OnTheCpuSaysItRanInFp32) {

@@ -102,6 +102,18 @@ TEST(HistoryCheck, ADearerHourIsARegressionHoweverNoisyTheStep) {
   EXPECT_NE(markdown(report, CheckSettings{}).find("| 88.00 USD/h | 80.00 USD/h |"),
             std::string::npos)
       << markdown(report, CheckSettings{});
+  // Free hours before are no baseline for a change in percent (it was -nan% and +inf%).
+  auto free = runs;
+  for (auto& e : free) {
+    e.price_per_hour = 0;
+    e.cost_per_epoch = 0;
+    e.cost_ci95_low = e.cost_ci95_high = 0;
+  }
+  free.back().price_per_hour = 80;
+  const auto from_free = check(free, CheckSettings{});
+  EXPECT_EQ(from_free.findings.size(), 1u); // the step only
+  EXPECT_EQ(from_free.skipped.size(), 2u);
+  EXPECT_EQ(markdown(from_free, CheckSettings{}).find("nan"), std::string::npos);
   // Runs recorded without a price are no baseline for one.
   for (std::size_t i = 0; i + 1 < runs.size(); ++i)
     runs[i].price_per_hour.reset();

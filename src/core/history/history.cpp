@@ -148,8 +148,6 @@ Record record_of(const report::ResultFile& file) {
     e.cost_ci95_high = (*ci95)[1];
   }
   e.currency = r.text("cost.currency");
-  if (r.has("cost.price_per_hour") && r.has("cost.billed_units"))
-    e.price_per_hour = r.number("cost.price_per_hour") * r.number("cost.billed_units");
   return record;
 }
 
@@ -350,7 +348,14 @@ std::vector<ImportOutcome> Store::import(const std::vector<Record>& records) {
 std::vector<Entry> Store::entries(const std::string& workload_filter,
                                   const std::string& gpu_filter) const {
   Statement select(db_, "SELECT id, timestamp, workload, workload_description, gpu, config_hash,"
-                        " t_batch_s, t_batch_ci95_low, t_batch_ci95_high, cost_per_epoch,"
+                        " t_batch_s,"
+                        // The job step's interval from the stored result, as record_of takes it:
+                        // rows recorded before it did hold the measured device's, unscaled.
+                        " COALESCE(json_extract(result, '$.epoch.seconds_ci95[0]')"
+                        " / json_extract(result, '$.epoch.batches'), t_batch_ci95_low),"
+                        " COALESCE(json_extract(result, '$.epoch.seconds_ci95[1]')"
+                        " / json_extract(result, '$.epoch.batches'), t_batch_ci95_high),"
+                        " cost_per_epoch,"
                         " cost_ci95_low, cost_ci95_high, currency,"
                         " json_extract(result, '$.config.data.batch_size'),"
                         " json_extract(result, '$.epoch.devices_billed'),"
@@ -460,6 +465,10 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
       f.latest = value(latest);
       f.currency = currency;
       f.baseline_median = median(values);
+      if (f.baseline_median <= 0) { // free before (a price of 0): no change in percent
+        report.skipped.push_back(group + ": " + metric + " not compared: its median before is 0");
+        return;
+      }
       f.change_pct = (f.latest - f.baseline_median) / f.baseline_median * 100;
       const double latest_low = low(latest).value_or(f.latest);
       const double previous_high = median(highs);
