@@ -60,7 +60,7 @@ pack() {  # the tarball is built beside OUT_DIR's files, then renamed: never hal
 stage() {  # stage NAME CAP_SECONDS COMMAND...
   local name=$1 cap=$2
   shift 2
-  if [[ -n $wanted && $name != build && ,$wanted, != *,$name,* ]]; then
+  if [[ -n $wanted && $name != build* && ,$wanted, != *,$name,* ]]; then
     printf '%-14s not run (EPOCHCOST_GPU_STAGES=%s)\n' "$name" "$wanted" | tee -a "$summary"
     return 0
   fi
@@ -112,12 +112,11 @@ stage environment 60 bash -c '
   for m in torchvision transformers peft; do python3 -c "import $m; print(\"$m\", $m.__version__)" 2>&1 | tail -n 1; done
   ls -d /usr/include/{spdlog,yaml-cpp,gtest,CLI,nlohmann,fmt} /usr/lib/*/libyaml-cpp* 2>&1'
 stage build 300 scripts/setup.sh
-if ((last_rc != 0)); then
+if ((last_rc != 0 && last_rc != 124)); then
   # The TorchConfig route (nvcc, FindCUDA, a try-run) has only run against this project's own
-  # toolkit; the manual import needs no CUDA toolkit at all (cmake/Torch.cmake).
-  stage build-manual 300 bash -c "rm -rf '$build' && cmake -S . -B '$build' \$(command -v ninja >/dev/null && echo -G Ninja) \
-    -DCMAKE_BUILD_TYPE=Release -DEPOCHCOST_TORCH_IMPORT=manual -DEPOCHCOST_TORCH_PYTHON=\$(command -v python3) \
-    && cmake --build '$build' -j \$(nproc)"
+  # toolkit; the manual import needs no CUDA toolkit at all (cmake/Torch.cmake). setup.sh again,
+  # so that the cmake and the torch are the ones it chose. (A build cut by its cap is not redone.)
+  stage build-manual 300 bash -c "rm -rf '$build' && EPOCHCOST_CMAKE_ARGS=-DEPOCHCOST_TORCH_IMPORT=manual scripts/setup.sh"
 fi
 stage default-job 45 "$ec" run configs/linear-regression.yaml $gpu --validate-epoch --format json \
   --output "$out/linear-regression.json"

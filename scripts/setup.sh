@@ -10,6 +10,8 @@
 #   EPOCHCOST_VENV             where the virtual env lives (default ~/.local/share/epochcost/venv,
 #                              outside the clone so a fresh clone does not download torch again)
 #   EPOCHCOST_BUILD_DIR        build directory (default <repo>/build)
+#   EPOCHCOST_CMAKE_ARGS       more configure options, split at blanks
+#                              (e.g. -DEPOCHCOST_TORCH_IMPORT=manual)
 #   EPOCHCOST_SKIP_APT=1       never install system packages (offline machines); CMAKE_PREFIX_PATH
 #                              in the environment can point the build at libraries elsewhere
 #
@@ -149,7 +151,8 @@ command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 if [[ -f $build_dir/CMakeCache.txt ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${generator[1]:-Unix Makefiles}" "$build_dir/CMakeCache.txt"; then
   rm -rf "$build_dir"  # a build directory made by another generator cannot be reused
 fi
+read -r -a extra_cmake_args <<<"${EPOCHCOST_CMAKE_ARGS:-}"
 "$cmake" -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
-  -DEPOCHCOST_TORCH_PYTHON="$torch_python" >&2
+  -DEPOCHCOST_TORCH_PYTHON="$torch_python" "${extra_cmake_args[@]}" >&2
 "$cmake" --build "$build_dir" -j "$(nproc)" >&2
 say "built $build_dir/epochcost"
