@@ -5,9 +5,11 @@ execute_process(COMMAND git rev-parse --short=12 HEAD WORKING_DIRECTORY ${SOURCE
                 OUTPUT_VARIABLE EPOCHCOST_GIT_REVISION OUTPUT_STRIP_TRAILING_WHITESPACE
                 RESULT_VARIABLE _git_rc ERROR_QUIET)
 if(NOT _git_rc EQUAL 0 OR NOT EPOCHCOST_GIT_REVISION)
-  # A copy of the tree without its .git (a device machine's) may be told its revision.
-  if(DEFINED ENV{EPOCHCOST_REVISION} AND NOT "$ENV{EPOCHCOST_REVISION}" STREQUAL "")
-    set(EPOCHCOST_GIT_REVISION "$ENV{EPOCHCOST_REVISION}")
+  # A copy of the tree without its .git (a device machine's) may be told its revision; it goes
+  # into a string literal, so only a hash (and -dirty) is taken. "-copy": nothing here can check
+  # that the copy is that revision unchanged.
+  if("$ENV{EPOCHCOST_REVISION}" MATCHES "^[0-9a-f]+(-dirty)?$")
+    set(EPOCHCOST_GIT_REVISION "$ENV{EPOCHCOST_REVISION}-copy")
   else()
     set(EPOCHCOST_GIT_REVISION "unknown")
   endif()
