@@ -1,6 +1,5 @@
 #include "measure.hpp"
 
-#include "cost/cost_model.hpp"
 #include "device.hpp"
 #include "log/log.hpp"
 #include "model/analysis.hpp"
@@ -220,8 +219,8 @@ void run_timed_steps(Session& s) {
                                       timing.max_seconds, timing.target_ci_pct});
   const auto start = Clock::now();
   const auto& epochs = s.result.epochs_actual_s;
-  const std::int64_t epoch_steps = cost::steps_per_epoch(s.config.data, s.config.pricing.gpus,
-                                                         s.config.train.accumulation_steps);
+  const std::int64_t epoch_steps = config::steps_per_epoch(s.config.data, s.config.pricing.gpus,
+                                                           s.config.train.accumulation_steps);
   double epochs_s = 0;
   const auto measuring_s = [&] { return seconds_since(start) - epochs_s; };
   const auto predicted_epoch_s = [&] {

@@ -28,7 +28,7 @@ config::Config linear_regression_pricing() {
 // Worked example (a) of the source article: 10000 samples, B = 32, T_batch = 0.1 s, 2.49 USD/h.
 TEST(CostModel, OneGpuWorkedExample) {
   const config::Config c = linear_regression_pricing();
-  const std::int64_t batches = steps_per_epoch(c.data, 1);
+  const std::int64_t batches = config::steps_per_epoch(c.data, 1);
   EXPECT_EQ(batches, 313);
   const auto step = job_step_time(0.1, std::nullopt, 1, c);
   EXPECT_FALSE(step.scaled);
@@ -50,7 +50,8 @@ TEST(CostModel, GeneralFormWorkedExample) {
   c.pricing = priced("CNY", config::PriceUnit::gpu_hour, 20.0, 4, 0);
   c.extra_costs = {2.0, 1.0};
   c.epochs = 10;
-  const CostBreakdown cost = price_epoch({steps_per_epoch(c.data, 4), 1.5 * 3600, std::nullopt}, c);
+  const CostBreakdown cost =
+      price_epoch({config::steps_per_epoch(c.data, 4), 1.5 * 3600, std::nullopt}, c);
   EXPECT_DOUBLE_EQ(cost.compute_per_epoch, 120.0);
   EXPECT_DOUBLE_EQ(cost.storage_transfer_per_epoch, 2.0);
   EXPECT_DOUBLE_EQ(cost.ops_per_epoch, 1.0);
@@ -61,17 +62,17 @@ TEST(CostModel, GeneralFormWorkedExample) {
 
 TEST(CostModel, StepsCountDataParallelDevices) {
   const config::DataSpec data{10000, 32, false};
-  EXPECT_EQ(steps_per_epoch(data, 4), 79); // ceil(10000 / 128)
-  EXPECT_EQ(steps_per_epoch({10000, 32, true}, 4), 78);
-  EXPECT_EQ(steps_per_epoch({10000, 32, true}, 1), 312);
+  EXPECT_EQ(config::steps_per_epoch(data, 4), 79); // ceil(10000 / 128)
+  EXPECT_EQ(config::steps_per_epoch({10000, 32, true}, 4), 78);
+  EXPECT_EQ(config::steps_per_epoch({10000, 32, true}, 1), 312);
   // Gradient accumulation: an optimizer step takes 4 micro-batches of 32 per device.
-  EXPECT_EQ(steps_per_epoch({10000, 32, false}, 1, 4), 79);
-  EXPECT_EQ(steps_per_epoch({10000, 32, false}, 2, 4), 40);
+  EXPECT_EQ(config::steps_per_epoch({10000, 32, false}, 1, 4), 79);
+  EXPECT_EQ(config::steps_per_epoch({10000, 32, false}, 2, 4), 40);
 }
 
 TEST(CostModel, EpochWithoutAStepIsAnInputError) {
-  EXPECT_THROW((void)steps_per_epoch({10, 32, true}, 1), InputError);
-  EXPECT_EQ(steps_per_epoch({10, 32, false}, 1), 1);
+  EXPECT_THROW((void)config::steps_per_epoch({10, 32, true}, 1), InputError);
+  EXPECT_EQ(config::steps_per_epoch({10, 32, false}, 1), 1);
 }
 
 TEST(CostModel, InstancePricingBillsWholeInstances) {
@@ -127,7 +128,8 @@ config::Config whole_run_example() {
 
 TEST(CostModel, WholeRunAddsEvalCheckpointsProvisioningAndBillingRounding) {
   const config::Config c = whole_run_example();
-  const CostBreakdown cost = price_epoch({steps_per_epoch(c.data, 4), 5400, std::nullopt}, c);
+  const CostBreakdown cost =
+      price_epoch({config::steps_per_epoch(c.data, 4), 5400, std::nullopt}, c);
   EXPECT_DOUBLE_EQ(cost.compute_per_epoch, 120.0);
   EXPECT_DOUBLE_EQ(cost.eval_checkpoint_per_epoch, 180.0 / 3600 * 80); // 4 CNY
   EXPECT_DOUBLE_EQ(cost.per_epoch, 127.0);
@@ -178,7 +180,8 @@ TEST(CostModel, SpotPaysForRestartsAndLostWork) {
 
 TEST(CostModel, BudgetBuysEpochsAfterTheFixedCosts) {
   const config::Config c = whole_run_example();
-  const CostBreakdown cost = price_epoch({steps_per_epoch(c.data, 4), 5400, std::nullopt}, c);
+  const CostBreakdown cost =
+      price_epoch({config::steps_per_epoch(c.data, 4), 5400, std::nullopt}, c);
   const Affordable a = affordable(1000, cost, c);
   // 12 billed hours (960 CNY) hold 600 s + E · 5580 s, so E = 42600 / 5580; 13 hours cost 1040.
   EXPECT_NEAR(a.epochs, 42600.0 / 5580, 1e-9);

@@ -1,6 +1,9 @@
 #include "config/config.hpp"
 
+#include "util/errors.hpp"
+
 #include <algorithm>
+#include <string>
 
 namespace epochcost::config {
 
@@ -83,6 +86,19 @@ bool is_currency_code(std::string_view code) {
 const char* model_name(const ModelSpec& model) {
   if (std::holds_alternative<MlpSpec>(model)) return "mlp";
   return std::holds_alternative<DecoderSpec>(model) ? "decoder" : "resnet";
+}
+
+std::int64_t steps_per_epoch(const DataSpec& data, std::int64_t devices,
+                             std::int64_t accumulation_steps) {
+  const std::int64_t per_step = data.batch_size * devices * accumulation_steps;
+  if (per_step <= 0) throw InputError("data.batch_size × devices must be ≥ 1");
+  const std::int64_t steps =
+      data.drop_last ? data.samples / per_step : (data.samples + per_step - 1) / per_step;
+  if (steps == 0) {
+    throw InputError("data: an epoch of " + std::to_string(data.samples) + " samples in steps of " +
+                     std::to_string(per_step) + " samples has no step (drop_last)");
+  }
+  return steps;
 }
 
 std::int64_t device_step_samples(const Config& config, std::int64_t step) {

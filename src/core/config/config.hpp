@@ -194,6 +194,12 @@ struct Config {
 [[nodiscard]] bool is_currency_code(std::string_view code);
 [[nodiscard]] const char* model_name(const ModelSpec& model);
 
+// Optimizer steps in one epoch of the whole job: ceil(D / (B·N·A)) with A micro-batches of
+// gradient accumulation per step, floor with drop_last. Zero steps is an InputError. (The timer
+// runs real epochs of it, the cost model prices them.)
+[[nodiscard]] std::int64_t steps_per_epoch(const DataSpec& data, std::int64_t devices,
+                                           std::int64_t accumulation_steps = 1);
+
 // Samples one of the pricing.gpus devices trains in step `step` of an epoch: batch_size ×
 // accumulation_steps, less in the partial last step of an epoch without drop_last.
 [[nodiscard]] std::int64_t device_step_samples(const Config& config, std::int64_t step);

@@ -9,19 +9,6 @@
 
 namespace epochcost::cost {
 
-std::int64_t steps_per_epoch(const config::DataSpec& data, std::int64_t devices,
-                             std::int64_t accumulation_steps) {
-  const std::int64_t per_step = data.batch_size * devices * accumulation_steps;
-  if (per_step <= 0) throw InputError("data.batch_size × devices must be ≥ 1");
-  const std::int64_t steps =
-      data.drop_last ? data.samples / per_step : (data.samples + per_step - 1) / per_step;
-  if (steps == 0) {
-    throw InputError("data: an epoch of " + std::to_string(data.samples) + " samples in steps of " +
-                     std::to_string(per_step) + " samples has no step (drop_last)");
-  }
-  return steps;
-}
-
 JobStepTime job_step_time(double measured_t_batch_s,
                           std::optional<std::array<double, 2>> measured_ci95_s,
                           std::int64_t devices_measured, const config::Config& config) {
@@ -208,9 +195,10 @@ Affordable affordable(double budget, const CostBreakdown& cost, const config::Co
   }
   const auto& data = config.data;
   const auto samples_per_epoch = static_cast<double>(
-      data.drop_last ? steps_per_epoch(data, config.pricing.gpus, config.train.accumulation_steps) *
-                           data.batch_size * config.pricing.gpus * config.train.accumulation_steps
-                     : data.samples);
+      data.drop_last
+          ? config::steps_per_epoch(data, config.pricing.gpus, config.train.accumulation_steps) *
+                data.batch_size * config.pricing.gpus * config.train.accumulation_steps
+          : data.samples);
   a.samples = a.epochs * samples_per_epoch;
   if (data.seq_len > 0) a.tokens = a.samples * static_cast<double>(data.seq_len);
   return a;

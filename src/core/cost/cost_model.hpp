@@ -15,11 +15,6 @@ namespace epochcost::cost {
 
 constexpr double seconds_per_hour = 3600.0;
 
-// Optimizer steps in one epoch of the whole job: ceil(D / (B·N·A)) with A micro-batches of
-// gradient accumulation per step, floor with drop_last. Zero steps is an InputError.
-[[nodiscard]] std::int64_t steps_per_epoch(const config::DataSpec& data, std::int64_t devices,
-                                           std::int64_t accumulation_steps = 1);
-
 // The job's step time when it was measured on fewer devices than it will be billed for: data
 // parallel with the configured scaling efficiency (an assumption, reported as such).
 struct JobStepTime {

@@ -192,7 +192,7 @@ report::Result build_run_result(const config::Config& config,
   std::optional<std::array<double, 2>> ci;
   if (std::isfinite(t.ci95_low) && std::isfinite(t.ci95_high)) ci = {t.ci95_low, t.ci95_high};
   const std::int64_t batches =
-      cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+      config::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
   const auto step = cost::job_step_time(t.mean, ci, device.devices_measured, config);
   fill_epoch(result, cost::epoch_time(batches, step), step);
   result.epoch.t_batch_source = "measured";
@@ -295,7 +295,7 @@ report::Result build_estimate_result(const config::Config& config, const GivenTi
   result.config = config;
   result.environment = local_environment();
   const std::int64_t batches =
-      cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+      config::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
   // A given time is the whole job's: no device was measured, so no scaling applies.
   cost::JobStepTime step;
   cost::EpochTime epoch;

@@ -113,7 +113,8 @@ config::Config result_cost_inputs(const nlohmann::json& config, const std::strin
 
 std::int64_t steps_of(const config::Config& config, const std::string& file) {
   try {
-    return cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+    return config::steps_per_epoch(config.data, config.pricing.gpus,
+                                   config.train.accumulation_steps);
   } catch (const InputError& e) {
     throw InputError(file + ": " + e.what());
   }
@@ -280,7 +281,7 @@ void price_projection(project::Projection& projection, const nlohmann::json& res
       config.pricing = pricing_of(prices, *entry, devices);
     }
     const std::int64_t batches =
-        cost::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
+        config::steps_per_epoch(config.data, config.pricing.gpus, config.train.accumulation_steps);
     const auto step = cost::job_step_time(target.t_batch_s, target.t_batch_range_s,
                                           projection.devices_measured, config);
     const auto epoch = cost::epoch_time(batches, step);
