@@ -427,23 +427,22 @@ TEST(CompareResults, HandEditedFiguresAreBadInputNamingTheFileAndTheKey) {
 
 TEST(CompareResults, ConversionConvertsEveryAmountOfTheCostAndNothingElse) {
   // Every figure of the cost object set, so that one left unconverted shows.
-  cost::CostBreakdown c;
-  c.currency = "CNY";
-  c.compute_per_epoch = 1;
-  c.eval_checkpoint_per_epoch = 2;
-  c.spot_overhead_per_epoch = 3;
-  c.storage_transfer_per_epoch = 4;
-  c.ops_per_epoch = 5;
-  c.per_epoch = 15;
-  c.per_epoch_ci95 = std::array<double, 2>{14, 16};
-  c.epoch_wall_s = 6;
-  c.epochs = 7;
-  c.job_wall_s = 8;
-  c.job_billed_s = 9;
-  c.fixed_per_run = 10;
-  c.total = 115;
-  c.price_per_hour = 11;
-  c.billed_units = 12;
+  const cost::CostBreakdown c{.currency = "CNY",
+                              .compute_per_epoch = 1,
+                              .eval_checkpoint_per_epoch = 2,
+                              .spot_overhead_per_epoch = 3,
+                              .storage_transfer_per_epoch = 4,
+                              .ops_per_epoch = 5,
+                              .per_epoch = 15,
+                              .per_epoch_ci95 = std::array<double, 2>{14, 16},
+                              .epoch_wall_s = 6,
+                              .epochs = 7,
+                              .job_wall_s = 8,
+                              .job_billed_s = 9,
+                              .fixed_per_run = 10,
+                              .total = 115,
+                              .price_per_hour = 11,
+                              .billed_units = 12};
   auto result = result_fixture("tiny-lora-fp16-a100x4.json");
   result["cost"] = report::cost_json(c, config::PricingSpec{});
   const auto converted = pipeline::convert_currency(result, "a.json", "USD", {{"CNY", 0.5}});
