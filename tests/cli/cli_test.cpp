@@ -1144,6 +1144,15 @@ TEST_F(RunTest, MoreBilledGpusThanMeasuredIsFlaggedAsAnAssumption) {
             0);
   const auto reread = json_of(run_cli("history list --format json --history " + db));
   EXPECT_EQ(reread[0]["t_batch_ci95"], ci95);
+  // So does an earlier build's description of the workload: today's words are read.
+  ASSERT_EQ(std::system(("python3 -c \"import sqlite3; c = sqlite3.connect('" + db +
+                         "'); c.execute(\\\"update runs set workload_description = 'mlp, fp32, "
+                         "adam'\\\"); c.commit()\"")
+                            .c_str()),
+            0);
+  EXPECT_EQ(
+      json_of(run_cli("history list --format json --history " + db))[0]["workload_description"],
+      "mlp 100→1 (mse), fp32, adam");
 }
 
 TEST_F(RunTest, Tf32OnTheCpuSaysItRanInFp32) {

@@ -360,7 +360,8 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
                         " json_extract(result, '$.config.data.batch_size'),"
                         " json_extract(result, '$.epoch.devices_billed'),"
                         " json_extract(result, '$.cost.price_per_hour')"
-                        " * json_extract(result, '$.cost.billed_units') FROM runs ORDER BY id");
+                        " * json_extract(result, '$.cost.billed_units'),"
+                        " json_extract(result, '$.config') FROM runs ORDER BY id");
   std::vector<Entry> out;
   while (select.step()) {
     Entry e;
@@ -380,6 +381,18 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
     e.batch_size = select.column_integer(13);
     e.devices = select.column_integer(14);
     e.price_per_hour = select.column_real(15);
+    // Today's words for the recorded workload, from its stored config: rows of earlier builds say
+    // "tiny 2 layers", and one series would carry two labels (the recorded one where unreadable).
+    if (auto config = nlohmann::json::parse(select.column_text(16), nullptr, false);
+        config.is_object()) {
+      const nlohmann::json stored = {{"config", std::move(config)}};
+      const std::string name = "run " + std::to_string(e.id);
+      try {
+        e.workload_description =
+            compare::describe_workload(compare::workload_of(report::ResultReader(stored, name)));
+      } catch (const InputError&) {
+      }
+    }
     // A hash prefix of 8 or more characters, as `list` shows it, names one workload.
     const bool workload_ok = workload_filter.empty() ||
                              (workload_filter.size() >= 8 &&
