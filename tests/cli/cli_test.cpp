@@ -1405,6 +1405,9 @@ TEST(Cli, EmptyAndNonFiniteFlagValuesAreRefused) {
   const auto since = run_cli("history check --history /nonexistent.sqlite --since yesterday");
   EXPECT_TRUE(refused(since, "--since: must be an RFC 3339 time (2026-12-04T01:00:00Z), got "
                              "'yesterday'"));
+  const auto future =
+      run_cli("history check --history /nonexistent.sqlite --since 2999-01-01T00:00:00Z");
+  EXPECT_TRUE(refused(future, "--since: '2999-01-01T00:00:00Z' is in the future"));
 }
 
 TEST(Cli, ArgumentsMustBeUtf8ForTheJsonReports) {

@@ -4,6 +4,7 @@
 #include "report/grid.hpp"
 #include "report/json_document.hpp"
 #include "report/plots.hpp"
+#include "util/clock.hpp"
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
@@ -267,6 +268,10 @@ std::string check(const std::string& history_file, CheckSettings settings,
     if (!since) {
       throw InputError("--since: must be an RFC 3339 time (2026-12-04T01:00:00Z), got '" +
                        settings.since + "'");
+    }
+    // Nothing can have been measured after now: a mistyped year would check nothing, silently.
+    if (*since > rfc3339_utc_now()) {
+      throw InputError("--since: '" + settings.since + "' is in the future");
     }
     settings.since = *since;
   }
