@@ -112,7 +112,7 @@ stage environment 60 bash -c '
   for m in torchvision transformers peft; do python3 -c "import $m; print(\"$m\", $m.__version__)" 2>&1 | tail -n 1; done
   ls -d /usr/include/{spdlog,yaml-cpp,gtest,CLI,nlohmann,fmt} /usr/lib/*/libyaml-cpp* 2>&1'
 stage build 300 scripts/setup.sh
-if ((last_rc != 0 && last_rc != 124)); then
+if ((last_rc != 0 && last_rc != 124 && last_rc != 137)); then
   # The TorchConfig route (nvcc, FindCUDA, a try-run) has only run against this project's own
   # toolkit; the manual import needs no CUDA toolkit at all (cmake/Torch.cmake). setup.sh again,
   # so that the cmake and the torch are the ones it chose. (A build cut by its cap is not redone.)

@@ -6,7 +6,9 @@
 # 2 bad suite (a run's config or --set values included: nothing runs then); 130/143 interrupted,
 # by SIGINT or SIGTERM to the job's process group or to this script alone (the run in progress
 # stops and records nothing; the later ones are not started); otherwise the exit status of the
-# first run that failed (3 out of memory, 4 failure). Ready for cron or a CI job; the summary, the
+# first run that failed (2 a run's bad input the up-front check cannot see, such as a missing
+# device; 3 out of memory; 4 failure; 137 a run killed, by the OOM killer for one; the later runs
+# still go). Ready for cron or a CI job; the summary, the
 # trend (CSV) and its plot (SVG, when gnuplot is installed) are also written next to the results.
 # The check judges only the series this job measured (history check --series-of).
 set -uo pipefail
@@ -65,7 +67,9 @@ declare -A taken
 # An interrupt of this script alone (cron's or CI's SIGTERM to one process) reaches the run too, so
 # that it stops and records nothing; the run then exits 130 or 143 and the job ends below.
 child=0
+interrupted=0 # the exit status of the first interrupt: the job ends with it, whatever the run did
 forward() { # forward SIGNAL STATUS: to the running run, or, between runs, end the job
+  ((interrupted)) || interrupted=$2
   ((child == 0)) && { echo "nightly: interrupted; the runs after it were not started" >&2; exit "$2"; }
   kill -"$1" "$child" 2>/dev/null
 }
@@ -83,15 +87,19 @@ for i in "${!runs[@]}"; do
   child=$!
   wait "$child"
   rc=$?
-  # A trapped signal ends `wait` early: wait again for the run's own exit status.
-  while kill -0 "$child" 2>/dev/null; do
+  # A trapped signal ends `wait` early: wait again for the run's own exit status (127: the run
+  # was reaped already, and rc holds it).
+  while ((interrupted)); do
     wait "$child"
-    rc=$?
+    status=$?
+    ((status == 127)) && break
+    rc=$status
+    kill -0 "$child" 2>/dev/null || break
   done
   child=0
-  if ((rc == 130 || rc == 143)); then
-    echo "nightly: interrupted during '${runs[i]}'; the runs after it were not started" >&2
-    exit "$rc"
+  if ((interrupted || rc == 130 || rc == 143)); then
+    echo "nightly: interrupted during '${runs[i]}' (its exit status $rc); the runs after it were not started" >&2
+    exit "$((interrupted ? interrupted : rc))"
   elif ((rc == 0)); then
     measured+=(--series-of "$results/$file")
   else
@@ -105,6 +113,9 @@ if ((${#measured[@]} == 0)); then
   exit "$first_failure"
 fi
 
+# Past the runs an interrupt waits for the check and the trend (a second or so), then ends the job.
+trap '((interrupted)) || interrupted=130' INT
+trap '((interrupted)) || interrupted=143' TERM
 "$build_dir/epochcost" history check --history "$history" "${measured[@]}" \
   ${threshold:+--threshold "$threshold"} ${window:+--window "$window"} | tee "$results/check-$stamp.md"
 check=${PIPESTATUS[0]}
@@ -112,5 +123,9 @@ check=${PIPESTATUS[0]}
 "$build_dir/epochcost" --log-level warn history trend --history "$history" --format csv \
   --output "$results/trend-$stamp.csv" --plot "$results/trend-$stamp.svg" ||
   echo "nightly: the trend plot failed (the check above stands)" >&2
+if ((interrupted)); then
+  echo "nightly: interrupted after the runs (the check above, exit status $check, stands)" >&2
+  exit "$interrupted"
+fi
 ((first_failure != 0 && check != 1)) && exit "$first_failure"
 exit "$check"

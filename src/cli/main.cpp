@@ -317,10 +317,15 @@ int estimate_command(const Arguments& a, report::Format format,
 }
 
 int run_command(const Arguments& a, report::Format format, const pipeline::Invocation& invocation) {
+  // First: a signal while the config loads or the history waits on its lock is not lost.
+  install_signal_handlers();
+  const auto stop_if_interrupted = [] {
+    if (const int signal_number = pending_signal.load()) throw Interrupted(signal_number);
+  };
   const auto config = config::load_config(a.config_path, a.overrides, config::Purpose::run);
   check_output_target(a.output);
   if (!a.history_file.empty()) history::check_target(a.history_file);
-  install_signal_handlers();
+  stop_if_interrupted();
   ProgressLine progress(::isatty(STDERR_FILENO) && a.log_level != "off" && a.log_level != "error");
   measure::MeasureRequest request;
   request.config = &config;
@@ -334,6 +339,7 @@ int run_command(const Arguments& a, report::Format format, const pipeline::Invoc
   }
   const measure::Measurement measurement = cli::load_measure()(request);
   progress.clear();
+  stop_if_interrupted(); // an interrupted run reports and records nothing
   report::Result result = pipeline::build_run_result(config, measurement, invocation);
   if (a.budget) pipeline::add_budget(result, *a.budget);
   for (const auto& warning : result.warnings)
@@ -342,6 +348,7 @@ int run_command(const Arguments& a, report::Format format, const pipeline::Invoc
                                  : report::render(result, format),
        a);
   if (!a.history_file.empty()) {
+    stop_if_interrupted();
     try {
       log::info(history::record(a.history_file, report::to_json(result)));
     } catch (const Error& e) {

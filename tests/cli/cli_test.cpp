@@ -757,6 +757,19 @@ TEST_F(History, TrendPlotsSeriesDecadesApartOnALogAxis) {
       << gp;
 }
 
+TEST_F(History, SeriesOfAResultTheHistoryLacksIsRefused) {
+  const auto recorded = result("a", 0.1);
+  ASSERT_EQ(run_cli("history import " + recorded + " --history " + db()).exit_code, 0);
+  EXPECT_EQ(run_cli("history check --series-of " + recorded + " --history " + db()).exit_code, 0);
+  const auto other = (dir / "classifier.json").string();
+  ASSERT_EQ(run_cli("estimate " + source_path("configs/mlp-classifier-cpu.yaml") +
+                    " --t-batch 0.5 --format json --output " + other)
+                .exit_code,
+            0);
+  EXPECT_TRUE(refused(run_cli("history check --series-of " + other + " --history " + db()),
+                      "--series-of " + other + ": no run of its series (mlp 784→512→256→10"));
+}
+
 TEST_F(History, ListAsCsvHoldsWhatItsJsonHolds) {
   ASSERT_EQ(
       run_cli("history import " + result("a", 0.1) + " " + result("b", 0.2) + " --history " + db())

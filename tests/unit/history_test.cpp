@@ -102,7 +102,8 @@ TEST(HistoryCheck, ADearerHourIsARegressionHoweverNoisyTheStep) {
   EXPECT_NE(markdown(report, CheckSettings{}).find("| 88.00 USD/h | 80.00 USD/h |"),
             std::string::npos)
       << markdown(report, CheckSettings{});
-  // Free hours before are no baseline for a change in percent (it was -nan% and +inf%).
+  // Free hours before are no baseline for a change in percent (it was -nan% and +inf%): free and
+  // still free is not compared, free and now paid is a regression.
   auto free = runs;
   for (auto& e : free) {
     e.price_per_hour = 0;
@@ -111,9 +112,13 @@ TEST(HistoryCheck, ADearerHourIsARegressionHoweverNoisyTheStep) {
   }
   free.back().price_per_hour = 80;
   const auto from_free = check(free, CheckSettings{});
-  EXPECT_EQ(from_free.findings.size(), 1u); // the step only
-  EXPECT_EQ(from_free.skipped.size(), 2u);
-  EXPECT_EQ(markdown(from_free, CheckSettings{}).find("nan"), std::string::npos);
+  ASSERT_EQ(from_free.findings.size(), 2u); // the step, and the hour that is no longer free
+  EXPECT_EQ(from_free.skipped.size(), 1u);  // the cost: 0 before and now
+  EXPECT_TRUE(from_free.findings[1].regression);
+  const std::string summary = markdown(from_free, CheckSettings{});
+  EXPECT_EQ(summary.find("nan"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("from 0 (the median of 3 earlier runs) to more"), std::string::npos)
+      << summary;
   // Runs recorded without a price are no baseline for one.
   for (std::size_t i = 0; i + 1 < runs.size(); ++i)
     runs[i].price_per_hour.reset();

@@ -8,6 +8,7 @@
 #include "util/errors.hpp"
 #include "util/files.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -258,10 +259,13 @@ std::string show(const std::string& history_file, std::int64_t id) {
 std::string check(const std::string& history_file, CheckSettings settings,
                   const std::vector<report::ResultFile>& series_of, const std::string& workload,
                   const std::string& gpu, bool& regressed) {
+  std::vector<Entry> asked;
   if (!series_of.empty()) {
     settings.series.emplace();
-    for (const auto& result : series_of)
-      settings.series->insert(record_of(result).entry.series());
+    for (const auto& result : series_of) {
+      asked.push_back(record_of(result).entry);
+      settings.series->insert(asked.back().series());
+    }
   }
   if (!settings.since.empty()) {
     const auto since = report::utc_rfc3339(settings.since);
@@ -276,7 +280,19 @@ std::string check(const std::string& history_file, CheckSettings settings,
     settings.since = *since;
   }
   const Store store(history_file, Store::Access::read_only);
-  const CheckReport report = history::check(matching(store, history_file, workload, gpu), settings);
+  const auto entries = matching(store, history_file, workload, gpu);
+  // A result whose series the history lacks is a mistake to report: a nightly job that recorded
+  // elsewhere, or a misspelt file, must not pass its check.
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    const bool recorded = std::any_of(entries.begin(), entries.end(), [&](const Entry& e) {
+      return e.series() == asked[i].series();
+    });
+    if (!recorded) {
+      throw InputError("--series-of " + series_of[i].file + ": no run of its series (" +
+                       asked[i].series_name() + ") is recorded in " + history_file);
+    }
+  }
+  const CheckReport report = history::check(entries, settings);
   regressed = report.regressed();
   return markdown(report, settings);
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <set>
 #include <sqlite3.h>
@@ -351,15 +352,15 @@ std::vector<Entry> Store::entries(const std::string& workload_filter,
                         " t_batch_s,"
                         // The job step's interval from the stored result, as record_of takes it:
                         // rows recorded before it did hold the measured device's, unscaled.
-                        " COALESCE(json_extract(result, '$.epoch.seconds_ci95[0]')"
+                        " COALESCE(CAST(json_extract(result, '$.epoch.seconds_ci95[0]') AS REAL)"
                         " / json_extract(result, '$.epoch.batches'), t_batch_ci95_low),"
-                        " COALESCE(json_extract(result, '$.epoch.seconds_ci95[1]')"
+                        " COALESCE(CAST(json_extract(result, '$.epoch.seconds_ci95[1]') AS REAL)"
                         " / json_extract(result, '$.epoch.batches'), t_batch_ci95_high),"
                         " cost_per_epoch,"
                         " cost_ci95_low, cost_ci95_high, currency,"
                         " json_extract(result, '$.config.data.batch_size'),"
                         " json_extract(result, '$.epoch.devices_billed'),"
-                        " json_extract(result, '$.cost.price_per_hour')"
+                        " CAST(json_extract(result, '$.cost.price_per_hour') AS REAL)"
                         " * json_extract(result, '$.cost.billed_units'),"
                         " json_extract(result, '$.config') FROM runs ORDER BY id");
   std::vector<Entry> out;
@@ -479,7 +480,15 @@ CheckReport check(const std::vector<Entry>& entries, const CheckSettings& settin
       f.currency = currency;
       f.baseline_median = median(values);
       if (f.baseline_median <= 0) { // free before (a price of 0): no change in percent
-        report.skipped.push_back(group + ": " + metric + " not compared: its median before is 0");
+        if (f.latest <= 0) {
+          report.skipped.push_back(group + ": " + metric + " not compared: 0 before and now");
+          return;
+        }
+        f.regression = true; // what cost nothing now costs something
+        f.change_pct = std::numeric_limits<double>::infinity();
+        f.reason = "from 0 (the median of " + std::to_string(previous.size()) +
+                   " earlier runs) to more" + aside;
+        report.findings.push_back(f);
         return;
       }
       f.change_pct = (f.latest - f.baseline_median) / f.baseline_median * 100;
