@@ -5,7 +5,8 @@
 # Exit status: 0 no regression; 1 regression found (the check's Markdown summary says which);
 # 2 bad suite (a run's config or --set values included: nothing runs then); 130/143 interrupted,
 # by SIGINT or SIGTERM to the job's process group or to this script alone (the run in progress
-# stops and records nothing; the later ones are not started); otherwise the exit status of the
+# stops and records nothing, unless it was already recording its finished measurement; the later
+# ones are not started); otherwise the exit status of the
 # first run that failed (2 a run's bad input the up-front check cannot see, such as a missing
 # device; 3 out of memory; 4 failure; 137 a run killed, by the OOM killer for one; the later runs
 # still go). Ready for cron or a CI job; the summary, the
