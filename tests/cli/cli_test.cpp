@@ -342,7 +342,16 @@ TEST_F(Compare, TheCheapestAndTheFastestAreOfTheWholeJob) {
   const auto tie =
       nlohmann::json::parse(run_cli("compare " + v100 + " " + twin + " --format json").out);
   EXPECT_TRUE(tie["rows"][0]["cheapest"].get<bool>() && tie["rows"][1]["cheapest"].get<bool>());
-  // Runs of other epoch counts are ranked per epoch: their totals buy different things.
+  // Epochs of other datasets are ranked per sample: the smaller dataset's cheaper, shorter job is
+  // not the cheaper, faster GPU.
+  const std::string small = estimate("small", "V100x4", 0.140, " --set data.samples=256");
+  const std::string full = estimate("full", "A100x4", 0.050);
+  const auto sizes =
+      nlohmann::json::parse(run_cli("compare " + full + " " + small + " --format json").out);
+  EXPECT_GT(sizes["rows"][0]["total"].get<double>(), sizes["rows"][1]["total"].get<double>());
+  EXPECT_TRUE(sizes["rows"][0]["cheapest"].get<bool>());
+  EXPECT_TRUE(sizes["rows"][0]["fastest"].get<bool>());
+  // Runs of other epoch counts are ranked per sample too: their totals buy different things.
   const std::string longer = estimate("longer", "V100x4", 0.140, " --set epochs=3");
   const auto mixed =
       nlohmann::json::parse(run_cli("compare " + a100 + " " + longer + " --format json").out);

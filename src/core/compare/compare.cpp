@@ -125,7 +125,8 @@ Row row_of(const report::ResultReader& r) {
   row.epochs = r.integer("cost.epochs");
   row.total = r.number("cost.total");
   if (r.has("cost.job_wall_s")) row.job_wall_s = r.number("cost.job_wall_s");
-  const auto samples = r.number("config.data.samples");
+  row.samples = r.integer("config.data.samples");
+  const auto samples = static_cast<double>(row.samples);
   row.cost_per_million_samples = row.cost_per_epoch / samples * 1e6;
   if (r.has("config.data.seq_len")) {
     row.cost_per_million_tokens =
@@ -186,13 +187,19 @@ Comparison compare(const std::vector<Run>& runs, std::size_t baseline) {
     row.cost_ratio = base_cost > 0 ? std::optional(row.cost_per_epoch / base_cost) : std::nullopt;
   }
   const auto& rows = comparison.rows;
-  const bool same_epochs = std::all_of(
-      rows.begin(), rows.end(), [&](const Row& row) { return row.epochs == rows[0].epochs; });
-  const bool whole_jobs = same_epochs && std::all_of(rows.begin(), rows.end(), [](const Row& row) {
+  // Totals compare only jobs of one size; otherwise what a sample costs and takes does.
+  const bool same_job = std::all_of(rows.begin(), rows.end(), [&](const Row& row) {
+    return row.epochs == rows[0].epochs && row.samples == rows[0].samples;
+  });
+  const bool whole_jobs = same_job && std::all_of(rows.begin(), rows.end(), [](const Row& row) {
                             return row.job_wall_s.has_value();
                           });
-  const auto cost = [&](const Row& row) { return same_epochs ? row.total : row.cost_per_epoch; };
-  const auto time = [&](const Row& row) { return whole_jobs ? *row.job_wall_s : row.epoch_s; };
+  const auto cost = [&](const Row& row) {
+    return same_job ? row.total : row.cost_per_million_samples;
+  };
+  const auto time = [&](const Row& row) {
+    return whole_jobs ? *row.job_wall_s : row.epoch_s / static_cast<double>(row.samples);
+  };
   const auto least = [&rows](auto figure) {
     double best = figure(rows[0]);
     for (const auto& row : rows)

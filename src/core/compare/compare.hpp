@@ -31,6 +31,7 @@ struct Row {
   double total = 0;                 // the whole run: epochs, fixed costs, billing rounding
   std::optional<double> job_wall_s; // provisioning + epochs, when the result says
 
+  std::int64_t samples = 0; // config.data.samples: the dataset an epoch goes through
   double cost_per_million_samples = 0;
   std::optional<double> cost_per_million_tokens;
   double samples_per_s_per_device = 0;
@@ -38,9 +39,9 @@ struct Row {
   double speedup = 1; // baseline epoch time / this epoch time
   // This cost per epoch / the baseline's; none against a baseline that costs nothing.
   std::optional<double> cost_ratio = 1.0;
-  // The lowest total and the shortest job when every row prices as many epochs (what the team
-  // pays and waits for, fixed costs included); else the lowest cost and time per epoch. Ties are
-  // all marked.
+  // The lowest total and the shortest job when every row prices as many epochs of as many samples
+  // (what the team pays and waits for, fixed costs included); else the lowest cost and time per
+  // sample. Ties are all marked.
   bool cheapest = false;
   bool fastest = false;
   std::vector<std::string> warnings;
