@@ -79,9 +79,8 @@ Grid comparison_grid(const compare::Comparison& c) {
   return grid;
 }
 
-// The rows' warnings (or notes), each prefixed with `bullet` and the row number.
-// One line per text: `before` N `after` TEXT (Markdown's bold opens before the run and closes
-// after its number).
+// The rows' warnings (or notes), one line per text: `before` N `after` TEXT, N the row number
+// (Markdown's bold opens before the run and closes after its number).
 std::string row_texts(const compare::Comparison& c, std::vector<std::string> compare::Row::*texts,
                       const char* before, const char* after = ":") {
   std::string text;
