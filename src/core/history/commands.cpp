@@ -51,17 +51,14 @@ std::string entries_csv(const nlohmann::json& rows) {
     grid.header.push_back(interval ? key + "_low" : key);
     if (interval) grid.header.push_back(key + "_high");
   }
-  const auto cell = [](const nlohmann::json& v) {
-    return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
-  };
   for (const auto& row : rows) {
     auto& cells = grid.rows.emplace_back();
     for (const auto& [key, value] : row.items()) {
       if (!key.ends_with("_ci95")) {
-        cells.push_back(cell(value));
+        cells.push_back(report::csv_cell(value));
       } else {
-        cells.push_back(value.is_array() ? cell(value[0]) : "");
-        cells.push_back(value.is_array() ? cell(value[1]) : "");
+        cells.push_back(value.is_array() ? report::csv_cell(value[0]) : "");
+        cells.push_back(value.is_array() ? report::csv_cell(value[1]) : "");
       }
     }
   }

@@ -104,10 +104,8 @@ std::string render_comparison(const compare::Comparison& c, Format format) {
       grid.header.push_back(key);
     for (const auto& row : rows) {
       std::vector<std::string>& cells = grid.rows.emplace_back();
-      for (const auto& key : grid.header) {
-        const auto& v = row[key];
-        cells.push_back(v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump());
-      }
+      for (const auto& key : grid.header)
+        cells.push_back(csv_cell(row[key]));
     }
     return grid_csv(grid);
   }

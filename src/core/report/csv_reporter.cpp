@@ -29,18 +29,7 @@ void flatten(const nlohmann::json& node, const nlohmann::json& shape, const std:
     }
     return;
   }
-  if (node.is_array()) {
-    columns.emplace_back(path, node.dump());
-    return;
-  }
-  // A statistic that does not exist is a NaN double in the document (JSON writes it as null).
-  if (node.is_null() || (node.is_number_float() && !std::isfinite(node.get<double>()))) {
-    columns.emplace_back(path, "");
-  } else if (node.is_string()) {
-    columns.emplace_back(path, node.get<std::string>());
-  } else {
-    columns.emplace_back(path, node.dump());
-  }
+  columns.emplace_back(path, csv_cell(node));
 }
 
 std::string csv_rows(const nlohmann::json& document, const nlohmann::json& shape) {
@@ -85,6 +74,13 @@ std::string csv_field(const std::string& field) {
   for (const char c : field)
     out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
+}
+
+std::string csv_cell(const nlohmann::json& value) {
+  // A statistic that does not exist is a NaN double in the document (JSON writes it as null).
+  if (value.is_null() || (value.is_number_float() && !std::isfinite(value.get<double>())))
+    return "";
+  return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
 std::string csv_from_json(const nlohmann::json& document) {

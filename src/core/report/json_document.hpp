@@ -21,6 +21,10 @@ namespace epochcost::report {
 // One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
 [[nodiscard]] std::string csv_field(const std::string& field);
 
+// A JSON value as a CSV cell, before quoting: a string as it is, nothing for null or a non-finite
+// number (a statistic that does not exist), any other value (a number, a list) as JSON text.
+[[nodiscard]] std::string csv_cell(const nlohmann::json& value);
+
 // A value, or null where there is none: JSON never shows a made-up zero.
 template <typename T> [[nodiscard]] nlohmann::json optional_json(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
